@@ -1,0 +1,54 @@
+"""What a page embeds: pictograms, the commune's pictures (downscaled), the QR code, the fonts."""
+
+from __future__ import annotations
+
+import base64
+import io
+from functools import lru_cache
+from pathlib import Path
+
+import fontpkg_be_vietnam_pro
+import segno
+from PIL import Image
+
+FONT_DIR = Path(fontpkg_be_vietnam_pro.__file__).parent / "files"
+# Three weights are enough for a handout; each one more is another embedded font to subset.
+FONT_FACES = {400: "BeVietnamPro-Regular.ttf", 600: "BeVietnamPro-SemiBold.ttf", 700: "BeVietnamPro-Bold.ttf"}
+# Longest side of a raster picture: sharp at the ~60 mm it is printed, small in the PDF.
+MAX_IMAGE_PIXELS = 1000
+
+
+def font_faces() -> list[tuple[int, str]]:
+    """(weight, file URL) of each Be Vietnam Pro face the templates declare."""
+    return [(weight, (FONT_DIR / name).as_uri()) for weight, name in FONT_FACES.items()]
+
+
+def qr_data_uri(url: str) -> str:
+    """A vector QR code (SVG) for `url`, black on white with the standard quiet zone."""
+    return segno.make(url, error="m", micro=False).svg_data_uri(dark="#000", light="#fff", border=4)
+
+
+def icon_url(icons_dir: Path, name: str) -> str:
+    return (icons_dir / f"{name}.svg").as_uri()
+
+
+def image_data_uri(path: Path) -> str:
+    """The picture at `path`, raster ones downscaled, as a data: URI."""
+    stat = path.stat()
+    return _encoded_image(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _encoded_image(path: Path, mtime_ns: int, size: int) -> str:
+    if path.suffix.lower() == ".svg":
+        return "data:image/svg+xml;base64," + base64.b64encode(path.read_bytes()).decode()
+    with Image.open(path) as image:
+        image.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS))
+        has_alpha = image.mode in ("RGBA", "LA", "P")
+        buffer = io.BytesIO()
+        if has_alpha:
+            image.save(buffer, "PNG", optimize=True)
+        else:
+            image.convert("RGB").save(buffer, "JPEG", quality=85)
+    mime = "image/png" if has_alpha else "image/jpeg"
+    return f"data:{mime};base64," + base64.b64encode(buffer.getvalue()).decode()

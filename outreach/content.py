@@ -1,0 +1,168 @@
+"""Load and validate a project's content: commune.yaml and every guide, all problems at once."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from outreach.errors import ContentError, Problem, display_path
+from outreach.model import SLUG_PATTERN, Commune, Guide
+from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
+
+
+@dataclass(frozen=True)
+class Project:
+    """The folders of one commune's project; rendering may read only content/ and templates/."""
+
+    root: Path
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def guides_dir(self) -> Path:
+        return self.content_dir / "guides"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def icons_dir(self) -> Path:
+        return self.templates_dir / "icons"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @cached_property
+    def icon_names(self) -> frozenset[str]:
+        return frozenset(p.stem for p in self.icons_dir.glob("*.svg"))
+
+    def guide_paths(self) -> list[Path]:
+        return sorted(self.guides_dir.glob("*.yaml"))
+
+    def shown(self, path: Path) -> str:
+        return display_path(path, self.root)
+
+
+@dataclass
+class Content:
+    """What validation found: the commune, the valid guides by slug, and every problem."""
+
+    commune: Commune | None
+    guides: dict[str, Guide]
+    problems: list[Problem]
+
+
+def load_content(project: Project) -> Content:
+    """Validate commune.yaml and every guide, collecting all problems instead of stopping."""
+    problems: list[Problem] = []
+    commune = _load_model(project, project.content_dir / "commune.yaml", Commune, problems)
+    if not project.guides_dir.is_dir():
+        problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
+                                "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
+    guides: dict[str, Guide] = {}
+    for path in project.guide_paths():
+        if not SLUG_PATTERN.match(path.stem):
+            problems.append(Problem(project.shown(path), 1, WHOLE_FILE,
+                                    "tên tệp chỉ gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ dang-ky-khai-sinh.yaml"))
+            continue
+        guide = _load_model(project, path, Guide, problems)
+        if guide is not None:
+            guides[path.stem] = guide
+    return Content(commune, guides, problems)
+
+
+def _load_model(project: Project, path: Path, model: type[BaseModel], problems: list[Problem]) -> Any:
+    """The validated model, or None after adding what is wrong to `problems`."""
+    try:
+        source = load_yaml(path, project.shown(path))
+        context = {"icons": project.icon_names, "content_dir": project.content_dir}
+        return model.model_validate(source.data, context=context)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+    except ValidationError as exc:
+        problems.extend(_problems_from(exc, source, model))
+    return None
+
+
+def _problems_from(exc: ValidationError, source: Source, model: type[BaseModel]) -> list[Problem]:
+    return [
+        Problem(source.name, source.line_of(err["loc"]), dotted_key(err["loc"]), _message(err, model))
+        for err in exc.errors(include_url=False)
+    ]
+
+
+def _message(err: dict, model: type[BaseModel]) -> str:
+    """A Vietnamese message for one pydantic error."""
+    kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
+    if kind == "extra_forbidden":
+        return _unknown_key_message(model, err["loc"])
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind == "string_type" and isinstance(value, (int, float)):
+        return f"phải là chữ; hãy đặt giá trị trong dấu ngoặc kép, ví dụ \"{value}\""
+    if kind == "literal_error":
+        return f"phải là một trong: {ctx.get('expected', '')}".replace("'", "")
+    simple = {
+        "missing": "thiếu mục bắt buộc",
+        "string_type": "phải là một đoạn chữ",
+        "string_too_short": "không được để trống",
+        "string_too_long": f"quá dài: tối đa {ctx.get('max_length')} ký tự, hãy rút gọn",
+        "list_type": "phải là một danh sách (mỗi mục bắt đầu bằng '- ')",
+        "too_short": f"cần ít nhất {ctx.get('min_length')} mục",
+        "too_long": f"nhiều nhất {ctx.get('max_length')} mục",
+        "int_type": "phải là một số nguyên",
+        "int_parsing": "phải là một số nguyên",
+        "greater_than_equal": f"không được nhỏ hơn {ctx.get('ge')}",
+        "less_than_equal": f"không được lớn hơn {ctx.get('le')}",
+        "model_type": "phải là các mục dạng 'khóa: giá trị'",
+        "model_attributes_type": "phải là các mục dạng 'khóa: giá trị'",
+        "date_type": "phải là ngày dạng NNNN-TT-NN, ví dụ 2026-11-20",
+        "date_from_datetime_parsing": "phải là ngày dạng NNNN-TT-NN, ví dụ 2026-11-20",
+        "date_parsing": "phải là ngày dạng NNNN-TT-NN, ví dụ 2026-11-20",
+    }
+    return simple.get(kind, err["msg"])
+
+
+def _unknown_key_message(model: type[BaseModel], loc: tuple) -> str:
+    """'khóa không hợp lệ' plus a 'did you mean' when a known key is close."""
+    known = _fields_at(model, loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    hint = f"; có phải ý bạn là '{close[0]}'?" if close else f"; các khóa hợp lệ: {', '.join(known)}"
+    return "khóa không hợp lệ" + hint
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the (nested) model found at `loc`, following lists and optionals."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = current.model_fields[part].annotation
+        current = _inner_model(annotation)
+    return list(current.model_fields)
+
+
+def _inner_model(annotation: Any) -> type[BaseModel]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        try:
+            return _inner_model(arg)
+        except TypeError:
+            continue
+    raise TypeError(annotation)
+
+
+def require_valid(content: Content) -> None:
+    """Raise the collected problems, if any."""
+    if content.problems:
+        raise ContentError(content.problems)

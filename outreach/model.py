@@ -1,0 +1,172 @@
+"""The guide and commune schema, declared once; field names follow the national procedure record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg"}
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo like `stpes` must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def web_url(value: str | None) -> str | None:
+    """An http(s) link with a host: printed and put in QR codes, never fetched."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("phải là địa chỉ web đầy đủ, bắt đầu bằng https://")
+    return value
+
+
+def content_image(value: str | None, info: ValidationInfo) -> str | None:
+    """A picture inside content/: no network, no escaping the folder, a known format."""
+    if value is None:
+        return None
+    content_dir: Path = (info.context or {})["content_dir"]
+    if urlsplit(value).scheme or value.startswith(("/", "\\", "//")):
+        raise ValueError("ảnh phải là đường dẫn tương đối trong thư mục content/, không phải địa chỉ mạng hay đường dẫn tuyệt đối")
+    target = (content_dir / value).resolve()
+    if not target.is_relative_to(content_dir.resolve()):
+        raise ValueError("ảnh phải nằm trong thư mục content/")
+    if target.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValueError("ảnh phải là tệp PNG, JPEG hoặc SVG")
+    if not target.is_file():
+        raise ValueError(f"không tìm thấy tệp ảnh content/{value}")
+    return value
+
+
+class Desk(Strict):
+    name: Text = "Bộ phận Tiếp nhận và Trả kết quả"
+    address: Text
+    hours: Text
+
+
+class Hotline(Strict):
+    label: Text
+    number: Text
+
+
+class Contact(Strict):
+    name: Text
+    role: Text
+    phone: Text
+
+
+class Commune(Strict):
+    """content/commune.yaml: who the commune is and how residents reach it."""
+
+    name: Text
+    province: Text
+    committee: Text
+    desk: Desk
+    hotlines: list[Hotline] = Field(min_length=1, max_length=4)
+    contacts: list[Contact] = Field(default_factory=list, max_length=4)
+    logo: str | None = None
+    dialect: Literal["north", "south"] = "north"
+    portal_url: str = "https://dichvucong.gov.vn"
+
+    _url = field_validator("portal_url")(web_url)
+    _logo = field_validator("logo")(content_image)
+
+
+class Document(Strict):
+    """One paper to bring (thành phần hồ sơ), optionally for one case only."""
+
+    name: Text
+    form: Text | None = None
+    originals: int = Field(default=1, ge=0, le=20)
+    copies: int = Field(default=0, ge=0, le=20)
+    case: Text | None = None
+    note: Text | None = None
+
+
+class Step(Strict):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=220)]
+    icon: Text
+    image: str | None = None
+
+    _image = field_validator("image")(content_image)
+
+    @field_validator("icon")
+    @classmethod
+    def _known_icon(cls, value: str, info: ValidationInfo) -> str:
+        icons: set[str] = (info.context or {})["icons"]
+        if value not in icons:
+            raise ValueError(f"không có hình '{value}'; các hình có sẵn: {', '.join(sorted(icons))}")
+        return value
+
+
+class LegalBasis(Strict):
+    number: Text
+    summary: Text
+    date: dt.date | None = None
+
+
+class FaqItem(Strict):
+    question: Text
+    answer: Text
+
+
+class Guide(Strict):
+    """content/guides/<slug>.yaml: one administrative procedure, explained for residents."""
+
+    code: Text
+    title: Text
+    level: Literal["xã", "tỉnh", "trung ương"] = "xã"
+    field: Text
+    online_level: Literal["toàn trình", "một phần"]
+    portal_url: str | None = None
+    agency: Text
+    audience: Text
+    promise: ShortText
+    documents: list[Document] = Field(min_length=1, max_length=10)
+    steps: list[Step] = Field(min_length=3, max_length=6)
+    processing_time: Text
+    fee: Text
+    result: Text
+    legal_basis: list[LegalBasis] = Field(min_length=1, max_length=6)
+    conditions: Text | None = None
+    key_messages: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]] = Field(
+        min_length=1, max_length=5)
+    faq: list[FaqItem] = Field(default_factory=list, max_length=8)
+    common_mistakes: list[Text] = Field(default_factory=list, max_length=6)
+    last_checked: dt.date
+    notes: Text | None = None
+
+    _url = field_validator("portal_url")(web_url)
+
+    @field_validator("code")
+    @classmethod
+    def _procedure_code(cls, value: str) -> str:
+        if not re.fullmatch(r"\d\.\d{6}", value):
+            raise ValueError("mã thủ tục có dạng 1.001193 (hãy đặt trong dấu ngoặc kép)")
+        return value
+
+    @field_validator("last_checked")
+    @classmethod
+    def _not_in_future(cls, value: dt.date) -> dt.date:
+        if value > dt.date.today():
+            raise ValueError("ngày kiểm tra không thể ở tương lai")
+        return value
+
+    def document_groups(self) -> list[tuple[str | None, list[Document]]]:
+        """Documents grouped by case, in the order cases first appear (None = everyone)."""
+        groups: dict[str | None, list[Document]] = {}
+        for doc in self.documents:
+            groups.setdefault(doc.case, []).append(doc)
+        return list(groups.items())

@@ -1,0 +1,46 @@
+"""HTML → PDF with WeasyPrint: confined fetching, warnings surfaced, one-page products kept to one page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import weasyprint
+
+from outreach.fetcher import ConfinedFetcher
+
+# Type shrinks by these factors, in order, until a one-page product fits.
+FIT_SCALES = (1.0, 0.95, 0.9, 0.85)
+
+
+class DoesNotFit(Exception):
+    """The content is too long for the one page it must fill."""
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def render_pdf(html_for_scale: Callable[[float], str], base_dir: Path, roots: list[Path],
+               one_page: bool) -> tuple[bytes, list[str]]:
+    """PDF bytes and WeasyPrint's warnings; raises DoesNotFit when one page is not enough."""
+    fetcher = ConfinedFetcher(roots)
+    collect = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collect)
+    try:
+        for scale in FIT_SCALES if one_page else (1.0,):
+            html = weasyprint.HTML(string=html_for_scale(scale), base_url=base_dir.as_uri() + "/",
+                                   url_fetcher=fetcher)
+            document = html.render()
+            if not one_page or len(document.pages) == 1:
+                return document.write_pdf(), collect.messages
+        raise DoesNotFit(len(document.pages))
+    finally:
+        logger.removeHandler(collect)

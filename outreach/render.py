@@ -1,0 +1,69 @@
+"""Guide + commune → HTML for each printed product, from the commune-editable Jinja templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import jinja2
+
+from outreach import assets
+from outreach.content import Project
+from outreach.model import Commune, Guide
+
+
+@dataclass(frozen=True)
+class Product:
+    """One printed output of a guide."""
+
+    name: str          # file stem in build/<slug>/
+    template: str
+    one_page: bool     # must fit exactly one page (text shrinks a little before giving up)
+
+
+PRODUCTS = (
+    Product("handout", "handout.html.j2", one_page=True),
+    Product("handout-large", "handout-large.html.j2", one_page=False),
+    Product("poster", "poster.html.j2", one_page=True),
+)
+
+
+def template_environment(project: Project) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(project.templates_dir),
+        # select_autoescape matches by suffix; ".html.j2" must be listed or nothing is escaped.
+        autoescape=jinja2.select_autoescape(["html", "xml", "html.j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["vn_date"] = vn_date
+    env.filters["short_url"] = short_url
+    return env
+
+
+def render_html(env: jinja2.Environment, project: Project, product: Product, guide: Guide,
+                commune: Commune, scale: float = 1.0) -> str:
+    """The HTML of one product; `scale` shrinks type for one-page products that overflow."""
+    portal = guide.portal_url or commune.portal_url
+    return env.get_template(product.template).render(
+        guide=guide,
+        commune=commune,
+        portal_url=portal,
+        qr=assets.qr_data_uri(portal),
+        fonts=assets.font_faces(),
+        icon=lambda name: assets.icon_url(project.icons_dir, name),
+        image=lambda rel: assets.image_data_uri(project.content_dir / rel),
+        scale=scale,
+    )
+
+
+def vn_date(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def short_url(url: str) -> str:
+    """The address as printed under a QR code: no scheme, no trailing slash."""
+    parts = urlsplit(url)
+    return (parts.netloc + parts.path).rstrip("/")
