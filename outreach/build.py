@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -9,38 +11,117 @@ from pathlib import Path
 
 import jinja2
 
-from outreach import assets
+from outreach import assets, script
+from outreach.audio import AudioError
 from outreach.content import Project, load_content
 from outreach.errors import Problem
 from outreach.model import Commune, Guide
 from outreach.pdf import DoesNotFit, render_pdf
+from outreach.engines import SpeechError
 from outreach.render import PRODUCTS, Product, render_html, template_environment
+from outreach.speech import Clip, Speaker, speaker_for
 from outreach.yamlsource import WHOLE_FILE
 
 
 @dataclass
 class BuildReport:
     built: list[Path] = field(default_factory=list)
+    drafts: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     guides: int = 0
 
 
-def build(project: Project, only: str | None = None) -> BuildReport:
+def build(project: Project, only: str | None = None, engine: str | None = None,
+          with_audio: bool = True) -> BuildReport:
     """Build every valid guide (or just `only`); invalid ones are reported and their old outputs kept."""
     content = load_content(project)
     report = BuildReport(problems=list(content.problems))
-    if content.commune is None:
+    commune = content.commune
+    if commune is None:
         return report
     guides = content.guides
     if only is not None:
         guides = {only: guides[only]} if only in guides else {}
     env = template_environment(project)
+    speaker = speaker_for(project.root, project.build_dir / ".cache" / "speech", commune.audio,
+                          commune.dialect, content.lexicon, engine or commune.audio.engine)
     for slug, guide in guides.items():
         report.guides += 1
         for product in PRODUCTS:
-            _build_product(project, env, product, slug, guide, content.commune, report)
+            _build_product(project, env, product, slug, guide, commune, report)
+        _build_scripts_and_audio(project, env, speaker if with_audio else None, slug, guide, commune, report)
     return report
+
+
+def _build_scripts_and_audio(project: Project, env: jinja2.Environment, speaker: Speaker | None, slug: str,
+                             guide: Guide, commune: Commune, report: BuildReport) -> None:
+    """broadcast.txt always; broadcast.mp3 + .json and the meeting clips when audio is on."""
+    folder = project.build_dir / slug
+    try:
+        bulletin = script.bulletin(env, guide, commune)
+        clips = script.meeting_clips(env, guide, commune)
+    except jinja2.TemplateError as exc:
+        report.problems.append(_template_problem(project, exc))
+        return
+    _write(report, folder / "broadcast.txt", bulletin.text.encode("utf-8"))
+    if speaker is None:
+        return
+    try:
+        target = folder / "broadcast.mp3"
+        made = speaker.speak(bulletin, _staging(target), chime=True)
+        sidecar = broadcast_sidecar(slug, guide, commune, made)
+        _place(report, made, target)
+        _write(report, folder / "broadcast.json", sidecar)
+        index = []
+        for clip in clips:
+            target = folder / "meeting" / f"{clip.name}.mp3"
+            made = speaker.speak(clip, _staging(target), chime=False)
+            index.append(_clip_entry(target.name, made))
+            _place(report, made, target)
+        _write(report, folder / "meeting" / "index.json", _json(index))
+    except (SpeechError, AudioError) as exc:
+        guide_file = project.shown(project.guides_dir / f"{slug}.yaml")
+        report.problems.append(Problem(guide_file, 1, "(âm thanh)", f"không tạo được âm thanh: {exc}"))
+
+
+def _staging(target: Path) -> Path:
+    """Where an MP3 is made before it is renamed into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target.with_name(f".{target.name}.tmp")
+
+
+def _place(report: BuildReport, clip: Clip, target: Path) -> None:
+    os.replace(clip.path, target)
+    report.built.append(target)
+    if clip.draft:
+        report.drafts.append(target)
+
+
+def _write(report: BuildReport, target: Path, data: bytes) -> None:
+    write_atomic(target, data)
+    report.built.append(target)
+
+
+def broadcast_sidecar(slug: str, guide: Guide, commune: Commune, clip: Clip) -> bytes:
+    """broadcast.json: what a loudspeaker platform asks for when a bulletin is uploaded."""
+    return _json({
+        "title": guide.title,
+        "slug": slug,
+        "priority": guide.priority or commune.audio.priority,
+        "speed": commune.audio.speed,
+        **_clip_entry("broadcast.mp3", clip),
+    })
+
+
+def _clip_entry(name: str, clip: Clip) -> dict:
+    return {"file": name, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
+            "voice": clip.voice, "draft": clip.draft, "text": clip.reading,
+            "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}
+
+
+def _json(value) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _build_product(project: Project, env: jinja2.Environment, product: Product, slug: str,

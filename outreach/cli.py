@@ -12,7 +12,9 @@ from outreach.build import build as build_project
 from outreach.build import write_atomic
 from outreach.content import Project, load_content
 from outreach.errors import ContentError
-from outreach.model import SLUG_PATTERN
+from outreach.engines import PREFERENCE, all_engines
+from outreach.model import SLUG_PATTERN, AudioSettings
+from outreach.reading import read_aloud
 from outreach.render import template_environment
 
 
@@ -51,25 +53,59 @@ def validate(project: Project) -> None:
     click.echo(f"Hợp lệ: commune.yaml và {len(content.guides)} hướng dẫn.")
 
 
+ENGINE_CHOICES = click.Choice(["auto", *PREFERENCE])
+
+
 @main.command()
 @click.option("--only", metavar="SLUG", help="Build one guide only.")
+@click.option("--engine", type=ENGINE_CHOICES, help="Speech engine (default: audio.engine in commune.yaml).")
+@click.option("--no-audio", is_flag=True, help="Handouts and scripts only.")
 @click.pass_obj
-def build(project: Project, only: str | None) -> None:
+def build(project: Project, only: str | None, engine: str | None, no_audio: bool) -> None:
     """Render every valid guide into build/<slug>/."""
     if only is not None:
         _check_slug(only)
         if not (project.guides_dir / f"{only}.yaml").is_file():
             raise click.ClickException(f"không có hướng dẫn content/guides/{only}.yaml")
-    report = build_project(project, only)
+    report = build_project(project, only, engine, with_audio=not no_audio)
     for path in report.built:
-        click.echo(f"  {project.shown(path)}")
+        draft = "  (bản nháp: giọng espeak-ng)" if path in report.drafts else ""
+        click.echo(f"  {project.shown(path)}{draft}")
     for warning in report.warnings:
         click.echo(f"Cảnh báo: {warning}", err=True)
     click.echo(f"Đã tạo {len(report.built)} tệp cho {report.guides} hướng dẫn.")
+    if report.drafts:
+        click.echo(f"{len(report.drafts)} tệp âm thanh là BẢN NHÁP (giọng máy espeak-ng): nghe thử trước khi phát loa.")
     if report.problems:
         ContentError(report.problems).show()
         click.echo(f"Có {len(report.problems)} lỗi; các hướng dẫn lỗi không được tạo lại.", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("text")
+@click.option("--dialect", type=click.Choice(["north", "south"]), help="Default: dialect in commune.yaml.")
+@click.pass_obj
+def say(project: Project, text: str, dialect: str | None) -> None:
+    """Print how TEXT will be read aloud."""
+    content = load_content(project)
+    dialect = dialect or (content.commune.dialect if content.commune else "north")
+    click.echo(read_aloud(text, dialect, content.lexicon))
+
+
+@main.command()
+@click.pass_obj
+def engines(project: Project) -> None:
+    """List the speech engines and whether each can be used here."""
+    content = load_content(project)
+    settings = content.commune.audio if content.commune else AudioSettings()
+    model = settings.piper_model_path(project.root)
+    for engine in all_engines(content.commune.dialect if content.commune else "north", model, settings.gtts_tld):
+        reason = engine.unusable_reason()
+        state = "dùng được" if reason is None else f"không dùng được: {reason}"
+        draft = " (giọng máy, chỉ tạo bản nháp)" if engine.draft else ""
+        click.echo(f"{engine.name:<10} {state}{draft}")
+    click.echo(f"Đang chọn: {settings.engine} (auto = gtts, rồi piper nếu có, rồi espeak-ng)")
 
 
 def _check_slug(slug: str) -> None:

@@ -8,10 +8,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from outreach.errors import ContentError, Problem, display_path
-from outreach.model import SLUG_PATTERN, Commune, Guide
+from outreach.model import SLUG_PATTERN, Commune, Guide, Text
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
 
@@ -59,6 +59,7 @@ class Content:
     commune: Commune | None
     guides: dict[str, Guide]
     problems: list[Problem]
+    lexicon: dict[str, str]
 
 
 def load_content(project: Project) -> Content:
@@ -68,6 +69,7 @@ def load_content(project: Project) -> Content:
     if not project.guides_dir.is_dir():
         problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
                                 "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
+    lexicon = _load_lexicon(project, problems)
     guides: dict[str, Guide] = {}
     for path in project.guide_paths():
         if not SLUG_PATTERN.match(path.stem):
@@ -77,7 +79,19 @@ def load_content(project: Project) -> Content:
         guide = _load_model(project, path, Guide, problems)
         if guide is not None:
             guides[path.stem] = guide
-    return Content(commune, guides, problems)
+    return Content(commune, guides, problems, lexicon)
+
+
+class Lexicon(RootModel[dict[Text, Text]]):
+    """content/lexicon.yaml: how the commune wants words read aloud, e.g. `VNeID: vê en e i đi`."""
+
+
+def _load_lexicon(project: Project, problems: list[Problem]) -> dict[str, str]:
+    path = project.content_dir / "lexicon.yaml"
+    if not path.is_file():
+        return {}
+    lexicon = _load_model(project, path, Lexicon, problems)
+    return dict(lexicon.root) if lexicon is not None else {}
 
 
 def _load_model(project: Project, path: Path, model: type[BaseModel], problems: list[Problem]) -> Any:
@@ -110,7 +124,7 @@ def _message(err: dict, model: type[BaseModel]) -> str:
     if kind == "string_type" and isinstance(value, (int, float)):
         return f"phải là chữ; hãy đặt giá trị trong dấu ngoặc kép, ví dụ \"{value}\""
     if kind == "literal_error":
-        return f"phải là một trong: {ctx.get('expected', '')}".replace("'", "")
+        return "phải là một trong: " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
     simple = {
         "missing": "thiếu mục bắt buộc",
         "string_type": "phải là một đoạn chữ",

@@ -66,6 +66,23 @@ class Contact(Strict):
     phone: Text
 
 
+Priority = Literal["thông thường", "ưu tiên", "khẩn cấp"]  # bulletin priority, Circular 39/2020/TT-BTTTT
+
+
+class AudioSettings(Strict):
+    """How bulletins are voiced: engine, speed for elderly listeners, default priority."""
+
+    engine: Literal["auto", "gtts", "piper", "espeak-ng"] = "auto"
+    speed: float = Field(default=0.9, ge=0.8, le=1.2)
+    priority: Priority = "thông thường"
+    piper_model: str | None = None   # a downloaded .onnx voice, e.g. vi_VN-vais1000-medium.onnx
+    gtts_tld: Annotated[str, StringConstraints(pattern=r"^[a-z.]{2,10}$")] = "com.vn"
+
+    def piper_model_path(self, root: Path) -> Path | None:
+        """The voice file; a relative path is relative to the project folder."""
+        return (root / self.piper_model) if self.piper_model else None
+
+
 class Commune(Strict):
     """content/commune.yaml: who the commune is and how residents reach it."""
 
@@ -78,6 +95,7 @@ class Commune(Strict):
     logo: str | None = None
     dialect: Literal["north", "south"] = "north"
     portal_url: str = "https://dichvucong.gov.vn"
+    audio: AudioSettings = AudioSettings()
 
     _url = field_validator("portal_url")(web_url)
     _logo = field_validator("logo")(content_image)
@@ -146,6 +164,7 @@ class Guide(Strict):
     faq: list[FaqItem] = Field(default_factory=list, max_length=8)
     common_mistakes: list[Text] = Field(default_factory=list, max_length=6)
     last_checked: dt.date
+    priority: Priority | None = None  # overrides the commune's default bulletin priority
     notes: Text | None = None
 
     _url = field_validator("portal_url")(web_url)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from outreach import assets
+from outreach import assets, script
 from outreach.content import Project
 from outreach.model import Commune, Guide
 
@@ -40,6 +40,8 @@ def template_environment(project: Project) -> jinja2.Environment:
     )
     env.filters["vn_date"] = vn_date
     env.filters["short_url"] = short_url
+    env.filters["sentence"] = script.sentence
+    env.filters["lower_first"] = script.lower_first
     return env
 
 

@@ -55,7 +55,7 @@ def load_yaml(path: Path, name: str) -> Source:
         node = loader.get_single_node()
         if node is None:
             raise ContentError([Problem(name, 1, WHOLE_FILE, "tệp trống, chưa có nội dung")])
-        lines: dict[Path_, int] = {}
+        lines: dict[Path_, int] = {(): 1}  # a key missing at the top is reported on line 1
         problems = _collect_key_lines(node, (), lines, name)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -117,7 +117,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, name: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
     reason = exc.problem or "cú pháp YAML không hợp lệ"
-    if "\t" in reason or "tab" in reason.lower():
+    if "'\\t'" in reason:
         reason = "có ký tự Tab; YAML chỉ cho phép thụt lề bằng dấu cách"
     return Problem(name, line, WHOLE_FILE, f"lỗi cú pháp YAML: {reason}")
 

@@ -1,0 +1,35 @@
+# Set-up and everyday commands. Run as root on Debian 12 (bookworm) or newer.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+# Debian packages: WeasyPrint's Pango and fast font subsetting, poppler/zbar/qpdf to read PDFs back,
+# espeak-ng and ffmpeg for audio.
+APT_PACKAGES = python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+               poppler-utils zbar-tools qpdf espeak-ng ffmpeg
+
+.PHONY: system install demo test bench clean
+
+system:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BIN)/outreach: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: system $(BIN)/outreach
+
+demo: install
+	$(BIN)/outreach build
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf build

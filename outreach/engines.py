@@ -1,0 +1,205 @@
+"""Speech engines behind one interface: text (already read aloud) → a WAV file.
+
+Built-in engines register in ENGINES; `auto` picks the best usable one once per build.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import time
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from outreach.audio import mp3_to_wav
+
+PREFERENCE = ("gtts", "piper", "espeak-ng")
+
+
+class SpeechError(Exception):
+    """An engine could not make audio; the message says why, for the officer."""
+
+
+class Engine(Protocol):
+    name: str
+    voice: str
+    draft: bool  # robotic output: flagged everywhere it is listed
+
+    def unusable_reason(self) -> str | None:
+        """None when the engine can speak here, else why not (Vietnamese)."""
+
+    def synthesize(self, text: str, wav: Path) -> None:
+        """Speak `text` into the WAV file `wav`."""
+
+
+@dataclass
+class EspeakEngine:
+    """espeak-ng: always offline and fast, but robotic — every clip it makes is a draft."""
+
+    voice: str = "vi"
+    words_per_minute: int = 140
+    name: str = "espeak-ng"
+    draft: bool = True
+
+    def unusable_reason(self) -> str | None:
+        return None if shutil.which("espeak-ng") else "chưa cài espeak-ng (apt-get install espeak-ng)"
+
+    def synthesize(self, text: str, wav: Path) -> None:
+        # -g 3 adds a little gap between words, which helps older listeners follow.
+        subprocess.run(["espeak-ng", "-v", self.voice, "-s", str(self.words_per_minute), "-g", "3",
+                        "-w", str(wav), "--stdin"], input=text.encode("utf-8"), check=True,
+                       capture_output=True)
+        # espeak-ng exits 0 even when it could not write: check the file itself.
+        if not wav.is_file() or wav.stat().st_size <= 44:
+            raise SpeechError(f"espeak-ng không tạo được âm thanh cho: {text[:60]}")
+
+
+@dataclass
+class PiperEngine:
+    """Piper: offline neural voice from a local .onnx model the commune downloads once."""
+
+    model: Path | None
+    name: str = "piper"
+    draft: bool = False
+
+    @property
+    def voice(self) -> str:
+        return self.model.stem if self.model else ""
+
+    def unusable_reason(self) -> str | None:
+        if self.model is None:
+            return "chưa khai báo giọng đọc piper (audio.piper_model trong content/commune.yaml)"
+        if not self.model.is_file():
+            return f"không tìm thấy tệp giọng đọc {self.model}"
+        try:
+            import piper  # noqa: F401  (optional extra: pip install 'outreach[piper]')
+        except ImportError:
+            return "chưa cài piper-tts (pip install 'outreach[piper]')"
+        return None
+
+    def synthesize(self, text: str, wav: Path) -> None:
+        with wave.open(str(wav), "wb") as out:
+            _piper_voice(self.model).synthesize_wav(text, out)
+
+
+_piper_voices: dict[Path, object] = {}
+
+
+def _piper_voice(model: Path):
+    """Loaded once per process: loading a voice takes longer than speaking a sentence."""
+    if model not in _piper_voices:
+        from piper import PiperVoice
+        _piper_voices[model] = PiperVoice.load(str(model))
+    return _piper_voices[model]
+
+
+# gTTS sends at most 100 characters a request; we cut first, at punctuation, so seams fall at pauses.
+GTTS_CHUNK = 100
+GTTS_RETRIES = 4
+GTTS_TIMEOUT = (5, 15)  # (connect, read) seconds; gTTS's default None can hang forever
+
+
+@dataclass
+class GttsEngine:
+    """Google Translate's voice through gTTS: the natural voice the commune uses when online."""
+
+    tld: str = "com.vn"
+    voice: str = "vi"
+    name: str = "gtts"
+    draft: bool = False
+    backoff: float = 1.0
+    timeout: tuple[float, float] = GTTS_TIMEOUT
+
+    def unusable_reason(self) -> str | None:
+        try:
+            self._speak_chunk("xin chào", retries=1)
+        except SpeechError as exc:
+            return str(exc)
+        return None
+
+    def synthesize(self, text: str, wav: Path) -> None:
+        mp3 = b"".join(self._speak_chunk(chunk) for chunk in chunks_for_gtts(text))
+        mp3_to_wav(mp3, wav)
+
+    def _speak_chunk(self, chunk: str, retries: int = GTTS_RETRIES) -> bytes:
+        """MP3 bytes for one chunk, retrying throttling (429), server errors and dropped connections."""
+        from gtts import gTTS, gTTSError
+        _point_gtts_at_override()
+        reason = ""
+        for attempt in range(retries):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            buffer = io.BytesIO()
+            try:
+                gTTS(chunk, lang="vi", tld=self.tld, timeout=self.timeout, lang_check=False).write_to_fp(buffer)
+            except gTTSError as exc:
+                status = getattr(exc.rsp, "status_code", None)
+                if status == 200:  # answered, but not with audio: asking again will not help
+                    reason = "máy chủ Google trả lời sai định dạng, không có âm thanh"
+                    break
+                reason = f"máy chủ Google trả lời lỗi {status}" if status else "không kết nối được máy chủ Google"
+                if status is not None and status != 429 and status < 500:
+                    break
+                continue
+            if buffer.tell() == 0:
+                reason = "máy chủ Google không trả về âm thanh"
+                continue
+            return buffer.getvalue()
+        raise SpeechError(f"gTTS: {reason}")
+
+
+def chunks_for_gtts(text: str, limit: int = GTTS_CHUNK) -> list[str]:
+    """Pieces of at most `limit` characters, cut after sentence punctuation, then commas, then spaces."""
+    pieces: list[str] = []
+    for sentence in re.split(r"(?<=[.!?;:])\s+", text.strip()):
+        pieces += _split_long(sentence, limit)
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and len(merged[-1]) + 1 + len(piece) <= limit:
+            merged[-1] += " " + piece
+        else:
+            merged.append(piece)
+    return [m for m in merged if m]
+
+
+def _split_long(sentence: str, limit: int) -> list[str]:
+    if len(sentence) <= limit:
+        return [sentence]
+    for pattern in (r"(?<=,)\s+", r"\s+"):
+        parts = re.split(pattern, sentence)
+        if len(parts) > 1:
+            out: list[str] = []
+            for part in parts:
+                if out and len(out[-1]) + 1 + len(part) <= limit:
+                    out[-1] += " " + part
+                else:
+                    out += _split_long(part, limit) if len(part) > limit else [part]
+            return out
+    return [sentence[i:i + limit] for i in range(0, len(sentence), limit)]
+
+
+def _point_gtts_at_override() -> None:
+    """OUTREACH_GTTS_URL sends gTTS to another host: the tests' loopback stand-in for Google, or a mirror."""
+    base = os.environ.get("OUTREACH_GTTS_URL")
+    if base:
+        import gtts.tts
+        gtts.tts._translate_url = lambda tld="com", path="": f"{base.rstrip('/')}/{path}"
+
+
+def make_engine(name: str, dialect: str, piper_model: Path | None, tld: str) -> Engine:
+    if name == "gtts":
+        return GttsEngine(tld=tld)
+    if name == "piper":
+        return PiperEngine(piper_model)
+    if name == "espeak-ng":
+        return EspeakEngine(voice="vi-vn-x-south" if dialect == "south" else "vi")
+    raise SpeechError(f"không có công cụ đọc '{name}'; hãy chọn: auto, {', '.join(PREFERENCE)}")
+
+
+def all_engines(dialect: str, piper_model: Path | None, tld: str) -> list[Engine]:
+    return [make_engine(name, dialect, piper_model, tld) for name in PREFERENCE]

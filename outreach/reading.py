@@ -1,0 +1,751 @@
+"""Turn display text into exactly what a speaker says (text normalisation for TTS).
+
+A TTS engine reads "0251 1022" as one big number and "25/11" as a fraction; a wrong number heard
+on a loudspeaker sends people to the wrong place. So every number, date, sum of money, phone
+number and abbreviation is spelled out here, by ordered passes over the text:
+
+    NFC → URLs and e-mails → legal references → lexicon (abbreviations) → procedure codes →
+    money units → dates → times → phone numbers → ordinals → plain numbers → ranges →
+    unknown capitals → symbols → tidy whitespace and punctuation
+
+The lexicon runs before the number passes so that keys with digits ("4G", "m2") still match,
+and after legal references so that "NĐ-CP" is read as "của Chính phủ", not letter by letter.
+The money pass only names units ("đ/bản" → "đồng một bản"); amounts are read with all other
+numbers, so it can run early, before "24 giờ/ngày" is turned into words.
+
+A pass that reads a quantity (a number, date, time or amount) wraps its words in two private-use
+marks, OPEN and CLOSE. Later passes use them to tell "7h30 – 11h30" (a range: "đến") from
+"Bước 1 – Nộp hồ sơ" (a pause), and "24/7" (numbers: "trên") from "cha/mẹ" ("hoặc"). The last
+pass turns the marks into spaces.
+
+Readings chosen where usage varies are listed, with examples, in tests/golden/readings.tsv.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+__all__ = ["read_aloud", "builtin_lexicon", "number_words"]
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
+
+OPEN, CLOSE = "\ue000", "\ue001"
+
+DIGIT_WORDS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
+# After "hai mươi", "ba mươi"… units 1, 4 and 5 change: hai mươi mốt, hai mươi tư, hai mươi lăm.
+UNITS_AFTER_TENS = {1: "mốt", 4: "tư", 5: "lăm"}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    thousand: str
+    zero_tens: str  # the "0" in the tens place of 105: "một trăm linh năm" / "một trăm lẻ năm"
+
+
+DIALECTS = {"north": Dialect("nghìn", "linh"), "south": Dialect("ngàn", "lẻ")}
+
+
+def read_aloud(text: str, dialect: str = "north", lexicon: Mapping[str, str] | None = None) -> str:
+    """Return what a speaker says for display text (NFC, numbers and abbreviations spelled out)."""
+    words = dialect_words(dialect)
+    readings = builtin_lexicon() | normalised_lexicon(lexicon or {}, source="lexicon argument")
+    passes: list[Callable[[str], str]] = [
+        normalised_text,
+        replace_web_addresses,
+        lambda t: read_legal_references(t, words),
+        lambda t: apply_lexicon(t, readings),
+        read_procedure_codes,
+        read_money_units,
+        lambda t: read_dates(t, words),
+        lambda t: read_times(t, words),
+        read_phone_numbers,
+        lambda t: read_ordinals(t, words),
+        lambda t: read_numbers(t, words),
+        drop_spelled_out_repeats,
+        join_ranges,
+        spell_unknown_capitals,
+        replace_symbols,
+        tidy,
+    ]
+    for step in passes:
+        text = step(text)
+    return text
+
+
+def normalised_text(text: str) -> str:
+    """NFC, and "Đ" where old font conversions left the look-alike Icelandic "Ð"."""
+    text = unicodedata.normalize("NFC", text).replace("Ð", "Đ").replace("ð", "đ")
+    return text.replace(OPEN, "").replace(CLOSE, "")  # the marks are ours alone
+
+
+def dialect_words(dialect: str) -> Dialect:
+    try:
+        return DIALECTS[dialect]
+    except KeyError:
+        raise ValueError(f"dialect must be one of {sorted(DIALECTS)}, not {dialect!r}") from None
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+
+def number_words(n: int, dialect: str = "north") -> str:
+    """Cardinal reading of a non-negative integer."""
+    if n < 0:
+        raise ValueError(f"number_words needs a non-negative integer, not {n}")
+    return cardinal(n, dialect_words(dialect))
+
+
+def cardinal(n: int | str, dialect: Dialect) -> str:
+    """Cardinal reading of n ≥ 0, given as a number or as its digits ("03" is "ba")."""
+    n = int(n)
+    return " ".join(cardinal_words(n, dialect, inner=False)) if n else "không"
+
+
+def cardinal_words(n: int, dialect: Dialect, inner: bool) -> list[str]:
+    """Words for n > 0; `inner` means digits stand before it, so 5 is "không trăm linh năm"."""
+    billions, rest = divmod(n, 10**9)
+    words = cardinal_words(billions, dialect, inner) + ["tỷ"] if billions else []
+    for scale, word in ((10**6, "triệu"), (10**3, dialect.thousand), (1, "")):
+        group = rest // scale % 1000
+        if group:
+            words += hundreds_words(group, dialect, inner=inner or bool(words))
+            words += [word] if word else []
+    return words
+
+
+def hundreds_words(n: int, dialect: Dialect, inner: bool) -> list[str]:
+    """Words for 1 ≤ n ≤ 999 inside a larger number or on its own."""
+    hundreds, tens, units = n // 100, n // 10 % 10, n % 10
+    words = [DIGIT_WORDS[hundreds], "trăm"] if hundreds or inner else []
+    if tens == 0:
+        words += [dialect.zero_tens] if words and units else []
+        words += [DIGIT_WORDS[units]] if units else []
+    elif tens == 1:
+        words += ["mười"] + (["lăm" if units == 5 else DIGIT_WORDS[units]] if units else [])
+    else:
+        words += [DIGIT_WORDS[tens], "mươi"]
+        words += [UNITS_AFTER_TENS.get(units, DIGIT_WORDS[units])] if units else []
+    return words
+
+
+def digits_read_singly(digits: str) -> str:
+    return " ".join(DIGIT_WORDS[int(d)] for d in digits)
+
+
+def spoken(words: str) -> str:
+    """Mark words that stand for a quantity, so ranges and fractions can be found later."""
+    return f"{OPEN}{words}{CLOSE}"
+
+
+# --- lexicon -------------------------------------------------------------------------------
+
+
+def builtin_lexicon() -> dict[str, str]:
+    """The built-in abbreviation readings from outreach/lexicon.yaml (loaded once)."""
+    return dict(loaded_builtin_lexicon())
+
+
+@functools.cache
+def loaded_builtin_lexicon() -> dict[str, str]:
+    data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8")) or {}
+    return normalised_lexicon(data, source=str(LEXICON_PATH))
+
+
+def normalised_lexicon(entries: Mapping, source: str) -> dict[str, str]:
+    """NFC keys and values (editors often save NFD), refusing anything but text → text."""
+    if not isinstance(entries, Mapping):
+        raise ValueError(f"{source}: a lexicon must be a mapping of token to reading")
+    readings = {}
+    for key, value in entries.items():
+        if not isinstance(key, str) or not isinstance(value, str) or not key.strip():
+            raise ValueError(f"{source}: entry {key!r}: token and reading must both be text")
+        readings[unicodedata.normalize("NFC", key.strip())] = unicodedata.normalize("NFC", value)
+    return readings
+
+
+def apply_lexicon(text: str, readings: Mapping[str, str]) -> str:
+    if not readings:
+        return text
+    pattern = lexicon_pattern(tuple(readings))
+
+    def reading(match: re.Match) -> str:
+        token = match.group(0)
+        # "…, v.v." at the end: the token's dot also ends the sentence, keep the pause.
+        ends_line = LINE_END.match(text, match.end())
+        # Spaces around, so "TP.HCM" becomes "thành phố Hồ Chí Minh"; tidy() removes extras.
+        return f" {readings[token]}{'.' if token.endswith('.') and ends_line else ''} "
+
+    return pattern.sub(reading, text)
+
+
+LINE_END = re.compile(r"[ \t]*(?:\n|$)")
+
+
+@functools.lru_cache(maxsize=16)
+def lexicon_pattern(tokens: tuple[str, ...]) -> re.Pattern:
+    """One alternation, longest token first, matching whole tokens only.
+
+    A digit may stand just before a token, so units glued to numbers ("100m2", "20.000VNĐ")
+    are still read."""
+    alternatives = []
+    for token in sorted(tokens, key=len, reverse=True):
+        before = r"(?<![^\W\d])" if re.match(r"\w", token) else ""
+        after = r"(?!\w)" if re.search(r"\w$", token) else ""
+        alternatives.append(before + re.escape(token) + after)
+    return re.compile("|".join(alternatives))
+
+
+# --- web addresses -------------------------------------------------------------------------
+
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+URL = re.compile(
+    r"(?i)\b(?:https?://|www\.)\S+"
+    r"|(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:vn|com|net|org|gov|edu|info|io)\b(?:/\S*)?"
+)
+TRAILING_PUNCTUATION = re.compile(r"[.,;:!?)\]}'\"”’]+$")
+
+
+def replace_web_addresses(text: str) -> str:
+    """A listener cannot note a URL from a loudspeaker: point to the portal or the handout."""
+    text = EMAIL.sub("địa chỉ thư điện tử trên tờ hướng dẫn", text)
+    return URL.sub(web_address_reading, text)
+
+
+def web_address_reading(match: re.Match) -> str:
+    address = match.group(0)
+    trailing = TRAILING_PUNCTUATION.search(address)
+    tail = trailing.group(0) if trailing else ""
+    if "dichvucong" in address.lower():
+        return "Cổng dịch vụ công" + tail
+    return "địa chỉ trang web trên tờ hướng dẫn" + tail
+
+
+# --- legal references ----------------------------------------------------------------------
+
+DOCUMENT_TYPES = {
+    "NĐ": "Nghị định",
+    "TT": "Thông tư",
+    "TTLT": "Thông tư liên tịch",
+    "QĐ": "Quyết định",
+    "NQ": "Nghị quyết",
+    "CT": "Chỉ thị",
+    "KH": "Kế hoạch",
+    "TB": "Thông báo",
+    "BC": "Báo cáo",
+    "HD": "Hướng dẫn",
+    "QH": "Luật",  # "60/2014/QH13": a law passed by the National Assembly
+}
+# Issuers read here rather than in the lexicon: "CP" alone usually means "cổ phần".
+ISSUERS = {
+    "CP": "Chính phủ",
+    "TTg": "Thủ tướng Chính phủ",
+    "QH": "Quốc hội",
+    "UBTVQH": "Ủy ban Thường vụ Quốc hội",
+    "VPCP": "Văn phòng Chính phủ",
+    "BTP": "Bộ Tư pháp",
+    "BTTTT": "Bộ Thông tin và Truyền thông",
+    "BCA": "Bộ Công an",
+    "BNV": "Bộ Nội vụ",
+    "BTC": "Bộ Tài chính",
+    "BYT": "Bộ Y tế",
+    "BLĐTBXH": "Bộ Lao động Thương binh và Xã hội",
+    "BGDĐT": "Bộ Giáo dục và Đào tạo",
+    "BKHĐT": "Bộ Kế hoạch và Đầu tư",
+    "BTNMT": "Bộ Tài nguyên và Môi trường",
+    "BNNPTNT": "Bộ Nông nghiệp và Phát triển nông thôn",
+}
+DOCUMENT_NAME = (
+    r"(?:Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết|Chỉ thị|Luật"
+    r"|Kế hoạch|Thông báo|Báo cáo|Hướng dẫn|Công văn)"
+)
+# "Nghị định số 42/2022/NĐ-CP", "Luật Hộ tịch số 60/2014/QH13", "Quyết định 1291/QĐ-UBND"
+LEGAL_SYMBOL = re.compile(
+    rf"(?:(?P<name>\b(?i:{DOCUMENT_NAME}))\s+)?(?P<number_word>\b[Ss]ố\s*:?\s*)?"
+    r"(?<![\w.,/])(?P<number>\d+)(?:/(?P<year>\d{4}))?"
+    r"/(?P<symbol>[A-ZĐ][A-Za-zĐđ]*(?:-[A-ZĐ][A-Za-zĐđ]*)*\d*)(?![\w-])"
+)
+# "Nghị định 42/2022": number and year without the symbol
+LEGAL_NUMBER_YEAR = re.compile(
+    rf"(?P<name>\b(?i:{DOCUMENT_NAME}))\s+(?:[Ss]ố\s+)?(?P<number>\d+)/(?P<year>\d{{4}})(?![\d/])"
+)
+
+
+def read_legal_references(text: str, dialect: Dialect) -> str:
+    text = LEGAL_SYMBOL.sub(lambda m: legal_symbol_reading(m, dialect), text)
+    return LEGAL_NUMBER_YEAR.sub(
+        lambda m: f"{m['name']} số {legal_number_and_year(m, dialect)}", text
+    )
+
+
+# "… 15/2024/QĐ-UBND ngày 20/5/2024 của UBND tỉnh": the text names the issuer itself.
+ISSUER_FOLLOWS = re.compile(r",?\s*(?:ngày\s+[\d/.-]+\s*,?\s*)?của\b")
+
+
+def legal_symbol_reading(match: re.Match, dialect: Dialect) -> str:
+    """"Nghị định số bốn mươi hai năm hai nghìn không trăm hai mươi hai của Chính phủ"."""
+    parts = [re.sub(r"\d+$", "", part) for part in match["symbol"].split("-")]
+    kind = DOCUMENT_TYPES.get(parts[0])
+    # "NĐ-CP": type then issuer; "TTLT-BTP-BCA": joint issuers; "QH13": issuer only;
+    # "UBND-VP" (a letter): issuer then the office that drafted it.
+    issuers = parts[1:] if kind and parts[0] != "QH" else parts
+    joiner = " và " if kind else " "
+    # The document's name is usually written just before; when it is not, say it, unless "số"
+    # is written, which follows a name given earlier ("Luật Hộ tịch số 60/2014/QH13").
+    name = match["name"] or ("" if match["number_word"] else kind or "")
+    number_word = (match["number_word"] or "số").strip()
+    words = [name, number_word, legal_number_and_year(match, dialect)]
+    if issuers and not ISSUER_FOLLOWS.match(match.string, match.end()):
+        words += ["của", joiner.join(ISSUERS.get(issuer, issuer) for issuer in issuers)]
+    return " ".join(w for w in words if w)
+
+
+def legal_number_and_year(match: re.Match, dialect: Dialect) -> str:
+    words = cardinal(match["number"], dialect)
+    return f"{words} năm {cardinal(match['year'], dialect)}" if match["year"] else words
+
+
+# --- procedure codes -----------------------------------------------------------------------
+
+# A code of the national procedure database, "1.001193". Six digits after the dot cannot be
+# an amount (groups of three) nor a decimal (the decimal mark is a comma), so read it digit by
+# digit wherever it stands. After "mã", any token with a digit in it is a code too.
+PROCEDURE_CODE = re.compile(r"(?<![\d.,])\d\.\d{6}(?![\d]|[.,]\d)")
+# "mã hồ sơ: 000.00.28.H19-240101-0001", "mã số thuế 3600123456": a token with a digit in it.
+CODE_AFTER_MA = re.compile(
+    r"(?P<lead>\b[Mm]ã(?:\s+(?:số|thủ|tục|hành|chính|hồ|sơ|thuế|định|danh|bưu))*\s*:?\s*)"
+    r"(?P<code>[\w.\-/]*\d[\w.\-/]*\w)"
+)
+CODE_PIECE = re.compile(r"(\d+)|([.\-/])")
+CODE_SEPARATORS = {".": "chấm", "-": "gạch ngang", "/": "gạch chéo"}
+
+
+def read_procedure_codes(text: str) -> str:
+    text = CODE_AFTER_MA.sub(lambda m: m["lead"] + code_reading(m["code"]), text)
+    return PROCEDURE_CODE.sub(lambda m: code_reading(m.group(0)), text)
+
+
+def code_reading(code: str) -> str:
+    """Digits one by one and separators by name; letters are left to the spelling pass."""
+    def piece(match: re.Match) -> str:
+        digits, separator = match.groups()
+        return f" {digits_read_singly(digits) if digits else CODE_SEPARATORS[separator]} "
+
+    return CODE_PIECE.sub(piece, code).strip()
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+DAY_PREFIX = r"(?:(?P<prefix>\b[Nn]gày)\s+)?"
+DATE_DMY = re.compile(
+    DAY_PREFIX
+    + r"(?<![\d/.,-])(?P<day>\d{1,2})(?P<sep>[/.-])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4})(?![\d/])"
+)
+DATE_ISO = re.compile(
+    DAY_PREFIX + r"(?<![\d/.,-])(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?![\d-])"
+)
+MONTH_YEAR = re.compile(
+    r"(?:(?P<prefix>\b[Tt]háng)\s+)?(?<![\d/.,])(?P<month>\d{1,2})/(?P<year>\d{4})(?![\d/])"
+)
+DAY_MONTH = re.compile(
+    DAY_PREFIX + r"(?<![\d/.,])(?P<day>\d{1,2})/(?P<month>\d{1,2})(?![\d/]|[.,]\d)"
+)
+NOT_DATES = {"24/7"}  # "open 24/7" is said "hai mươi tư trên bảy"
+# "nhà số 12/3", "hẻm 45/2": house and alley numbers, said "mười hai trên ba"
+ADDRESS_BEFORE = re.compile(r"\b(?i:số|hẻm|kiệt|ngõ|ngách)\s+$")
+# "quý 1/2025", "Quý IV/2024": a quarter, not a month
+QUARTER_YEAR = re.compile(
+    r"\b(?P<prefix>[Qq]uý)\s+(?P<quarter>[1-4]|IV|I{1,3})/(?P<year>\d{4})(?![\d/])"
+)
+QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4, "I": 1, "II": 2, "III": 3, "IV": 4}
+DAY_BEFORE_MONTH = re.compile(r"\b(?P<prefix>[Nn]gày)\s+(?P<day>\d{1,2})(?=\s+tháng\b)")
+MONTH_NUMBER = re.compile(r"\b(?P<prefix>[Tt]háng)\s+(?P<month>\d{1,2})(?![\d]|[/.,]\d)")
+
+
+def read_dates(text: str, dialect: Dialect) -> str:
+    text = QUARTER_YEAR.sub(lambda m: quarter_reading(m, dialect), text)
+    for pattern in (DATE_DMY, DATE_ISO, MONTH_YEAR):
+        text = pattern.sub(lambda m: date_reading(m, dialect), text)
+    text = DAY_MONTH.sub(lambda m: day_month_reading(m, dialect), text)
+    text = DAY_BEFORE_MONTH.sub(lambda m: date_reading(m, dialect), text)
+    return MONTH_NUMBER.sub(lambda m: date_reading(m, dialect), text)
+
+
+def day_month_reading(match: re.Match, dialect: Dialect) -> str:
+    written = f"{match['day']}/{match['month']}"
+    if written in NOT_DATES or ADDRESS_BEFORE.search(match.string, 0, match.start()):
+        return match.group(0)
+    return date_reading(match, dialect)
+
+
+def date_reading(match: re.Match, dialect: Dialect) -> str:
+    """Read whichever of day, month and year the match has; leave it alone if not a date."""
+    found = match.groupdict()
+    day, month, year = (int(found[k]) if found.get(k) else None for k in ("day", "month", "year"))
+    if (day is not None and not 1 <= day <= 31) or (month is not None and not 1 <= month <= 12):
+        return match.group(0)
+    words = []
+    if day is not None:
+        words += [found["prefix"] or "ngày", day_words(day, dialect)]
+    if month is not None:
+        month_word = found["prefix"] if day is None and found["prefix"] else "tháng"  # keeps "Tháng"
+        words += [month_word, month_words(month)]
+    if year is not None:
+        words += ["năm", cardinal(year, dialect)]
+    return spoken(" ".join(words))
+
+
+def quarter_reading(match: re.Match, dialect: Dialect) -> str:
+    quarter = DIGIT_WORDS[QUARTERS[match["quarter"]]]
+    return spoken(f"{match['prefix']} {quarter} năm {cardinal(match['year'], dialect)}")
+
+
+def day_words(day: int, dialect: Dialect) -> str:
+    """Days 1–10 are said "mùng một" … "mùng mười", as people say them."""
+    return f"mùng {cardinal(day, dialect)}" if day <= 10 else cardinal(day, dialect)
+
+
+def month_words(month: int) -> str:
+    return "tư" if month == 4 else cardinal(month, DIALECTS["north"])
+
+
+# --- times ---------------------------------------------------------------------------------
+
+# "7h30", "7h", "7H30", and the southern "7g30" (a lone "5g" is more likely "5G", the network)
+TIME_H = re.compile(r"(?<![\w.,])(?P<hour>\d{1,2})(?:[hH]|g(?=\d))(?P<minute>\d{2})?(?!\w)")
+TIME_GIO = re.compile(r"(?<![\w.,])(?P<hour>\d{1,2})\s*giờ(?:\s*(?P<minute>\d{2})(?:\s*phút)?)?(?!\w)")
+TIME_COLON = re.compile(r"(?<![\d:.,])(?P<hour>\d{1,2}):(?P<minute>\d{2})(?![\d:])")
+
+
+def read_times(text: str, dialect: Dialect) -> str:
+    for pattern in (TIME_H, TIME_GIO, TIME_COLON):
+        text = pattern.sub(lambda m: time_reading(m, dialect), text)
+    return text
+
+
+def time_reading(match: re.Match, dialect: Dialect) -> str:
+    """"bảy giờ ba mươi phút"; "phút" is always said, ":00" never."""
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    if hour > 24 or minute > 59:
+        return match.group(0)
+    words = f"{cardinal(hour, dialect)} giờ"
+    if minute:
+        words += f" {cardinal(minute, dialect)} phút"
+    return spoken(words)
+
+
+# --- phone numbers -------------------------------------------------------------------------
+
+NO_DIGIT_BEFORE = r"(?<![\d.,])"
+NO_DIGIT_AFTER = r"(?![\d]|[.,]\d)"
+PHONE_AREA_IN_PARENTHESES = re.compile(
+    r"\(\s*(?P<area>0\d{2,3})\s*\)[\s.-]*(?P<rest>\d{2,8}(?:[ .-]\d{2,4})*)" + NO_DIGIT_AFTER
+)
+PHONE_INTERNATIONAL = re.compile(
+    r"\(?\+84\)?[\s.-]*(?P<rest>\d{2,3}(?:[ .-]?\d{2,4}){1,4})" + NO_DIGIT_AFTER
+)
+PHONE_GROUPED = re.compile(NO_DIGIT_BEFORE + r"0\d{2,3}(?:[ .-]\d{1,4}){1,3}" + NO_DIGIT_AFTER)
+PHONE_UNGROUPED = re.compile(NO_DIGIT_BEFORE + r"0\d{9,10}" + NO_DIGIT_AFTER)
+# 1800/1900 numbers have 8 or 10 digits; "1900000" (an unpunctuated amount) has 7.
+PHONE_TOLL_FREE = re.compile(
+    NO_DIGIT_BEFORE + r"1[89]00(?:[ .]?\d{4}|[ .]\d{3}[ .]\d{3})" + NO_DIGIT_AFTER
+)
+# "gọi 113", "Tổng đài Dịch vụ công 1022 của tỉnh", "đường dây nóng: 1080"
+HOTLINE_AFTER_WORD = re.compile(
+    r"(?P<lead>\b(?i:gọi|tổng đài|đường dây nóng|hotline|điện thoại)\b"
+    r"(?P<between>(?:\s+[^\W\d]+){0,5}?)\s*:?\s*)"
+    + NO_DIGIT_BEFORE + r"(?P<number>\d{3,5})(?![\d]|[.,/]\d)"
+)
+# Vietnamese short hotlines are 11x and 10xx; after a bare "số" only these shapes are phones.
+HOTLINE_AFTER_SO = re.compile(
+    r"(?P<lead>(?<!\w)[Ss]ố\s*:?\s*)" + NO_DIGIT_BEFORE + r"(?P<number>1(?:1\d|0\d\d))(?![\d]|[.,/]\d)"
+)
+HOTLINE_SHAPE = re.compile(r"1(?:1\d|0\d\d)")
+
+
+def read_phone_numbers(text: str) -> str:
+    """Digits one by one, a comma between written groups so the listener can write them down."""
+    text = PHONE_AREA_IN_PARENTHESES.sub(
+        lambda m: phone_reading([m["area"], *re.split(r"[ .-]", m["rest"])]), text
+    )
+    text = PHONE_INTERNATIONAL.sub(
+        lambda m: "cộng tám tư, " + phone_reading(re.split(r"[ .-]", m["rest"])), text
+    )
+    for pattern in (PHONE_GROUPED, PHONE_UNGROUPED, PHONE_TOLL_FREE):
+        text = pattern.sub(written_phone_reading, text)
+    text = HOTLINE_AFTER_WORD.sub(hotline_reading, text)
+    return HOTLINE_AFTER_SO.sub(hotline_reading, text)
+
+
+def written_phone_reading(match: re.Match) -> str:
+    groups = re.split(r"[ .-]", match.group(0))
+    if not 7 <= sum(map(len, groups)) <= 11:
+        return match.group(0)  # "028 3" is too short for a phone number
+    return phone_reading(groups)
+
+
+def hotline_reading(match: re.Match) -> str:
+    between = (match.groupdict().get("between") or "").split()
+    if between not in ([], ["số"]) and not HOTLINE_SHAPE.fullmatch(match["number"]):
+        return match.group(0)  # "tổng đài đã tiếp nhận 160 cuộc gọi" is a count
+    return match["lead"] + digits_read_singly(match["number"])
+
+
+def phone_reading(groups: list[str]) -> str:
+    if len(groups) == 1:
+        groups = phone_groups(groups[0])
+    short_groups = [part for group in groups for part in split_long(group)]
+    return ", ".join(digits_read_singly(group) for group in short_groups)
+
+
+def phone_groups(digits: str) -> list[str]:
+    """Groups for a number written without spaces: 0912 345 678, 0251 3822 123, 1800 1096."""
+    if len(digits) == 10 and digits.startswith("0"):
+        return [digits[:4], digits[4:7], digits[7:]]
+    if len(digits) == 11 and digits.startswith(("024", "028")):
+        return [digits[:3], digits[3:7], digits[7:]]
+    if len(digits) == 11:
+        return [digits[:4], digits[4:8], digits[8:]]
+    if len(digits) == 8:
+        return [digits[:4], digits[4:]]
+    return split_long(digits)
+
+
+def split_long(digits: str) -> list[str]:
+    """Nobody can hold more than four digits at once: 3822123 → 382 2123."""
+    if len(digits) <= 4:
+        return [digits]
+    if len(digits) == 8:
+        return [digits[:4], digits[4:]]
+    return [digits[:3], *split_long(digits[3:])]
+
+
+# --- money ---------------------------------------------------------------------------------
+
+AMOUNT = r"(?<![\d.,])\d(?:[\d.,]*\d)?"  # the lookbehind keeps long digit runs linear
+CURRENCY_AFTER_AMOUNT = re.compile(rf"(?P<amount>{AMOUNT})\s*(?:đồng|đ|VNĐ|VND|vnđ|vnd)(?!\w)")
+# "2.000 đồng/trang", "500.000 đồng/người/tháng", "2 lần/năm": the slash means "per".
+PER_UNIT = re.compile(rf"(?P<head>(?:{AMOUNT}\s*|\bđồng)[^\W\d]*)(?P<units>(?:/[^\W\d]+)+)")
+
+
+def read_money_units(text: str) -> str:
+    text = CURRENCY_AFTER_AMOUNT.sub(lambda m: f"{m['amount']} đồng", text)
+    return PER_UNIT.sub(lambda m: m["head"] + m["units"].replace("/", " một "), text)
+
+
+# --- ordinals ------------------------------------------------------------------------------
+
+ORDINAL = re.compile(r"\b(?P<word>[Tt]hứ)\s+(?P<number>\d+)(?![\d]|[.,/]\d)")
+ORDINAL_WORDS = {1: "nhất", 4: "tư"}
+ROMAN_AFTER_WORD = re.compile(
+    r"\b(?P<word>(?i:chương|mục|phần|quý|khóa|khoá|kỳ|đợt|giai đoạn|phụ lục))\s+(?P<roman>[IVX]+)\b"
+)
+ROMAN_HEADING = re.compile(r"(?m)^[ \t]*(?P<roman>[IVX]+)(?=[.)]\s)")
+# Only I, V and X: "Phụ lục C" and a list item "C." are letters, not 100.
+ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+ROMAN_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+
+
+def read_ordinals(text: str, dialect: Dialect) -> str:
+    """"thứ 1" is "thứ nhất", "thứ 4" is "thứ tư"; Roman numerals after "Chương", "quý"…"""
+    text = ORDINAL.sub(
+        lambda m: spoken(f"{m['word']} {ordinal_words(int(m['number']), dialect)}"), text
+    )
+    for pattern in (ROMAN_AFTER_WORD, ROMAN_HEADING):
+        text = pattern.sub(lambda m: roman_reading(m, dialect), text)
+    return text
+
+
+def ordinal_words(n: int, dialect: Dialect) -> str:
+    if n in ORDINAL_WORDS:
+        return ORDINAL_WORDS[n]
+    return cardinal(n, dialect)
+
+
+def roman_reading(match: re.Match, dialect: Dialect) -> str:
+    roman = match["roman"]
+    if not ROMAN_NUMERAL.fullmatch(roman):
+        return match.group(0)
+    values = [ROMAN_VALUES[c] for c in roman]
+    n = sum(-v if v < nxt else v for v, nxt in zip(values, values[1:] + [0]))
+    before = match.group(0)[: match.start("roman") - match.start()]
+    return before + cardinal(n, dialect)
+
+
+# --- plain numbers -------------------------------------------------------------------------
+
+# Thousands are grouped by dots, or by (non-breaking) spaces as word processors do: "50 000".
+# Phone numbers, which also come in groups, are read by an earlier pass.
+NUMBER = re.compile(
+    r"(?<!\d)(?:(?P<grouped>\d{1,3}(?P<sep>[. \u00a0\u202f])\d{3}(?:(?P=sep)\d{3})*)|(?P<plain>\d+))"
+    r"(?:,(?P<fraction>\d+))?(?!\d)"
+)
+
+
+SUPERSCRIPT_DIGITS = re.compile("[⁰¹²³⁴-⁹₀-₉]")
+
+
+def read_numbers(text: str, dialect: Dialect) -> str:
+    """Every number left: "1.500.000", "5,5", "03" (a count: "ba"), "0251" (digits)."""
+    text = SUPERSCRIPT_DIGITS.sub(lambda m: str(unicodedata.digit(m.group(0))), text)
+    return NUMBER.sub(lambda m: spoken(number_reading(m, dialect)), text)
+
+
+def number_reading(match: re.Match, dialect: Dialect) -> str:
+    whole = re.sub(r"\D", "", match["grouped"] or "") or match["plain"]
+    after_letter = match.string[: match.start()][-1:].isalpha()
+    if match["plain"] and is_identifier(whole, after_letter):
+        words = digits_read_singly(whole)
+    else:
+        words = cardinal(whole, dialect)
+    if match["fraction"]:
+        words += " phẩy " + fraction_words(match["fraction"], dialect)
+    return words
+
+
+def is_identifier(digits: str, after_letter: bool) -> bool:
+    """"0251", "079123456789", "CT01" name something; "03" (ngày) and "B2" count or rank."""
+    leading_zero = len(digits) > 1 and digits.startswith("0")
+    return len(digits) > 12 or (leading_zero and (len(digits) > 2 or after_letter))
+
+
+# "01 (một) bộ", "1.500.000 đồng (Một triệu năm trăm nghìn đồng)": say the amount once.
+NUMBER_THEN_PARENTHESES = re.compile(
+    CLOSE + r"(?P<unit>(?:\s+[^\W\d]+)?)\s*\((?P<spelled>[^()\d]+)\)"
+)
+SAME_NUMBER_WORDS = {"ngàn": "nghìn", "lẻ": "linh", "tư": "bốn", "tỉ": "tỷ", "nhăm": "lăm"}
+
+
+def drop_spelled_out_repeats(text: str) -> str:
+    def without_repeat(match: re.Match) -> str:
+        said = text[text.rfind(OPEN, 0, match.start()) + 1 : match.start()]
+        written = comparable_words(match["spelled"])
+        if written in (comparable_words(said), comparable_words(said + match["unit"])):
+            return CLOSE + match["unit"]
+        return match.group(0)
+
+    return NUMBER_THEN_PARENTHESES.sub(without_repeat, text)
+
+
+def comparable_words(words: str) -> list[str]:
+    return [SAME_NUMBER_WORDS.get(w, w) for w in words.lower().split()]
+
+
+def fraction_words(digits: str, dialect: Dialect) -> str:
+    """"5,05" → "năm phẩy không năm": leading zeros are said, the rest as a number."""
+    rest = digits.lstrip("0")
+    zeros = ["không"] * (len(digits) - len(rest))
+    return " ".join(zeros + ([cardinal(rest, dialect)] if rest else []))
+
+
+# --- ranges --------------------------------------------------------------------------------
+
+# "5 – 10", "7h30 – 11h30", and with the unit written twice: "1.000.000đ – 2.000.000đ"
+RANGE_DASH = re.compile(CLOSE + r"(?P<unit>\s*%|\s+[^\W\d]+)?\s*[–—-]\s*" + OPEN)
+WEEKDAY = r"(?:[Tt]hứ (?:[Hh]ai|[Bb]a|[Tt]ư|[Nn]ăm|[Ss]áu|[Bb]ảy)|[Cc]hủ [Nn]hật)"
+WEEKDAY_RANGE = re.compile(rf"(?P<first>{WEEKDAY})\s*[–—-]\s*(?={WEEKDAY})")
+
+
+def join_ranges(text: str) -> str:
+    """A dash between two quantities or two weekdays is said "đến"."""
+    text = RANGE_DASH.sub(lambda m: f"{CLOSE}{m['unit'] or ''} đến {OPEN}", text)
+    return WEEKDAY_RANGE.sub(lambda m: f"{m['first']} đến ", text)
+
+
+# --- unknown capitals ----------------------------------------------------------------------
+
+LETTER_NAMES = {
+    "A": "a", "B": "bê", "C": "xê", "D": "dê", "Đ": "đê", "E": "e", "F": "ép", "G": "giê",
+    "H": "hát", "I": "i", "J": "gi", "K": "ca", "L": "e lờ", "M": "em", "N": "en", "O": "o",
+    "P": "pê", "Q": "quy", "R": "e rờ", "S": "ét", "T": "tê", "U": "u", "V": "vê",
+    "W": "vê kép", "X": "ích", "Y": "i dài", "Z": "dét",
+}  # fmt: skip
+VOWEL_LETTERS = set("AEIOUY")
+# A plain-letter syllable such as THANH, GIAO, TIN: a heading in capitals, not an abbreviation.
+SYLLABLE = re.compile(
+    r"(?:NGH|NG|GH|GI|KH|NH|PH|QU|TH|TR|CH|[BCDĐGHKLMNPRSTVX])?[AEIOUY]{1,3}(?:NG|NH|CH|[CMNPT])?"
+)
+LETTERS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # H'Mông is one word
+
+
+def spell_unknown_capitals(text: str) -> str:
+    """Spell "VNPT" letter by letter; say "HỒ SƠ" and "THÔNG TIN" as words."""
+    tokens = list(LETTERS.finditer(text))
+    pieces, last = [], 0
+    for i, token in enumerate(tokens):
+        in_heading = in_capital_heading(text, tokens, i)
+        pieces += [text[last : token.start()], capitals_reading(token.group(0), in_heading)]
+        last = token.end()
+    return "".join(pieces) + text[last:]
+
+
+def in_capital_heading(text: str, tokens: list[re.Match], i: int) -> bool:
+    """True when the word before or after, on the same line, is also in capitals."""
+    for j in (i - 1, i + 1):
+        if not 0 <= j < len(tokens):
+            continue
+        neighbour = tokens[j].group(0)
+        first, second = sorted((tokens[i], tokens[j]), key=lambda t: t.start())
+        same_line = "\n" not in text[first.end() : second.start()]
+        if len(neighbour) > 1 and neighbour.isupper() and same_line:
+            return True
+    return False
+
+
+def capitals_reading(token: str, in_heading: bool) -> str:
+    if not token.isupper():
+        return token
+    if len(token) == 1:  # "Mẫu B": no Vietnamese word is a lone consonant
+        return token if token in VOWEL_LETTERS or token not in LETTER_NAMES else LETTER_NAMES[token]
+    if any(letter not in LETTER_NAMES for letter in token):
+        return token.lower()  # diacritics: a Vietnamese word written in capitals
+    if in_heading and SYLLABLE.fullmatch(token):
+        return token.lower()
+    return " ".join(LETTER_NAMES[letter] for letter in token)
+
+
+# --- symbols and tidying -------------------------------------------------------------------
+
+DATE_PART = r"(?i:ngày|tháng|năm|giờ|phút)"
+DATE_PARTS_WITH_SLASHES = re.compile(rf"\b{DATE_PART}(?:/{DATE_PART})+\b")
+LIST_BULLET = re.compile(r"(?m)^[ \t]*[-–—•*+][ \t]+")
+KEPT_CHARACTERS = re.compile(rf"[^\w\s.,;:?!'{OPEN}{CLOSE}]|_")
+PUNCTUATION_RUN = re.compile(r"[.,;:?!](?:\s*[.,;:?!])+")
+PUNCTUATION_STRENGTH = {",": 0, ":": 1, ";": 2, ".": 3, "!": 4, "?": 5}
+
+
+def replace_symbols(text: str) -> str:
+    """Say the symbols that carry meaning, turn the rest into pauses or nothing."""
+    text = re.sub(r"\.{3,}|…", ".", text)
+    text = LIST_BULLET.sub("", text)
+    text = text.replace("&", " và ").replace("+", " cộng ").replace("%", " phần trăm")
+    text = re.sub(CLOSE + r"\s*/\s*" + OPEN, f"{CLOSE} trên {OPEN}", text)  # 24/7
+    text = text.replace(CLOSE + "." + OPEN, f"{CLOSE} chấm {OPEN}")  # 1.5 is not a thousands group
+    text = DATE_PARTS_WITH_SLASHES.sub(lambda m: m.group(0).replace("/", " "), text)  # ngày/tháng/năm
+    text = re.sub(r"(?<=\w)\s*/\s*(?=\w)", " hoặc ", text)  # cha/mẹ
+    text = re.sub(r"\s+[-–—]+\s+|[–—]", ", ", text)  # a dash between words is a pause
+    text = re.sub(r"[()\[\]]", ", ", text)
+    text = re.sub(r"[\"“”‘’«»]|'(?!\w)|(?<!\w)'", "", text)  # but not the one in H'Mông
+    return KEPT_CHARACTERS.sub(" ", text)
+
+
+def tidy(text: str) -> str:
+    """Single spaces, punctuation attached to its word, one mark where several pile up."""
+    text = text.replace(OPEN, " ").replace(CLOSE, " ")
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s+(?=[.,;:?!])", "", text)
+    text = PUNCTUATION_RUN.sub(lambda m: strongest_punctuation(m.group(0)), text)
+    text = re.sub(r"([.,;:?!])(?=[^\s.,;:?!])", r"\1 ", text)
+    text = text.lstrip(" .,;:!?").rstrip(" ,")
+    return unicodedata.normalize("NFC", text)
+
+
+def strongest_punctuation(run: str) -> str:
+    marks = [c for c in run if c in PUNCTUATION_STRENGTH]
+    return max(marks, key=PUNCTUATION_STRENGTH.__getitem__)

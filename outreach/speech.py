@@ -1,0 +1,116 @@
+"""Scripts → loudspeaker-ready MP3s: pick one engine per build, cache every spoken section."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from outreach import audio, engines
+from outreach.engines import Engine, SpeechError
+from outreach.reading import read_aloud
+from outreach.script import Script
+
+# Pauses (seconds): after the opening chime, between sections, before the closing chime.
+PAUSE_AFTER_CHIME = 0.6
+PAUSE_BETWEEN_SECTIONS = 0.9
+
+
+@dataclass(frozen=True)
+class Clip:
+    """What was made for one script: enough for the sidecar, the summary and the catalog."""
+
+    path: Path
+    engine: str
+    voice: str
+    draft: bool
+    reading: str
+    seconds: float
+
+
+class Speaker:
+    """Turns scripts into MP3s with one engine chosen once per build (or forced by --engine)."""
+
+    def __init__(self, candidates: list[Engine], cache_dir: Path, dialect: str,
+                 lexicon: Mapping[str, str], speed: float):
+        self.candidates = candidates
+        self.cache_dir = cache_dir
+        self.dialect = dialect
+        self.lexicon = lexicon
+        self.speed = speed
+        self._usable: dict[str, str | None] = {}
+
+    def readings(self, script: Script) -> list[str]:
+        """What the voice says for each section of `script`."""
+        return [read_aloud(section, self.dialect, self.lexicon) for section in script.sections]
+
+    def speak(self, script: Script, mp3: Path, chime: bool) -> Clip:
+        """Make `mp3` from `script`; sections already spoken by the chosen engine come from the cache."""
+        readings = self.readings(script)
+        engine = self._engine_for(readings)
+        wavs = [self._spoken(engine, text) for text in readings]
+        with tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp:
+            parts: list[Path | float] = _with_pauses(wavs)
+            if chime:
+                bell = Path(tmp) / "chime.wav"
+                audio.write_chime(bell)
+                parts = [bell, PAUSE_AFTER_CHIME, *parts, PAUSE_AFTER_CHIME, bell]
+            staged = Path(tmp) / "out.mp3"
+            audio.assemble(parts, staged, self.speed, speech=set(wavs))
+            staged.replace(mp3)
+        return Clip(mp3, engine.name, engine.voice, engine.draft, "\n\n".join(readings),
+                    audio.duration_seconds(mp3))
+
+    def _engine_for(self, readings: list[str]) -> Engine:
+        """The best engine that has every section cached (a clip made online is reused offline),
+        else the best engine usable here."""
+        for engine in self.candidates:
+            if all(self._cache_path(engine, text).is_file() for text in readings):
+                return engine
+        reasons = []
+        for engine in self.candidates:
+            reason = self.unusable_reason(engine)
+            if reason is None:
+                return engine
+            reasons.append(f"{engine.name}: {reason}")
+        raise SpeechError("không có công cụ đọc nào dùng được — " + "; ".join(reasons))
+
+    def unusable_reason(self, engine: Engine) -> str | None:
+        """Probed once per build and remembered: gTTS costs a network round trip."""
+        if engine.name not in self._usable:
+            self._usable[engine.name] = engine.unusable_reason()
+        return self._usable[engine.name]
+
+    def _spoken(self, engine: Engine, text: str) -> Path:
+        cached = self._cache_path(engine, text)
+        if not cached.is_file():
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            staged = cached.with_suffix(".part.wav")
+            engine.synthesize(text, staged)
+            staged.replace(cached)
+        return cached
+
+    def _cache_path(self, engine: Engine, text: str) -> Path:
+        key = json.dumps([text, engine.name, engine.voice, audio.CHAIN_VERSION], ensure_ascii=False)
+        return self.cache_dir / engine.name / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
+
+
+def _with_pauses(wavs: list[Path]) -> list[Path | float]:
+    parts: list[Path | float] = []
+    for wav in wavs:
+        parts += [PAUSE_BETWEEN_SECTIONS, wav] if parts else [wav]
+    return parts
+
+
+def speaker_for(project_root: Path, cache_dir: Path, settings, dialect: str, lexicon: Mapping[str, str],
+                engine_name: str) -> Speaker:
+    """The Speaker for a build: `auto` tries gTTS, then piper if configured, then espeak-ng."""
+    model = settings.piper_model_path(project_root)
+    names = engines.PREFERENCE if engine_name == "auto" else (engine_name,)
+    candidates = [engines.make_engine(name, dialect, model, settings.gtts_tld) for name in names]
+    if engine_name == "auto":
+        candidates = [e for e in candidates if not (e.name == "piper" and model is None)]
+    return Speaker(candidates, cache_dir, dialect, lexicon, settings.speed)

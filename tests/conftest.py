@@ -1,0 +1,56 @@
+"""Shared fixtures: small projects in temp folders, built with the real templates and engines."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from outreach.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def copy_project(dest: Path, guides: bool) -> Path:
+    """A project folder with the repo's templates and commune.yaml (and sample guides if asked)."""
+    shutil.copytree(REPO / "templates", dest / "templates")
+    (dest / "content" / "guides").mkdir(parents=True)
+    shutil.copy(REPO / "content" / "commune.yaml", dest / "content" / "commune.yaml")
+    if guides:
+        shutil.copytree(REPO / "content" / "guides", dest / "content" / "guides", dirs_exist_ok=True)
+        for extra in (REPO / "content").iterdir():
+            if extra.is_dir() and extra.name != "guides":
+                shutil.copytree(extra, dest / "content" / extra.name)
+    return dest
+
+
+def run(project: Path, *args: str):
+    """Run the CLI as an officer would, in `project`; returns click's Result."""
+    return CliRunner().invoke(main, ["--project", str(project), *args], catch_exceptions=False)
+
+
+def tool(*args: str) -> str:
+    """Output of a poppler/zbar command; fails the test if the tool fails."""
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project with the commune settings and no guide yet."""
+    return copy_project(tmp_path / "commune", guides=False)
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """The bundled sample guides' printed products, built once for the whole session."""
+    root = copy_project(tmp_path_factory.mktemp("samples"), guides=True)
+    result = run(root, "build", "--no-audio")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def sample_slugs() -> list[str]:
+    return sorted(p.stem for p in (REPO / "content" / "guides").glob("*.yaml"))

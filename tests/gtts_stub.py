@@ -1,0 +1,90 @@
+"""A stand-in for Google Translate's TTS endpoint, on loopback: Google cannot be reached from here.
+
+It speaks the same protocol gTTS uses: POST /_/TranslateWebserverUi/data/batchexecute with a form
+field `f.req` (the RPC `jQ1olc` carrying the text), answered by a `)]}'`-prefixed batchexecute reply
+whose `jQ1olc` entry holds the MP3 as base64. The MP3 is real: espeak-ng speaks the requested text
+and ffmpeg encodes it, so durations follow the text.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import subprocess
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+PATH = "/_/TranslateWebserverUi/data/batchexecute"
+
+
+def spoken_mp3(text: str) -> bytes:
+    wav = subprocess.run(["espeak-ng", "-v", "vi", "--stdout", text], capture_output=True, check=True).stdout
+    return subprocess.run(["ffmpeg", "-v", "error", "-f", "wav", "-i", "pipe:0", "-f", "mp3", "pipe:1"],
+                          input=wav, capture_output=True, check=True).stdout
+
+
+@dataclass
+class Behaviour:
+    """How the stand-in answers: `ok`, `throttle` (429 first), `error` (500 always), `hang`, `malformed`."""
+
+    mode: str = "ok"
+    throttled: int = 1          # how many 429s before answering, in `throttle` mode
+    texts: list[str] = field(default_factory=list)  # every text it was asked to speak
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    behaviour: Behaviour
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        rpc = json.loads(urllib.parse.parse_qs(body)["f.req"][0])
+        text = json.loads(rpc[0][0][1])[0]
+        b = self.behaviour
+        b.texts.append(text)
+        if self.path != PATH:
+            return self._reply(404, b"not found")
+        if b.mode == "hang":
+            time.sleep(3)
+            return self._reply(200, b"")
+        if b.mode == "error" or (b.mode == "throttle" and len(b.texts) <= b.throttled):
+            return self._reply(500 if b.mode == "error" else 429, b"")
+        if b.mode == "malformed":
+            return self._reply(200, b")]}'\n\n[[\"wrb.fr\",\"jQ1olc\",null,null,null,[3],\"generic\"]]\n")
+        payload = json.dumps([["wrb.fr", "jQ1olc", json.dumps([base64.b64encode(spoken_mp3(text)).decode()]),
+                               None, None, None, "generic"]], separators=(",", ":"))
+        self._reply(200, f")]}}'\n\n{len(payload)}\n{payload}\n".encode())
+
+    def _reply(self, status: int, body: bytes):
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout tests)
+
+    def log_message(self, *args):
+        pass
+
+
+class StubServer:
+    """Runs the stand-in on 127.0.0.1 in a thread; `url` is what OUTREACH_GTTS_URL should be."""
+
+    def __init__(self, behaviour: Behaviour):
+        handler = type("Handler", (_Handler,), {"behaviour": behaviour})
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StubServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

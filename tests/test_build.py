@@ -1,0 +1,78 @@
+"""Building: bad guides are skipped and reported, good ones still built, text never becomes markup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run, tool
+from test_validate import starter, write_guide
+
+
+def test_invalid_guide_is_reported_valid_guide_still_built_old_output_kept(project):
+    write_guide(project, "tot", starter(project, "tot"))
+    write_guide(project, "hong", starter(project, "hong"))
+    assert run(project, "build").exit_code == 0
+    old = (project / "build" / "hong" / "handout.pdf").read_bytes()
+
+    write_guide(project, "hong", "title: [")
+    result = run(project, "build")
+    assert result.exit_code == 1
+    assert "content/guides/hong.yaml:1: (tệp): lỗi cú pháp YAML" in result.output
+    assert (project / "build" / "hong" / "handout.pdf").read_bytes() == old
+    assert (project / "build" / "tot" / "handout.pdf").stat().st_size > 5_000
+    assert not list((project / "build").rglob("*.tmp"))
+
+
+def test_markup_in_text_is_printed_not_interpreted(project):
+    text = starter(project).replace(
+        "text: Vào Cổng dịch vụ công,", 'text: <b>đậm</b> <img src="file:///etc/hostname"> Vào Cổng dịch vụ công,')
+    write_guide(project, "thu-tuc", text)
+    assert run(project, "build").exit_code == 0
+    page = tool("pdftotext", str(project / "build" / "thu-tuc" / "handout.pdf"), "-")
+    assert '<b>đậm</b> <img src="file:///etc/hostname">' in " ".join(page.split())
+
+
+def test_too_long_guide_is_an_error_not_a_second_page(project):
+    text = starter(project).replace(
+        "text: SỬA cách tìm dịch vụ và điền tờ khai trực tuyến.", "text: " + "Nội dung rất dài. " * 12)
+    documents = "".join(f"  - name: Giấy tờ số {i} có tên rất dài để chiếm chỗ trên trang giấy\n    form: Mẫu số {i} kèm theo thông tư hướng dẫn\n" for i in range(9))
+    text = text.replace("documents:\n", "documents:\n" + documents, 1)
+    write_guide(project, "thu-tuc", text)
+    result = run(project, "build")
+    assert result.exit_code == 1
+    assert "content/guides/thu-tuc.yaml:1: (tệp): nội dung quá dài cho handout.pdf" in result.output
+    assert not (project / "build" / "thu-tuc" / "handout.pdf").exists()
+    assert (project / "build" / "thu-tuc" / "handout-large.pdf").exists()
+
+
+def test_step_picture_from_content_is_downscaled_into_the_pdf(project):
+    from PIL import Image
+
+    (project / "content" / "images").mkdir()
+    Image.new("RGB", (4000, 3000), "white").save(project / "content" / "images" / "man-hinh.jpg", quality=95)
+    text = starter(project).replace("    icon: login\n", "    icon: login\n    image: images/man-hinh.jpg\n")
+    write_guide(project, "anh", text)
+    assert run(project, "build", "--only", "anh").exit_code == 0
+    listing = tool("pdfimages", "-list", str(project / "build" / "anh" / "handout-large.pdf"))
+    sizes = [tuple(map(int, row.split()[3:5])) for row in listing.splitlines()[2:]]
+    assert (1000, 750) in sizes
+
+
+def test_only_builds_one_guide_and_refuses_unknown(project):
+    write_guide(project, "mot", starter(project, "mot"))
+    write_guide(project, "hai", starter(project, "hai"))
+    assert run(project, "build", "--only", "mot").exit_code == 0
+    assert (project / "build" / "mot" / "poster.pdf").exists()
+    assert not (project / "build" / "hai").exists()
+    result = run(project, "build", "--only", "ba")
+    assert result.exit_code == 1 and "content/guides/ba.yaml" in result.output
+
+
+def test_template_error_names_the_template_and_line(project):
+    path = project / "templates" / "poster.html.j2"
+    path.write_text(path.read_text(encoding="utf-8").replace("{{ guide.title }}", "{{ guide.title }"), encoding="utf-8")
+    write_guide(project, "thu-tuc", starter(project))
+    result = run(project, "build")
+    assert result.exit_code == 1
+    assert "templates/poster.html.j2:" in result.output and "lỗi trong mẫu trình bày" in result.output
+    assert (project / "build" / "thu-tuc" / "handout.pdf").exists()

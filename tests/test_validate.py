@@ -1,0 +1,151 @@
+"""An officer's mistakes in YAML come back as file:line: key: message, all at once, exit 1."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from conftest import run
+
+
+def write_guide(project: Path, slug: str, text: str | bytes) -> Path:
+    path = project / "content" / "guides" / f"{slug}.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def starter(project: Path, slug: str = "thu-tuc") -> str:
+    """The text of a fresh starter guide (which validates as is)."""
+    assert run(project, "new", slug).exit_code == 0
+    return (project / "content" / "guides" / f"{slug}.yaml").read_text(encoding="utf-8")
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_starter_guide_validates_as_written(project):
+    result = run(project, "new", "dang-ky-moi")
+    assert result.exit_code == 0
+    assert "content/guides/dang-ky-moi.yaml" in result.output
+    result = run(project, "validate")
+    assert result.exit_code == 0, result.output
+    assert "Hợp lệ" in result.output
+
+
+def test_new_refuses_to_overwrite_and_bad_slugs(project):
+    starter(project, "da-co")
+    assert run(project, "new", "da-co").exit_code == 1
+    result = run(project, "new", "../thoat-ra")
+    assert result.exit_code == 2
+    assert not (project / "content" / "thoat-ra.yaml").exists()
+
+
+def test_misspelt_key_is_caught_with_suggestion_and_line(project):
+    text = starter(project).replace("steps:", "stpes:")
+    write_guide(project, "thu-tuc", text)
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    line = line_of(text, "stpes:")
+    assert f"content/guides/thu-tuc.yaml:{line}: stpes: khóa không hợp lệ; có phải ý bạn là 'steps'?" in result.output
+    assert "thu-tuc.yaml:1: steps: thiếu mục bắt buộc" in result.output
+
+
+def test_all_problems_of_all_files_reported_together(project):
+    text = starter(project)
+    bad = text.replace("icon: form", "icon: maybay").replace("online_level: toàn trình", "online_level: mot phan")
+    write_guide(project, "thu-tuc", bad)
+    write_guide(project, "khac", "title: [\n")
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert f"thu-tuc.yaml:{line_of(bad, 'icon: maybay')}: steps[1].icon: không có hình 'maybay'" in result.output
+    assert f"thu-tuc.yaml:{line_of(bad, 'online_level')}: online_level: phải là một trong: toàn trình, một phần" in result.output
+    assert "khac.yaml:2: (tệp): lỗi cú pháp YAML" in result.output
+
+
+def test_nested_key_path_and_type_messages(project):
+    text = starter(project)
+    bad = text.replace("originals: 1", "originals: hai").replace('code: "1.000000"', "code: 1.001193")
+    write_guide(project, "thu-tuc", bad)
+    result = run(project, "validate")
+    assert f"thu-tuc.yaml:{line_of(bad, 'originals: hai')}: documents[0].originals: phải là một số nguyên" in result.output
+    assert 'code: phải là chữ; hãy đặt giá trị trong dấu ngoặc kép, ví dụ "1.001193"' in result.output
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"", ":1: (tệp): tệp trống"),
+    (b"- a\n- b\n", ":1: (tệp): tệp phải là các mục dạng 'khóa: giá trị', không phải một danh sách"),
+    (b"title: a\nfield: \xff\xfe\n", ":2: (tệp): tệp không phải mã UTF-8"),
+    (b"title: a\nsteps:\n\t- x\n", ":3: (tệp): lỗi cú pháp YAML: có ký tự Tab"),
+    (b"title: a\ntitle: b\n", ":2: title: khóa bị lặp lại"),
+])
+def test_broken_files_get_a_message_not_a_traceback(project, content, expected):
+    write_guide(project, "hong", content)
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert f"content/guides/hong.yaml{expected}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_alias_bomb_is_refused_quickly(project):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(20))
+    write_guide(project, "bom", bomb)
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert "bom.yaml:2: (tệp): lỗi cú pháp YAML: không dùng bí danh YAML" in result.output
+
+
+def test_oversized_file_is_refused(project):
+    write_guide(project, "to", "title: " + "a" * 400_000 + "\n")
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert "to.yaml:1: (tệp): tệp quá lớn" in result.output
+
+
+def test_bom_and_nfd_text_are_accepted(project):
+    text = starter(project).replace("title: SỬA tên thủ tục", "title: Đăng ký khai sinh")
+    write_guide(project, "thu-tuc", "\ufeff".encode() + unicodedata.normalize("NFD", text).encode("utf-8"))
+    result = run(project, "validate")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("image, message", [
+    ("../../etc/hostname", "ảnh phải nằm trong thư mục content/"),
+    ("http://example.com/a.png", "ảnh phải là đường dẫn tương đối trong thư mục content/"),
+    ("file:///etc/hostname", "ảnh phải là đường dẫn tương đối trong thư mục content/"),
+    ("/etc/hostname", "ảnh phải là đường dẫn tương đối trong thư mục content/"),
+    ("images/khong-co.png", "không tìm thấy tệp ảnh content/images/khong-co.png"),
+    ("guides/thu-tuc.yaml", "ảnh phải là tệp PNG, JPEG hoặc SVG"),
+])
+def test_images_must_be_pictures_inside_content(project, image, message):
+    text = starter(project).replace("    icon: login\n", f"    icon: login\n    image: {image}\n")
+    write_guide(project, "thu-tuc", text)
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert f"thu-tuc.yaml:{line_of(text, 'image:')}: steps[0].image: {message}" in result.output
+
+
+def test_symlink_out_of_content_is_refused(project):
+    (project / "content" / "images").mkdir()
+    (project / "content" / "images" / "lien-ket.png").symlink_to("/etc/hostname")
+    text = starter(project).replace("    icon: login\n", "    icon: login\n    image: images/lien-ket.png\n")
+    write_guide(project, "thu-tuc", text)
+    result = run(project, "validate")
+    assert "steps[0].image: ảnh phải nằm trong thư mục content/" in result.output
+
+
+def test_commune_problems_are_reported_too(project):
+    path = project / "content" / "commune.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("dialect: south", "dialect: mien-tay"), encoding="utf-8")
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert "content/commune.yaml:" in result.output and "dialect: phải là một trong: north, south" in result.output
+
+
+def test_guide_file_names_must_be_slugs(project):
+    write_guide(project, "Khai Sinh", starter(project))
+    result = run(project, "validate")
+    assert "content/guides/Khai Sinh.yaml:1: (tệp): tên tệp chỉ gồm chữ thường" in result.output
