@@ -1,0 +1,145 @@
+"""What residents hear: bulletins and meeting clips measured with ffmpeg, engines chosen and cached."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project, run
+from gtts_stub import Behaviour, StubServer
+from outreach import audio
+from outreach.engines import EspeakEngine, GttsEngine
+from test_validate import starter, write_guide
+
+
+def probe(path: Path) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=channels,sample_rate,bit_rate,codec_name",
+                          "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["streams"][0]
+
+
+@pytest.fixture(scope="module")
+def espeak_build(tmp_path_factory) -> Path:
+    """A one-guide project built with the offline engine."""
+    root = copy_project(tmp_path_factory.mktemp("audio"), guides=False)
+    write_guide(root, "thu-tuc", starter(root))
+    result = run(root, "build", "--engine", "espeak-ng")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_bulletin_is_loudspeaker_ready(espeak_build):
+    mp3 = espeak_build / "build" / "thu-tuc" / "broadcast.mp3"
+    stream = probe(mp3)
+    assert (stream["codec_name"], stream["channels"], stream["sample_rate"]) == ("mp3", 1, "44100")
+    assert int(stream["bit_rate"]) >= 64_000
+    integrated, true_peak = audio.loudness(mp3)
+    assert abs(integrated - (-16.0)) <= 1.0
+    assert true_peak <= -1.0
+    assert 45 <= audio.duration_seconds(mp3) <= 240
+
+
+def test_meeting_clips_one_per_step_same_loudness(espeak_build):
+    folder = espeak_build / "build" / "thu-tuc" / "meeting"
+    names = sorted(p.name for p in folder.glob("*.mp3"))
+    assert names == ["00-gioi-thieu.mp3", "01-dang-nhap.mp3", "02-dien-to-khai.mp3", "03-nhan-ket-qua.mp3"]
+    for name in names:
+        integrated, true_peak = audio.loudness(folder / name)
+        assert abs(integrated + 16.0) <= 1.0 and true_peak <= -1.0, name
+    index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    assert [entry["file"] for entry in index] == names
+    assert all(entry["draft"] and entry["duration_seconds"] > 1 for entry in index)
+
+
+def test_sidecar_says_what_was_read_and_flags_the_draft(espeak_build):
+    folder = espeak_build / "build" / "thu-tuc"
+    sidecar = json.loads((folder / "broadcast.json").read_text(encoding="utf-8"))
+    assert sidecar["engine"] == "espeak-ng" and sidecar["draft"] is True
+    assert sidecar["priority"] == "thông thường"
+    assert sidecar["voice"] == "vi-vn-x-south"  # the sample commune is in the South
+    assert abs(sidecar["duration_seconds"] - audio.duration_seconds(folder / "broadcast.mp3")) < 0.2
+    import hashlib
+    assert sidecar["sha256"] == hashlib.sha256((folder / "broadcast.mp3").read_bytes()).hexdigest()
+    text = sidecar["text"]
+    assert not re.search(r"\d", text), "numbers must be spelled out"
+    assert text.count("không hai năm một, một không hai hai") == 2, "the hotline is read twice"
+    assert "https" not in text and "dichvucong" not in text
+
+
+def test_broadcast_script_is_written_for_people_to_read(espeak_build):
+    script = (espeak_build / "build" / "thu-tuc" / "broadcast.txt").read_text(encoding="utf-8")
+    assert script.startswith("Kính thưa bà con xã An Viễn.")
+    assert script.count("(0251) 1022") == 2
+    assert "Bước 1: Đăng nhập." in script
+
+
+def test_build_summary_flags_drafts(espeak_build):
+    result = run(espeak_build, "build", "--engine", "espeak-ng")
+    assert "broadcast.mp3  (bản nháp: giọng espeak-ng)" in result.output
+    assert "tệp âm thanh là BẢN NHÁP" in result.output
+
+
+def test_second_build_synthesises_nothing(espeak_build, monkeypatch):
+    calls = []
+    original = EspeakEngine.synthesize
+    monkeypatch.setattr(EspeakEngine, "synthesize", lambda self, text, wav: (calls.append(text), original(self, text, wav)))
+    assert run(espeak_build, "build", "--engine", "espeak-ng").exit_code == 0
+    assert calls == []
+
+
+def test_slower_speed_gives_a_longer_bulletin(tmp_path):
+    lengths = {}
+    for speed in (0.8, 1.2):
+        root = copy_project(tmp_path / str(speed), guides=False)
+        commune = root / "content" / "commune.yaml"
+        commune.write_text(commune.read_text(encoding="utf-8") + f"audio:\n  speed: {speed}\n", encoding="utf-8")
+        write_guide(root, "thu-tuc", starter(root))
+        assert run(root, "build", "--engine", "espeak-ng").exit_code == 0
+        lengths[speed] = audio.duration_seconds(root / "build" / "thu-tuc" / "meeting" / "01-dang-nhap.mp3")
+    assert lengths[0.8] > lengths[1.2] * 1.3
+
+
+def test_auto_uses_gtts_when_it_answers_and_reuses_its_clips_offline(project, monkeypatch):
+    write_guide(project, "thu-tuc", starter(project))
+    behaviour = Behaviour("ok")
+    with StubServer(behaviour) as server:
+        monkeypatch.setenv("OUTREACH_GTTS_URL", server.url)
+        assert run(project, "build").exit_code == 0
+    sidecar = json.loads((project / "build" / "thu-tuc" / "broadcast.json").read_text(encoding="utf-8"))
+    assert sidecar["engine"] == "gtts" and sidecar["draft"] is False
+    assert all(len(text) <= 100 for text in behaviour.texts)
+
+    monkeypatch.setenv("OUTREACH_GTTS_URL", "http://127.0.0.1:9")  # Google gone: offline now
+    calls = []
+    monkeypatch.setattr(EspeakEngine, "synthesize", lambda self, text, wav: calls.append(text))
+    monkeypatch.setattr(GttsEngine, "synthesize", lambda self, text, wav: calls.append(text))
+    result = run(project, "build")
+    assert result.exit_code == 0, result.output
+    assert calls == []
+    sidecar = json.loads((project / "build" / "thu-tuc" / "broadcast.json").read_text(encoding="utf-8"))
+    assert sidecar["engine"] == "gtts"
+
+
+def test_say_prints_the_reading(project):
+    result = run(project, "say", "Gọi (0251) 1022 trước ngày 25/11/2026, lệ phí 50.000 đồng.")
+    assert result.exit_code == 0
+    assert result.output.strip() == ("Gọi không hai năm một, một không hai hai trước ngày hai mươi lăm tháng mười một "
+                                     "năm hai ngàn không trăm hai mươi sáu, lệ phí năm mươi ngàn đồng.")
+
+
+def test_commune_lexicon_changes_the_reading(project):
+    (project / "content" / "lexicon.yaml").write_text("VNeID: vê nê ích\n", encoding="utf-8")
+    assert run(project, "say", "tài khoản VNeID").output.strip() == "tài khoản vê nê ích"
+
+
+def test_engines_lists_what_is_usable_here(project, monkeypatch):
+    monkeypatch.setenv("OUTREACH_GTTS_URL", "http://127.0.0.1:9")
+    result = run(project, "engines")
+    lines = result.output.splitlines()
+    assert lines[0].startswith("gtts") and "không dùng được: gTTS: không kết nối được" in lines[0]
+    assert lines[1].startswith("piper") and "audio.piper_model" in lines[1]
+    assert lines[2].startswith("espeak-ng") and "dùng được" in lines[2] and "bản nháp" in lines[2]
