@@ -1,24 +1,32 @@
-"""Loudspeaker-ready audio with ffmpeg: chime, pauses, speed, compression, loudness, mono MP3."""
+"""Loudspeaker-ready audio with ffmpeg: each spoken section is shaped and levelled once (and cached),
+then a clip is only a concatenation with pauses and chimes, encoded to mono MP3."""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
-import tempfile
 from pathlib import Path
 
 # Bump when the processing below changes: it is part of every audio cache key.
-CHAIN_VERSION = "1"
+CHAIN_VERSION = "3"
 SAMPLE_RATE = 44100
 BITRATE = "96k"
 TARGET_LUFS = -16.0
-TARGET_TRUE_PEAK = -1.5   # below the −1 dBTP ceiling: MP3 encoding adds a few tenths
-TARGET_LRA = 7.0
+# LAME takes about 0.4 LU off speech (measured on espeak-ng and piper voices): level sections that
+# much higher so the MP3 lands on −16 LUFS.
+MP3_LOUDNESS_LOSS = 0.4
+MAX_TRUE_PEAK = -1.3  # dBTP; the loudspeaker platforms' ceiling is −1
+CHIME_LUFS = -20.0  # the chime announces, it should not startle
+# Sample-peak ceiling of the limiter (−2.5 dBFS): with the top octave cut, true peaks and MP3
+# overshoot stay under −1 dBTP.
+PEAK_LIMIT = 0.7
 
-# Horn speakers and elderly ears: cut rumble below 120 Hz, tame peaks before loudness is set.
-SPEECH_CLEANUP = "highpass=f=120,acompressor=threshold=-20dB:ratio=3:attack=5:release=120:makeup=2"
+# Horn speakers and elderly ears: cut rumble below 120 Hz and the top octave the horn cannot play,
+# even out syllables so quiet ones are not lost outdoors.
+SPEECH_SHAPING = ("highpass=f=120,lowpass=f=8000,"
+                  "acompressor=threshold=-26dB:ratio=4:attack=2:release=100:makeup=2")
 BITEXACT = ["-fflags", "+bitexact", "-flags", "+bitexact", "-map_metadata", "-1"]
+MONO = f"aresample={SAMPLE_RATE},aformat=sample_fmts=s16:channel_layouts=mono"
 
 
 class AudioError(Exception):
@@ -27,97 +35,88 @@ class AudioError(Exception):
 
 def ffmpeg(*args: str, stdin: bytes | None = None) -> str:
     """Run ffmpeg quietly; return its stderr (where filters print measurements)."""
-    done = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-y", *args], input=stdin,
+    done = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-y", *args], input=stdin,
                           capture_output=True)
     if done.returncode != 0:
-        raise AudioError(done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:])
+        last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        raise AudioError(f"ffmpeg: {' '.join(last)}")
     return done.stderr.decode("utf-8", "replace")
 
 
 def mp3_to_wav(mp3: bytes, wav: Path) -> None:
-    ffmpeg("-f", "mp3", "-i", "pipe:0", "-ac", "1", "-ar", str(SAMPLE_RATE), str(wav), stdin=mp3)
+    ffmpeg("-f", "mp3", "-i", "pipe:0", "-af", MONO, str(wav), stdin=mp3)
 
 
-def write_chime(wav: Path) -> None:
+def prepare_speech(raw: Path, out: Path, speed: float) -> None:
+    """One spoken section, ready to join: mono 44.1 kHz, slowed or sped up, shaped, levelled."""
+    _levelled(raw, out, f"{MONO},atempo={speed},{SPEECH_SHAPING}", TARGET_LUFS + MP3_LOUDNESS_LOSS)
+
+
+def write_chime(out: Path) -> None:
     """A soft two-note chime (E5 then A5) made on the spot: no downloaded assets."""
     notes = "+".join(
         f"0.5*sin(2*PI*{freq}*t)*exp(-6*(t-{start}))*gte(t,{start})" for freq, start in ((659.25, 0), (880, 0.35)))
+    tone = out.with_suffix(".tone.wav")
     ffmpeg("-f", "lavfi", "-i", f"aevalsrc='{notes}':s={SAMPLE_RATE}:d=1.4",
-           "-af", "afade=t=in:d=0.01,afade=t=out:st=1.1:d=0.3", "-ac", "1", str(wav))
+           "-af", "afade=t=in:d=0.01,afade=t=out:st=1.1:d=0.3", str(tone))
+    _levelled(tone, out, MONO, CHIME_LUFS)
+    tone.unlink()
 
 
-def assemble(parts: list[Path | float], mp3: Path, speed: float = 1.0, speech: set[Path] | None = None) -> None:
-    """Concatenate WAVs and pauses (seconds) into a loudness-normalised mono MP3.
+def _levelled(source: Path, out: Path, shaping: str, lufs: float) -> None:
+    """Shape `source`, then set its loudness to `lufs` under the peak limiter.
 
-    Only files in `speech` get the speed change and clean-up; a chime keeps its pitch and timing.
+    The limiter takes some loudness back, so the gain is corrected from what the limited
+    output measured, at most a few times (each pass is over one short section).
     """
-    speech = speech if speech is not None else {p for p in parts if isinstance(p, Path)}
-    with tempfile.TemporaryDirectory(dir=mp3.parent) as tmp:
-        joined = Path(tmp) / "joined.wav"
-        _concatenate(parts, joined, speed, speech)
-        _normalise_to_mp3(joined, mp3)
+    shaped = out.with_suffix(".shaped.wav")
+    gain = lufs - _integrated(ffmpeg("-i", str(source), "-af", f"{shaping},ebur128=framelog=verbose", str(shaped)))
+    for _ in range(4):
+        limiter = f"volume={gain:.2f}dB,alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false"
+        measured = _integrated(ffmpeg("-i", str(shaped), "-af", f"{limiter},ebur128=framelog=verbose",
+                                      "-c:a", "pcm_s16le", str(out)))
+        if abs(lufs - measured) < 0.2:
+            break
+        gain += 1.5 * (lufs - measured)  # the limiter gives back only part of each extra dB
+    shaped.unlink()
 
 
-def _concatenate(parts: list[Path | float], out: Path, speed: float, speech: set[Path]) -> None:
+def assemble(parts: list[Path | float], mp3: Path) -> tuple[float, float]:
+    """Join prepared WAVs and pauses (seconds) into one mono MP3; return its (LUFS, dBTP).
+
+    MP3 encoding can overshoot a sharp onset by a dB or more, so the result is measured and,
+    when its true peak is too close to the ceiling, encoded again a little quieter.
+    """
     inputs: list[str] = []
-    chains: list[str] = []
-    for index, part in enumerate(parts):
+    for part in parts:
         if isinstance(part, Path):
             inputs += ["-i", str(part)]
-            shaping = f",atempo={speed},{SPEECH_CLEANUP}" if part in speech else ""
         else:
             inputs += ["-f", "lavfi", "-t", f"{part:.3f}", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=mono"]
-            shaping = ""
-        chains.append(f"[{index}:a]aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=mono{shaping}[a{index}]")
+    chains = ";".join(f"[{i}:a]{MONO}[a{i}]" for i in range(len(parts)))
     labels = "".join(f"[a{i}]" for i in range(len(parts)))
-    graph = ";".join(chains) + f";{labels}concat=n={len(parts)}:v=0:a=1[out]"
-    ffmpeg(*inputs, "-filter_complex", graph, "-map", "[out]", "-ac", "1", "-ar", str(SAMPLE_RATE), str(out))
-
-
-def _normalise_to_mp3(wav: Path, mp3: Path) -> None:
-    """Bring speech to −16 LUFS with true peaks under −1.5 dBTP, then encode mono MP3.
-
-    A plain gain would clip (espeak-ng peaks at 0 dBFS), and loudnorm alone falls back to its
-    dynamic mode and undershoots: so gain up with a limiter first, then a linear loudnorm pass.
-    """
-    limited = wav.with_name("limited.wav")
-    gain = TARGET_LUFS - _loudnorm_measure(wav)["input_i"]
-    # The low-pass keeps MP3 encoding (which drops the top octave) from lowering the loudness.
-    ffmpeg("-i", str(wav), "-af", f"lowpass=f=11000,volume={gain:.2f}dB,"
-           "alimiter=limit=0.6:attack=3:release=60:level=false", str(limited))
-    measured = _loudnorm_measure(limited)
-    linear = (f"{_LOUDNORM}:measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
-              f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
-              f":offset={measured['target_offset']}:linear=true,aresample={SAMPLE_RATE}")
-    _encode_mp3(limited, mp3, linear)
-    # LAME's encoding reliably takes off a few tenths of a LU: measure the MP3 and make up for it.
+    joined = f"{chains};{labels}concat=n={len(parts)}:v=0:a=1"
+    encode = ["-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "libmp3lame", "-b:a", BITRATE, *BITEXACT, "-f", "mp3"]
+    ffmpeg(*inputs, "-filter_complex", f"{joined}[out]", "-map", "[out]", *encode, str(mp3))
     integrated, peak = loudness(mp3)
-    correction = min(TARGET_LUFS - integrated, TARGET_TRUE_PEAK + 0.2 - peak)
-    if abs(correction) >= 0.2:
-        _encode_mp3(limited, mp3, f"{linear},volume={correction:.2f}dB")
+    if peak > MAX_TRUE_PEAK:
+        ffmpeg(*inputs, "-filter_complex", f"{joined},volume={MAX_TRUE_PEAK - 0.3 - peak:.2f}dB[out]",
+               "-map", "[out]", *encode, str(mp3))
+        integrated, peak = loudness(mp3)
+    return integrated, peak
 
 
-def _encode_mp3(wav: Path, mp3: Path, filters: str) -> None:
-    ffmpeg("-i", str(wav), "-af", filters, "-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "libmp3lame",
-           "-b:a", BITRATE, *BITEXACT, str(mp3))
-
-
-_LOUDNORM = f"loudnorm=I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK}:LRA={TARGET_LRA}"
-
-
-def _loudnorm_measure(wav: Path) -> dict[str, float]:
-    report = ffmpeg("-i", str(wav), "-af", f"{_LOUDNORM}:print_format=json", "-f", "null", "-")
-    values = json.loads(report[report.rindex("{"):report.rindex("}") + 1])
-    return {key: float(value) for key, value in values.items() if key != "normalization_type"}
+def _integrated(report: str) -> float:
+    summary = report[report.rindex("Summary:"):]
+    return float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1))
 
 
 def loudness(path: Path) -> tuple[float, float]:
     """(integrated LUFS, true peak dBTP) as ffmpeg's ebur128 filter measures them."""
-    report = ffmpeg("-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-")
+    report = ffmpeg("-i", str(path), "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-")
     summary = report[report.rindex("Summary:"):]
-    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
     peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
-    return integrated, peak
+    return _integrated(report), peak
 
 
 def duration_seconds(path: Path) -> float:

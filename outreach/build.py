@@ -23,6 +23,9 @@ from outreach.speech import Clip, Speaker, speaker_for
 from outreach.yamlsource import WHOLE_FILE
 
 
+LONGEST_BULLETIN = 180  # seconds: residents stop listening to a loudspeaker after about three minutes
+
+
 @dataclass
 class BuildReport:
     built: list[Path] = field(default_factory=list)
@@ -72,6 +75,10 @@ def _build_scripts_and_audio(project: Project, env: jinja2.Environment, speaker:
         made = speaker.speak(bulletin, _staging(target), chime=True)
         sidecar = broadcast_sidecar(slug, guide, commune, made)
         _place(report, made, target)
+        if made.seconds > LONGEST_BULLETIN:
+            minutes, seconds = divmod(round(made.seconds), 60)
+            report.warnings.append(f"{project.shown(target)}: bản tin dài {minutes} phút {seconds} giây; bản tin loa "
+                                   "nên dưới 3 phút, hãy rút gọn lời các bước hoặc danh sách giấy tờ")
         _write(report, folder / "broadcast.json", sidecar)
         index = []
         for clip in clips:
@@ -88,7 +95,7 @@ def _build_scripts_and_audio(project: Project, env: jinja2.Environment, speaker:
 def _staging(target: Path) -> Path:
     """Where an MP3 is made before it is renamed into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    return target.with_name(f".{target.name}.tmp")
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
 
 
 def _place(report: BuildReport, clip: Clip, target: Path) -> None:
@@ -116,7 +123,8 @@ def broadcast_sidecar(slug: str, guide: Guide, commune: Commune, clip: Clip) -> 
 
 def _clip_entry(name: str, clip: Clip) -> dict:
     return {"file": name, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
-            "voice": clip.voice, "draft": clip.draft, "text": clip.reading,
+            "voice": clip.voice, "draft": clip.draft, "loudness_lufs": clip.lufs, "true_peak_dbtp": clip.true_peak,
+            "text": clip.reading,
             "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}
 
 

@@ -42,7 +42,7 @@ class EspeakEngine:
     """espeak-ng: always offline and fast, but robotic — every clip it makes is a draft."""
 
     voice: str = "vi"
-    words_per_minute: int = 140
+    words_per_minute: int = 175  # espeak-ng's own pace; the speed setting (atempo) slows it for the elderly
     name: str = "espeak-ng"
     draft: bool = True
 

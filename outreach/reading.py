@@ -529,12 +529,15 @@ def split_long(digits: str) -> list[str]:
 # --- money ---------------------------------------------------------------------------------
 
 AMOUNT = r"(?<![\d.,])\d(?:[\d.,]*\d)?"  # the lookbehind keeps long digit runs linear
-CURRENCY_AFTER_AMOUNT = re.compile(rf"(?P<amount>{AMOUNT})\s*(?:đồng|đ|VNĐ|VND|vnđ|vnd)(?!\w)")
+CURRENCY = r"(?:đồng|đ|VNĐ|VND|vnđ|vnd)(?!\w)"
+CURRENCY_AFTER_AMOUNT = re.compile(rf"(?P<amount>{AMOUNT})\s*{CURRENCY}")
+AMOUNT_GROUPED_BY_SPACES = re.compile(rf"(?<![\d.,])\d{{1,3}}(?: \d{{3}})+(?=\s*{CURRENCY})")  # 1 500 000 đ
 # "2.000 đồng/trang", "500.000 đồng/người/tháng", "2 lần/năm": the slash means "per".
 PER_UNIT = re.compile(rf"(?P<head>(?:{AMOUNT}\s*|\bđồng)[^\W\d]*)(?P<units>(?:/[^\W\d]+)+)")
 
 
 def read_money_units(text: str) -> str:
+    text = AMOUNT_GROUPED_BY_SPACES.sub(lambda m: m.group(0).replace(" ", "."), text)
     text = CURRENCY_AFTER_AMOUNT.sub(lambda m: f"{m['amount']} đồng", text)
     return PER_UNIT.sub(lambda m: m["head"] + m["units"].replace("/", " một "), text)
 
@@ -580,10 +583,11 @@ def roman_reading(match: re.Match, dialect: Dialect) -> str:
 
 # --- plain numbers -------------------------------------------------------------------------
 
-# Thousands are grouped by dots, or by (non-breaking) spaces as word processors do: "50 000".
-# Phone numbers, which also come in groups, are read by an earlier pass.
+# Thousands are grouped by dots, or by non-breaking spaces as word processors do: "50 000".
+# Phone numbers, which also come in groups, are read by an earlier pass. A plain space groups
+# thousands only before a currency (see read_money_units): "Tổ 3 100 hộ" is two numbers.
 NUMBER = re.compile(
-    r"(?<!\d)(?:(?P<grouped>\d{1,3}(?P<sep>[. \u00a0\u202f])\d{3}(?:(?P=sep)\d{3})*)|(?P<plain>\d+))"
+    r"(?<!\d)(?:(?P<grouped>\d{1,3}(?P<sep>[.\u00a0\u202f])\d{3}(?:(?P=sep)\d{3})*)|(?P<plain>\d+))"
     r"(?:,(?P<fraction>\d+))?(?!\d)"
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,8 @@ class Clip:
     draft: bool
     reading: str
     seconds: float
+    lufs: float
+    true_peak: float
 
 
 class Speaker:
@@ -48,21 +50,15 @@ class Speaker:
         return [read_aloud(section, self.dialect, self.lexicon) for section in script.sections]
 
     def speak(self, script: Script, mp3: Path, chime: bool) -> Clip:
-        """Make `mp3` from `script`; sections already spoken by the chosen engine come from the cache."""
+        """Make `mp3` from `script`; sections already spoken and prepared come from the cache."""
         readings = self.readings(script)
         engine = self._engine_for(readings)
-        wavs = [self._spoken(engine, text) for text in readings]
-        with tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp:
-            parts: list[Path | float] = _with_pauses(wavs)
-            if chime:
-                bell = Path(tmp) / "chime.wav"
-                audio.write_chime(bell)
-                parts = [bell, PAUSE_AFTER_CHIME, *parts, PAUSE_AFTER_CHIME, bell]
-            staged = Path(tmp) / "out.mp3"
-            audio.assemble(parts, staged, self.speed, speech=set(wavs))
-            staged.replace(mp3)
+        parts = _with_pauses([self._prepared(engine, text) for text in readings])
+        if chime:
+            parts = [self._chime(), PAUSE_AFTER_CHIME, *parts, PAUSE_AFTER_CHIME, self._chime()]
+        lufs, true_peak = audio.assemble(parts, mp3)
         return Clip(mp3, engine.name, engine.voice, engine.draft, "\n\n".join(readings),
-                    audio.duration_seconds(mp3))
+                    audio.duration_seconds(mp3), lufs, true_peak)
 
     def _engine_for(self, readings: list[str]) -> Engine:
         """The best engine that has every section cached (a clip made online is reused offline),
@@ -84,18 +80,37 @@ class Speaker:
             self._usable[engine.name] = engine.unusable_reason()
         return self._usable[engine.name]
 
-    def _spoken(self, engine: Engine, text: str) -> Path:
-        cached = self._cache_path(engine, text)
-        if not cached.is_file():
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            staged = cached.with_suffix(".part.wav")
-            engine.synthesize(text, staged)
-            staged.replace(cached)
-        return cached
+    def _prepared(self, engine: Engine, text: str) -> Path:
+        """The section spoken by `engine` and prepared at this speed, made at most once."""
+        raw = self._cache_path(engine, text)
+        ready = raw.with_name(f"{raw.stem}-{self.speed:.2f}.ready.wav")
+        if not raw.is_file():
+            _atomically(raw, lambda staged: engine.synthesize(text, staged))
+        if not ready.is_file():
+            _atomically(ready, lambda staged: audio.prepare_speech(raw, staged, self.speed))
+        return ready
+
+    def _chime(self) -> Path:
+        chime = self.cache_dir / f"chime-{audio.CHAIN_VERSION}.wav"
+        if not chime.is_file():
+            _atomically(chime, audio.write_chime)
+        return chime
 
     def _cache_path(self, engine: Engine, text: str) -> Path:
+        """Where the engine's raw speech for `text` is kept; the key covers all that shapes it."""
         key = json.dumps([text, engine.name, engine.voice, audio.CHAIN_VERSION], ensure_ascii=False)
         return self.cache_dir / engine.name / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
+
+
+def _atomically(target: Path, make) -> None:
+    """Run `make(staged_path)` then rename into place: a killed build never leaves half a WAV."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(f".{target.stem}.{os.getpid()}.tmp.wav")
+    try:
+        make(staged)
+        staged.replace(target)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def _with_pauses(wavs: list[Path]) -> list[Path | float]:
