@@ -1,7 +1,9 @@
-"""Build orchestration: valid guides → build/<slug>/*.pdf, written atomically; problems collected."""
+"""Build orchestration: valid guides → build/<slug>/ (PDFs, scripts, audio), written atomically;
+problems collected, never raised."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -16,8 +18,8 @@ from outreach.audio import AudioError
 from outreach.content import Project, load_content
 from outreach.errors import Problem
 from outreach.model import Commune, Guide
-from outreach.pdf import DoesNotFit, render_pdf
 from outreach.engines import SpeechError
+from outreach.pdf import DoesNotFit, render_pdf
 from outreach.render import PRODUCTS, Product, render_html, template_environment
 from outreach.speech import Clip, Speaker, speaker_for
 from outreach.yamlsource import WHOLE_FILE
@@ -71,38 +73,33 @@ def _build_scripts_and_audio(project: Project, env: jinja2.Environment, speaker:
     if speaker is None:
         return
     try:
-        target = folder / "broadcast.mp3"
-        made = speaker.speak(bulletin, _staging(target), chime=True)
-        sidecar = broadcast_sidecar(slug, guide, commune, made)
-        _place(report, made, target)
+        made = _speak_into(report, speaker, bulletin, folder / "broadcast.mp3", chime=True)
+        _write(report, folder / "broadcast.json", broadcast_sidecar(slug, guide, commune, made))
         if made.seconds > LONGEST_BULLETIN:
             minutes, seconds = divmod(round(made.seconds), 60)
-            report.warnings.append(f"{project.shown(target)}: bản tin dài {minutes} phút {seconds} giây; bản tin loa "
-                                   "nên dưới 3 phút, hãy rút gọn lời các bước hoặc danh sách giấy tờ")
-        _write(report, folder / "broadcast.json", sidecar)
-        index = []
-        for clip in clips:
-            target = folder / "meeting" / f"{clip.name}.mp3"
-            made = speaker.speak(clip, _staging(target), chime=False)
-            index.append(_clip_entry(target.name, made))
-            _place(report, made, target)
+            report.warnings.append(f"{project.shown(made.path)}: bản tin dài {minutes} phút {seconds} giây; bản tin "
+                                   "loa nên dưới 3 phút, hãy rút gọn lời các bước hoặc danh sách giấy tờ")
+        index = [_clip_entry(_speak_into(report, speaker, clip, folder / "meeting" / f"{clip.name}.mp3", chime=False))
+                 for clip in clips]
         _write(report, folder / "meeting" / "index.json", _json(index))
     except (SpeechError, AudioError) as exc:
         guide_file = project.shown(project.guides_dir / f"{slug}.yaml")
         report.problems.append(Problem(guide_file, 1, "(âm thanh)", f"không tạo được âm thanh: {exc}"))
 
 
-def _staging(target: Path) -> Path:
-    """Where an MP3 is made before it is renamed into place."""
+def _speak_into(report: BuildReport, speaker: Speaker, spoken: script.Script, target: Path, chime: bool) -> Clip:
+    """Make the MP3 beside `target`, then rename it into place (a failure leaves the old one)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
-
-
-def _place(report: BuildReport, clip: Clip, target: Path) -> None:
-    os.replace(clip.path, target)
+    staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        clip = speaker.speak(spoken, staged, chime)
+        os.replace(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
     report.built.append(target)
     if clip.draft:
         report.drafts.append(target)
+    return dataclasses.replace(clip, path=target)
 
 
 def _write(report: BuildReport, target: Path, data: bytes) -> None:
@@ -117,14 +114,14 @@ def broadcast_sidecar(slug: str, guide: Guide, commune: Commune, clip: Clip) -> 
         "slug": slug,
         "priority": guide.priority or commune.audio.priority,
         "speed": commune.audio.speed,
-        **_clip_entry("broadcast.mp3", clip),
+        **_clip_entry(clip),
     })
 
 
-def _clip_entry(name: str, clip: Clip) -> dict:
-    return {"file": name, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
-            "voice": clip.voice, "draft": clip.draft, "loudness_lufs": clip.lufs, "true_peak_dbtp": clip.true_peak,
-            "text": clip.reading,
+def _clip_entry(clip: Clip) -> dict:
+    return {"file": clip.path.name, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
+            "voice": clip.voice, "draft": clip.draft, "loudness_lufs": clip.lufs,
+            "true_peak_dbtp": clip.true_peak, "text": clip.reading,
             "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}
 
 

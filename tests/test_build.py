@@ -76,3 +76,24 @@ def test_template_error_names_the_template_and_line(project):
     assert result.exit_code == 1
     assert "templates/poster.html.j2:" in result.output and "lỗi trong mẫu trình bày" in result.output
     assert (project / "build" / "thu-tuc" / "handout.pdf").exists()
+
+
+def test_commune_logo_is_printed_on_every_product(project):
+    from PIL import Image
+
+    (project / "content" / "images").mkdir()
+    Image.new("RGB", (300, 300), "black").save(project / "content" / "images" / "logo.png")
+    commune = project / "content" / "commune.yaml"
+    commune.write_text(commune.read_text(encoding="utf-8") + "logo: images/logo.png\n", encoding="utf-8")
+    write_guide(project, "thu-tuc", starter(project))
+    assert run(project, "build", "--no-audio").exit_code == 0
+    for product in ("handout", "handout-large", "poster"):
+        listing = tool("pdfimages", "-list", str(project / "build" / "thu-tuc" / f"{product}.pdf"))
+        assert "300   300" in listing, product
+
+
+def test_missing_commune_settings_are_named(project):
+    (project / "content" / "commune.yaml").unlink()
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert "content/commune.yaml:1: (tệp): không tìm thấy tệp" in result.output
