@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 # Bump when the processing below changes: it is part of every audio cache key.
-CHAIN_VERSION = "3"
+CHAIN_VERSION = "4"
 SAMPLE_RATE = 44100
 BITRATE = "96k"
 TARGET_LUFS = -16.0
@@ -20,6 +20,7 @@ CHIME_LUFS = -20.0  # the chime announces, it should not startle
 # Sample-peak ceiling of the limiter (−2.5 dBFS): with the top octave cut, true peaks and MP3
 # overshoot stay under −1 dBTP.
 PEAK_LIMIT = 0.7
+LIMITER_OVERDRIVE = 3.0  # dB past the target the limiter is first driven
 
 # Horn speakers and elderly ears: cut rumble below 120 Hz and the top octave the horn cannot play,
 # even out syllables so quiet ones are not lost outdoors.
@@ -64,21 +65,23 @@ def write_chime(out: Path) -> None:
 
 
 def _levelled(source: Path, out: Path, shaping: str, lufs: float) -> None:
-    """Shape `source`, then set its loudness to `lufs` under the peak limiter.
+    """Shape `source`, then set its loudness to `lufs` with peaks under the limiter's ceiling.
 
-    The limiter takes some loudness back, so the gain is corrected from what the limited
-    output measured, at most a few times (each pass is over one short section).
+    The limiter takes some loudness back, so it is driven a few dB past the target, measured, and
+    the result turned down to the target: turning down never pushes a peak over the ceiling.
     """
     shaped = out.with_suffix(".shaped.wav")
+    limited = out.with_suffix(".limited.wav")
     gain = lufs - _integrated(ffmpeg("-i", str(source), "-af", f"{shaping},ebur128=framelog=verbose", str(shaped)))
-    for _ in range(4):
-        limiter = f"volume={gain:.2f}dB,alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false"
+    for overdrive in (LIMITER_OVERDRIVE, 2 * LIMITER_OVERDRIVE, 4 * LIMITER_OVERDRIVE):
+        limiter = f"volume={gain + overdrive:.2f}dB,alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false"
         measured = _integrated(ffmpeg("-i", str(shaped), "-af", f"{limiter},ebur128=framelog=verbose",
-                                      "-c:a", "pcm_s16le", str(out)))
-        if abs(lufs - measured) < 0.2:
+                                      "-c:a", "pcm_s16le", str(limited)))
+        if measured >= lufs:
             break
-        gain += 1.5 * (lufs - measured)  # the limiter gives back only part of each extra dB
+    ffmpeg("-i", str(limited), "-af", f"volume={min(0.0, lufs - measured):.2f}dB", "-c:a", "pcm_s16le", str(out))
     shaped.unlink()
+    limited.unlink()
 
 
 def assemble(parts: list[Path | float], mp3: Path) -> tuple[float, float]:

@@ -33,6 +33,9 @@ class Engine(Protocol):
     def unusable_reason(self) -> str | None:
         """None when the engine can speak here, else why not (Vietnamese)."""
 
+    def cache_tag(self) -> str:
+        """Everything besides the text that changes the sound: part of the audio cache key."""
+
     def synthesize(self, text: str, wav: Path) -> None:
         """Speak `text` into the WAV file `wav`."""
 
@@ -48,6 +51,9 @@ class EspeakEngine:
 
     def unusable_reason(self) -> str | None:
         return None if shutil.which("espeak-ng") else "chưa cài espeak-ng (apt-get install espeak-ng)"
+
+    def cache_tag(self) -> str:
+        return f"{self.voice} {self.words_per_minute}wpm gap3"
 
     def synthesize(self, text: str, wav: Path) -> None:
         # -g 3 adds a little gap between words, which helps older listeners follow.
@@ -81,6 +87,10 @@ class PiperEngine:
         except ImportError:
             return "chưa cài piper-tts (pip install 'outreach[piper]')"
         return None
+
+    def cache_tag(self) -> str:
+        stat = self.model.stat() if self.model and self.model.is_file() else None
+        return f"{self.model} {stat.st_size if stat else 0} {stat.st_mtime_ns if stat else 0}"
 
     def synthesize(self, text: str, wav: Path) -> None:
         with wave.open(str(wav), "wb") as out:
@@ -121,6 +131,9 @@ class GttsEngine:
         except SpeechError as exc:
             return str(exc)
         return None
+
+    def cache_tag(self) -> str:
+        return f"{self.voice} {self.tld} chunk{GTTS_CHUNK}"
 
     def synthesize(self, text: str, wav: Path) -> None:
         mp3 = b"".join(self._speak_chunk(chunk) for chunk in chunks_for_gtts(text))

@@ -98,7 +98,7 @@ class Speaker:
 
     def _cache_path(self, engine: Engine, text: str) -> Path:
         """Where the engine's raw speech for `text` is kept; the key covers all that shapes it."""
-        key = json.dumps([text, engine.name, engine.voice, audio.CHAIN_VERSION], ensure_ascii=False)
+        key = json.dumps([text, engine.name, engine.cache_tag(), audio.CHAIN_VERSION], ensure_ascii=False)
         return self.cache_dir / engine.name / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
 
 
