@@ -1,176 +1,135 @@
-"""Build orchestration: valid guides → build/<slug>/ (PDFs, scripts, audio), written atomically;
-problems collected, never raised."""
+"""Build orchestration: plan what is out of date, build guides in worker processes, record each
+unit in the manifest once its files are in place, then refresh the catalog."""
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import os
-import tempfile
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
-from outreach import assets, script
-from outreach.audio import AudioError
-from outreach.content import Project, load_content
+from outreach import catalog, guidebuild, timing
+from outreach.content import Content, Project, load_content
 from outreach.errors import Problem
-from outreach.model import Commune, Guide
-from outreach.engines import SpeechError
-from outreach.pdf import DoesNotFit, render_pdf
-from outreach.render import PRODUCTS, Product, render_html, template_environment
-from outreach.speech import Clip, Speaker, speaker_for
-from outreach.yamlsource import WHOLE_FILE
+from outreach.guidebuild import GuideResult, template_problem, write_atomic
+from outreach.manifest import MANIFEST, Manifest
+from outreach.plan import AUDIO_UNITS, UNITS, Fingerprints, Job
+from outreach.render import template_environment
+from outreach.speech import speaker_for
 
 
-LONGEST_BULLETIN = 180  # seconds: residents stop listening to a loudspeaker after about three minutes
+@dataclass
+class Options:
+    only: str | None = None
+    engine: str | None = None   # None: audio.engine of commune.yaml
+    with_audio: bool = True
+    force: bool = False
+    jobs: int = os.cpu_count() or 1
 
 
 @dataclass
 class BuildReport:
-    built: list[Path] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)       # paths relative to build/
     drafts: list[Path] = field(default_factory=list)
+    unchanged: int = 0                                   # units that were already up to date
+    failed: set[str] = field(default_factory=set)        # slugs with a problem
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     guides: int = 0
+    stages: Counter = field(default_factory=Counter)
 
 
-def build(project: Project, only: str | None = None, engine: str | None = None,
-          with_audio: bool = True) -> BuildReport:
-    """Build every valid guide (or just `only`); invalid ones are reported and their old outputs kept."""
-    content = load_content(project)
-    report = BuildReport(problems=list(content.problems))
-    commune = content.commune
-    if commune is None:
+def build(project: Project, options: Options = Options(),
+          on_guide: Callable[[int, int, GuideResult], None] | None = None) -> BuildReport:
+    """Build what is out of date; invalid guides are reported and keep their earlier outputs."""
+    timing.take()
+    with timing.stage("validate"):
+        content = load_content(project)
+    report = BuildReport(problems=list(content.problems), stages=timing.take())
+    report.failed = {Path(p.file).stem for p in content.problems if p.file.startswith("content/guides/")}
+    if content.commune is None:
         return report
-    guides = content.guides
-    if only is not None:
-        guides = {only: guides[only]} if only in guides else {}
-    env = template_environment(project)
-    speaker = speaker_for(project.root, project.build_dir / ".cache" / "speech", commune.audio,
-                          commune.dialect, content.lexicon, engine or commune.audio.engine)
-    for slug, guide in guides.items():
-        report.guides += 1
-        for product in PRODUCTS:
-            _build_product(project, env, product, slug, guide, commune, report)
-        _build_scripts_and_audio(project, env, speaker if with_audio else None, slug, guide, commune, report)
+    engine = options.engine or content.commune.audio.engine
+    manifest = Manifest.load(project.build_dir)
+    jobs, report.unchanged, probed = _plan(project, content, manifest, engine, options)
+    report.guides = len(jobs)
+    for done, result in enumerate(_run(project, content, engine, probed, jobs, options.jobs), 1):
+        _take(report, result, manifest)
+        write_atomic(project.build_dir / MANIFEST, manifest.text().encode())
+        if on_guide:
+            on_guide(done, len(jobs), result)
+    try:
+        catalog.refresh(project, content, manifest)
+    except jinja2.TemplateError as exc:
+        report.problems.append(template_problem(project, exc))
     return report
 
 
-def _build_scripts_and_audio(project: Project, env: jinja2.Environment, speaker: Speaker | None, slug: str,
-                             guide: Guide, commune: Commune, report: BuildReport) -> None:
-    """broadcast.txt always; broadcast.mp3 + .json and the meeting clips when audio is on."""
-    folder = project.build_dir / slug
-    try:
-        bulletin = script.bulletin(env, guide, commune)
-        clips = script.meeting_clips(env, guide, commune)
-    except jinja2.TemplateError as exc:
-        report.problems.append(_template_problem(project, exc))
+def _plan(project: Project, content: Content, manifest: Manifest, engine: str,
+          options: Options) -> tuple[list[Job], int, dict[str, str | None]]:
+    """The guides with out-of-date units, how many units are current, and engine probes made."""
+    env = template_environment(project)
+    fingerprints = Fingerprints(project, env, content, engine)
+    speaker = speaker_for(project.root, project.build_dir / ".cache" / "speech", content.commune.audio,
+                          content.commune.dialect, content.lexicon, engine)
+    units = UNITS if options.with_audio else tuple(u for u in UNITS if u not in AUDIO_UNITS)
+    jobs, unchanged = [], 0
+    for slug, guide in content.guides.items():
+        if options.only and slug != options.only:
+            continue
+        inputs = fingerprints.for_guide(guide)
+        stale = tuple(u for u in units if options.force or not manifest.is_current(f"{slug}/{u}", inputs[u])
+                      or _better_voice_now(manifest.units[f"{slug}/{u}"], engine, speaker))
+        unchanged += len(units) - len(stale)
+        if stale:
+            jobs.append(Job(slug, guide, stale, inputs))
+    if any(set(job.units) & set(AUDIO_UNITS) for job in jobs):
+        speaker.best_usable()  # probe once here; workers reuse the answer
+    return jobs, unchanged, speaker.probed
+
+
+def _better_voice_now(unit, engine: str, speaker) -> bool:
+    """A draft made offline is remade when `auto` finds a better engine (e.g. back online)."""
+    return unit.draft and engine == "auto" and speaker.best_usable() not in (None, unit.engine)
+
+
+def _run(project: Project, content: Content, engine: str, probed: dict, jobs: list[Job], workers: int):
+    """Results as guides finish: in this process for one worker, else in a process pool."""
+    if workers <= 1 or len(jobs) <= 1:
+        ctx = guidebuild.make_context(project, content, engine, probed)
+        for job in jobs:
+            yield guidebuild.build_guide(ctx, job)
         return
-    _write(report, folder / "broadcast.txt", bulletin.text.encode("utf-8"))
-    if speaker is None:
-        return
-    try:
-        made = _speak_into(report, speaker, bulletin, folder / "broadcast.mp3", chime=True)
-        _write(report, folder / "broadcast.json", broadcast_sidecar(slug, guide, commune, made))
-        if made.seconds > LONGEST_BULLETIN:
-            minutes, seconds = divmod(round(made.seconds), 60)
-            report.warnings.append(f"{project.shown(made.path)}: bản tin dài {minutes} phút {seconds} giây; bản tin "
-                                   "loa nên dưới 3 phút, hãy rút gọn lời các bước hoặc danh sách giấy tờ")
-        index = [_clip_entry(_speak_into(report, speaker, clip, folder / "meeting" / f"{clip.name}.mp3", chime=False))
-                 for clip in clips]
-        _write(report, folder / "meeting" / "index.json", _json(index))
-    except (SpeechError, AudioError) as exc:
-        guide_file = project.shown(project.guides_dir / f"{slug}.yaml")
-        report.problems.append(Problem(guide_file, 1, "(âm thanh)", f"không tạo được âm thanh: {exc}"))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+                             initargs=(project, content, engine, probed)) as pool:
+        for future in as_completed([pool.submit(_work, job) for job in jobs]):
+            yield future.result()
 
 
-def _speak_into(report: BuildReport, speaker: Speaker, spoken: script.Script, target: Path, chime: bool) -> Clip:
-    """Make the MP3 beside `target`, then rename it into place (a failure leaves the old one)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        clip = speaker.speak(spoken, staged, chime)
-        os.replace(staged, target)
-    finally:
-        staged.unlink(missing_ok=True)
-    report.built.append(target)
-    if clip.draft:
-        report.drafts.append(target)
-    return dataclasses.replace(clip, path=target)
+_context: guidebuild.Context | None = None
 
 
-def _write(report: BuildReport, target: Path, data: bytes) -> None:
-    write_atomic(target, data)
-    report.built.append(target)
+def _start_worker(project: Project, content: Content, engine: str, probed: dict) -> None:
+    global _context
+    _context = guidebuild.make_context(project, content, engine, probed)
 
 
-def broadcast_sidecar(slug: str, guide: Guide, commune: Commune, clip: Clip) -> bytes:
-    """broadcast.json: what a loudspeaker platform asks for when a bulletin is uploaded."""
-    return _json({
-        "title": guide.title,
-        "slug": slug,
-        "priority": guide.priority or commune.audio.priority,
-        "speed": commune.audio.speed,
-        **_clip_entry(clip),
-    })
+def _work(job: Job) -> GuideResult:
+    return guidebuild.build_guide(_context, job)
 
 
-def _clip_entry(clip: Clip) -> dict:
-    return {"file": clip.path.name, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
-            "voice": clip.voice, "draft": clip.draft, "loudness_lufs": clip.lufs,
-            "true_peak_dbtp": clip.true_peak, "text": clip.reading,
-            "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}
-
-
-def _json(value) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def _build_product(project: Project, env: jinja2.Environment, product: Product, slug: str,
-                   guide: Guide, commune: Commune, report: BuildReport) -> None:
-    target = project.build_dir / slug / f"{product.name}.pdf"
-    guide_file = project.shown(project.guides_dir / f"{slug}.yaml")
-    try:
-        pdf, warnings = render_product(project, env, product, guide, commune)
-    except DoesNotFit as exc:
-        report.problems.append(Problem(guide_file, 1, WHOLE_FILE,
-                                       f"nội dung quá dài cho {product.name}.pdf (cần {exc.args[0]} trang, chỉ được 1); "
-                                       "hãy rút gọn các bước hoặc danh sách giấy tờ"))
-        return
-    except jinja2.TemplateError as exc:
-        report.problems.append(_template_problem(project, exc))
-        return
-    write_atomic(target, pdf)
-    report.built.append(target)
-    report.warnings += [f"{project.shown(target)}: {w}" for w in warnings]
-
-
-def render_product(project: Project, env: jinja2.Environment, product: Product, guide: Guide,
-                   commune: Commune) -> tuple[bytes, list[str]]:
-    """PDF bytes of one product and WeasyPrint's warnings about it."""
-    roots = [project.content_dir, project.templates_dir, assets.FONT_DIR]
-    return render_pdf(lambda scale: render_html(env, project, product, guide, commune, scale),
-                      project.templates_dir, roots, product.one_page)
-
-
-def _template_problem(project: Project, exc: jinja2.TemplateError) -> Problem:
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "templates"
-    shown = project.shown(Path(name)) if name != "templates" else name
-    return Problem(shown, getattr(exc, "lineno", None) or 1, "(mẫu)", f"lỗi trong mẫu trình bày: {exc.message}")
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write through a temp file in the same folder, then rename: never a half-written output."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared and printed
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _take(report: BuildReport, result: GuideResult, manifest: Manifest) -> None:
+    """Fold one guide's result into the report and the manifest (its files are already in place)."""
+    for unit, record in result.units.items():
+        manifest.record(f"{result.slug}/{unit}", record)
+    report.built += result.built
+    report.drafts += result.drafts
+    report.problems += result.problems
+    report.warnings += result.warnings
+    report.stages += result.stages
+    if result.problems:
+        report.failed.add(result.slug)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
 import click
 
+from outreach.build import BuildReport, Options
 from outreach.build import build as build_project
-from outreach.build import write_atomic
+from outreach.guidebuild import GuideResult, write_atomic
 from outreach.content import Project, load_content
 from outreach.errors import ContentError
 from outreach.engines import PREFERENCE, all_engines
@@ -59,27 +62,59 @@ ENGINE_CHOICES = click.Choice(["auto", *PREFERENCE])
 @main.command()
 @click.option("--only", metavar="SLUG", help="Build one guide only.")
 @click.option("--engine", type=ENGINE_CHOICES, help="Speech engine (default: audio.engine in commune.yaml).")
-@click.option("--no-audio", is_flag=True, help="Handouts and scripts only.")
+@click.option("--no-audio", is_flag=True, help="Printed products and scripts only.")
+@click.option("--force", is_flag=True, help="Rebuild everything, even what is up to date.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default=True,
+              help="Worker processes.")
 @click.pass_obj
-def build(project: Project, only: str | None, engine: str | None, no_audio: bool) -> None:
-    """Render every valid guide into build/<slug>/."""
+def build(project: Project, only: str | None, engine: str | None, no_audio: bool, force: bool, jobs: int) -> None:
+    """Build what is out of date into build/<slug>/, then build/index.html."""
     if only is not None:
         _check_slug(only)
         if not (project.guides_dir / f"{only}.yaml").is_file():
             raise click.ClickException(f"không có hướng dẫn content/guides/{only}.yaml")
-    report = build_project(project, only, engine, with_audio=not no_audio)
-    for path in report.built:
-        draft = "  (bản nháp: giọng espeak-ng)" if path in report.drafts else ""
-        click.echo(f"  {project.shown(path)}{draft}")
+    options = Options(only=only, engine=engine, with_audio=not no_audio, force=force, jobs=jobs)
+    with _progress() as on_guide:
+        report = build_project(project, options, on_guide)
     for warning in report.warnings:
         click.echo(f"Cảnh báo: {warning}", err=True)
-    click.echo(f"Đã tạo {len(report.built)} tệp cho {report.guides} hướng dẫn.")
-    if report.drafts:
-        click.echo(f"{len(report.drafts)} tệp âm thanh là BẢN NHÁP (giọng máy espeak-ng): nghe thử trước khi phát loa.")
+    _summary(project, report)
     if report.problems:
         ContentError(report.problems).show()
-        click.echo(f"Có {len(report.problems)} lỗi; các hướng dẫn lỗi không được tạo lại.", err=True)
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _progress():
+    """A progress bar on a terminal, one plain line per guide otherwise (logs, CI)."""
+    if not sys.stdout.isatty():
+        def plain(done: int, total: int, result: GuideResult) -> None:
+            state = "lỗi" if result.problems else f"{len(result.built)} tệp"
+            click.echo(f"[{done}/{total}] {result.slug}: {state}")
+        yield plain
+        return
+    bar = None
+    def draw(done: int, total: int, result: GuideResult) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Đang tạo", show_pos=True).__enter__()
+        bar.update(1, result.slug)
+    try:
+        yield draw
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def _summary(project: Project, report: BuildReport) -> None:
+    if not report.built and not report.failed:
+        click.echo(f"Không có gì thay đổi: {report.unchanged} phần đã mới nhất, không tạo lại gì.")
+    else:
+        click.echo(f"Đã tạo {len(report.built)} tệp cho {report.guides} hướng dẫn; {report.unchanged} phần không "
+                   f"đổi; {len(report.failed)} hướng dẫn lỗi; {len(report.drafts)} tệp âm thanh nháp.")
+    for draft in report.drafts:
+        click.echo(f"  bản nháp (giọng máy espeak-ng, nghe thử trước khi phát loa): {project.shown(draft)}")
+    click.echo(f"Danh mục: {project.shown(project.build_dir / 'index.html')}")
 
 
 @main.command()

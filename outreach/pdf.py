@@ -6,9 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import weasyprint
-
-from outreach.fetcher import ConfinedFetcher
+from outreach.timing import stage
 
 # Type shrinks by these factors, in order, until a one-page product fits.
 FIT_SCALES = (1.0, 0.95, 0.9, 0.85)
@@ -30,17 +28,20 @@ class _Collect(logging.Handler):
 def render_pdf(html_for_scale: Callable[[float], str], base_dir: Path, roots: list[Path],
                one_page: bool) -> tuple[bytes, list[str]]:
     """PDF bytes and WeasyPrint's warnings; raises DoesNotFit when one page is not enough."""
+    import weasyprint  # here, not at the top: loading Pango costs half a second a no-op build need not pay
+
+    from outreach.fetcher import ConfinedFetcher
     fetcher = ConfinedFetcher(roots)
     collect = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:
         for scale in FIT_SCALES if one_page else (1.0,):
-            html = weasyprint.HTML(string=html_for_scale(scale), base_url=base_dir.as_uri() + "/",
-                                   url_fetcher=fetcher)
-            document = html.render()
-            if not one_page or len(document.pages) == 1:
-                return document.write_pdf(), collect.messages
+            html = html_for_scale(scale)
+            with stage("pdf"):
+                document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher).render()
+                if not one_page or len(document.pages) == 1:
+                    return document.write_pdf(), collect.messages
         raise DoesNotFit(len(document.pages))
     finally:
         logger.removeHandler(collect)

@@ -11,6 +11,7 @@ import jinja2
 from outreach import assets, script
 from outreach.content import Project
 from outreach.model import Commune, Guide
+from outreach.timing import stage
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,17 @@ def render_html(env: jinja2.Environment, project: Project, product: Product, gui
                 commune: Commune, scale: float = 1.0) -> str:
     """The HTML of one product; `scale` shrinks type for one-page products that overflow."""
     portal = guide.portal_url or commune.portal_url
-    return env.get_template(product.template).render(
-        guide=guide,
-        commune=commune,
-        portal_url=portal,
-        qr=assets.qr_data_uri(portal),
-        fonts=assets.font_faces(),
-        icon=lambda name: assets.icon_url(project.icons_dir, name),
-        image=lambda rel: assets.image_data_uri(project.content_dir / rel),
-        scale=scale,
-    )
+    with stage("html"):
+        return env.get_template(product.template).render(
+            guide=guide,
+            commune=commune,
+            portal_url=portal,
+            qr=assets.qr_data_uri(portal),
+            fonts=assets.font_faces(),
+            icon=lambda name: assets.icon_url(project.icons_dir, name),
+            image=lambda rel: assets.image_data_uri(project.content_dir / rel),
+            scale=scale,
+        )
 
 
 def vn_date(value: dt.date) -> str:

@@ -13,6 +13,7 @@ from outreach import audio, engines
 from outreach.engines import Engine, SpeechError
 from outreach.reading import read_aloud
 from outreach.script import Script
+from outreach.timing import stage
 
 # Pauses (seconds): after the opening chime, between sections, before the closing chime.
 PAUSE_AFTER_CHIME = 0.6
@@ -37,13 +38,13 @@ class Speaker:
     """Turns scripts into MP3s with one engine chosen once per build (or forced by --engine)."""
 
     def __init__(self, candidates: list[Engine], cache_dir: Path, dialect: str,
-                 lexicon: Mapping[str, str], speed: float):
+                 lexicon: Mapping[str, str], speed: float, probed: Mapping[str, str | None] | None = None):
         self.candidates = candidates
         self.cache_dir = cache_dir
         self.dialect = dialect
         self.lexicon = lexicon
         self.speed = speed
-        self._usable: dict[str, str | None] = {}
+        self.probed: dict[str, str | None] = dict(probed or {})  # engine → why unusable (None: usable)
 
     def readings(self, script: Script) -> list[str]:
         """What the voice says for each section of `script`."""
@@ -56,9 +57,10 @@ class Speaker:
         parts = _with_pauses([self._prepared(engine, text) for text in readings])
         if chime:
             parts = [self._chime(), PAUSE_AFTER_CHIME, *parts, PAUSE_AFTER_CHIME, self._chime()]
-        lufs, true_peak = audio.assemble(parts, mp3)
-        return Clip(mp3, engine.name, engine.voice, engine.draft, "\n\n".join(readings),
-                    audio.duration_seconds(mp3), lufs, true_peak)
+        with stage("audio"):
+            lufs, true_peak = audio.assemble(parts, mp3)
+            seconds = audio.duration_seconds(mp3)
+        return Clip(mp3, engine.name, engine.voice, engine.draft, "\n\n".join(readings), seconds, lufs, true_peak)
 
     def _engine_for(self, readings: list[str]) -> Engine:
         """The best engine that has every section cached (a clip made online is reused offline),
@@ -76,18 +78,24 @@ class Speaker:
 
     def unusable_reason(self, engine: Engine) -> str | None:
         """Probed once per build and remembered: gTTS costs a network round trip."""
-        if engine.name not in self._usable:
-            self._usable[engine.name] = engine.unusable_reason()
-        return self._usable[engine.name]
+        if engine.name not in self.probed:
+            self.probed[engine.name] = engine.unusable_reason()
+        return self.probed[engine.name]
+
+    def best_usable(self) -> str | None:
+        """Name of the engine new audio would be made with, or None if none can speak."""
+        return next((e.name for e in self.candidates if self.unusable_reason(e) is None), None)
 
     def _prepared(self, engine: Engine, text: str) -> Path:
         """The section spoken by `engine` and prepared at this speed, made at most once."""
         raw = self._cache_path(engine, text)
         ready = raw.with_name(f"{raw.stem}-{self.speed:.2f}.ready.wav")
         if not raw.is_file():
-            _atomically(raw, lambda staged: engine.synthesize(text, staged))
+            with stage("speech"):
+                _atomically(raw, lambda staged: engine.synthesize(text, staged))
         if not ready.is_file():
-            _atomically(ready, lambda staged: audio.prepare_speech(raw, staged, self.speed))
+            with stage("audio"):
+                _atomically(ready, lambda staged: audio.prepare_speech(raw, staged, self.speed))
         return ready
 
     def _chime(self) -> Path:
@@ -121,11 +129,11 @@ def _with_pauses(wavs: list[Path]) -> list[Path | float]:
 
 
 def speaker_for(project_root: Path, cache_dir: Path, settings, dialect: str, lexicon: Mapping[str, str],
-                engine_name: str) -> Speaker:
+                engine_name: str, probed: Mapping[str, str | None] | None = None) -> Speaker:
     """The Speaker for a build: `auto` tries gTTS, then piper if configured, then espeak-ng."""
     model = settings.piper_model_path(project_root)
     names = engines.PREFERENCE if engine_name == "auto" else (engine_name,)
     candidates = [engines.make_engine(name, dialect, model, settings.gtts_tld) for name in names]
     if engine_name == "auto":
         candidates = [e for e in candidates if not (e.name == "piper" and model is None)]
-    return Speaker(candidates, cache_dir, dialect, lexicon, settings.speed)
+    return Speaker(candidates, cache_dir, dialect, lexicon, settings.speed, probed)

@@ -78,16 +78,16 @@ def test_broadcast_script_is_written_for_people_to_read(espeak_build):
 
 
 def test_build_summary_flags_drafts(espeak_build):
-    result = run(espeak_build, "build", "--engine", "espeak-ng")
-    assert "broadcast.mp3  (bản nháp: giọng espeak-ng)" in result.output
-    assert "tệp âm thanh là BẢN NHÁP" in result.output
+    result = run(espeak_build, "build", "--engine", "espeak-ng", "--force")
+    assert "bản nháp (giọng máy espeak-ng, nghe thử trước khi phát loa): build/thu-tuc/broadcast.mp3" in result.output
+    assert "5 tệp âm thanh nháp" in result.output  # the bulletin and four meeting clips
 
 
 def test_second_build_synthesises_nothing(espeak_build, monkeypatch):
     calls = []
     original = EspeakEngine.synthesize
     monkeypatch.setattr(EspeakEngine, "synthesize", lambda self, text, wav: (calls.append(text), original(self, text, wav)))
-    assert run(espeak_build, "build", "--engine", "espeak-ng").exit_code == 0
+    assert run(espeak_build, "build", "--engine", "espeak-ng", "--force", "-j", "1").exit_code == 0
     assert calls == []
 
 
@@ -117,7 +117,7 @@ def test_auto_uses_gtts_when_it_answers_and_reuses_its_clips_offline(project, mo
     calls = []
     monkeypatch.setattr(EspeakEngine, "synthesize", lambda self, text, wav: calls.append(text))
     monkeypatch.setattr(GttsEngine, "synthesize", lambda self, text, wav: calls.append(text))
-    result = run(project, "build")
+    result = run(project, "build", "--force", "-j", "1")
     assert result.exit_code == 0, result.output
     assert calls == []
     sidecar = json.loads((project / "build" / "thu-tuc" / "broadcast.json").read_text(encoding="utf-8"))

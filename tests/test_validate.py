@@ -62,7 +62,7 @@ def test_all_problems_of_all_files_reported_together(project):
     assert result.exit_code == 1
     assert f"thu-tuc.yaml:{line_of(bad, 'icon: maybay')}: steps[1].icon: không có hình 'maybay'" in result.output
     assert f"thu-tuc.yaml:{line_of(bad, 'online_level')}: online_level: phải là một trong: toàn trình, một phần" in result.output
-    assert "khac.yaml:2: (tệp): lỗi cú pháp YAML" in result.output
+    assert "khac.yaml:1: (tệp): lỗi cú pháp YAML" in result.output
 
 
 def test_nested_key_path_and_type_messages(project):

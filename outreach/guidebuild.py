@@ -1,0 +1,193 @@
+"""Make the out-of-date units of one guide. Runs in a worker process; returns what it made."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from outreach import assets, script, timing
+from outreach.audio import AudioError
+from outreach.content import Content, Project
+from outreach.engines import SpeechError
+from outreach.errors import Problem
+from outreach.manifest import UnitRecord, file_record
+from outreach.model import Guide
+from outreach.pdf import DoesNotFit, render_pdf
+from outreach.plan import AUDIO_UNITS, Job
+from outreach.render import PRODUCTS, Product, render_html, template_environment
+from outreach.speech import Clip, Speaker, speaker_for
+from outreach.yamlsource import WHOLE_FILE
+
+LONGEST_BULLETIN = 180  # seconds: residents stop listening to a loudspeaker after about three minutes
+
+
+@dataclass
+class Context:
+    """What every job of a build shares; made once per worker process."""
+
+    project: Project
+    content: Content
+    env: jinja2.Environment
+    speaker: Speaker
+
+
+@dataclass
+class GuideResult:
+    slug: str
+    units: dict[str, UnitRecord] = field(default_factory=dict)
+    drafts: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stages: Counter = field(default_factory=Counter)
+
+    @property
+    def built(self) -> list[str]:
+        return [rel for unit in self.units.values() for rel in unit.files]
+
+
+def make_context(project: Project, content: Content, engine: str, probed: dict[str, str | None]) -> Context:
+    commune = content.commune
+    speaker = speaker_for(project.root, project.build_dir / ".cache" / "speech", commune.audio, commune.dialect,
+                          content.lexicon, engine, probed)
+    return Context(project, content, template_environment(project), speaker)
+
+
+def build_guide(ctx: Context, job: Job) -> GuideResult:
+    """Build `job.units` of one guide; a unit is reported only once all its files are in place."""
+    result = GuideResult(job.slug)
+    timing.take()
+    folder = ctx.project.build_dir / job.slug
+    for product in PRODUCTS:
+        if product.name in job.units:
+            _attempt(ctx, result, lambda: _pdf_unit(ctx, job, product, folder, result))
+    if {"broadcast-text", *AUDIO_UNITS} & set(job.units):
+        _attempt(ctx, result, lambda: _scripts_and_audio(ctx, job, folder, result))
+    result.stages = timing.take()
+    return result
+
+
+def _attempt(ctx: Context, result: GuideResult, make) -> None:
+    """Run one unit's `make`; a failure becomes a problem of this guide and the next unit goes on."""
+    guide_file = ctx.project.shown(ctx.project.guides_dir / f"{result.slug}.yaml")
+    try:
+        make()
+    except DoesNotFit as exc:
+        product, pages = exc.args
+        result.problems.append(Problem(guide_file, 1, WHOLE_FILE, f"nội dung quá dài cho {product}.pdf (cần {pages} "
+                                       "trang, chỉ được 1); hãy rút gọn các bước hoặc danh sách giấy tờ"))
+    except jinja2.TemplateError as exc:
+        result.problems.append(template_problem(ctx.project, exc))
+    except (SpeechError, AudioError) as exc:
+        result.problems.append(Problem(guide_file, 1, "(âm thanh)", f"không tạo được âm thanh: {exc}"))
+
+
+def _pdf_unit(ctx: Context, job: Job, product: Product, folder: Path, result: GuideResult) -> None:
+    pdf, warnings = render_product(ctx, product, job.guide)
+    target = _write(folder / f"{product.name}.pdf", pdf)
+    _record(ctx, result, job, product.name, [target])
+    result.warnings += [f"{ctx.project.shown(target)}: {w}" for w in warnings]
+
+
+def render_product(ctx: Context, product: Product, guide: Guide) -> tuple[bytes, list[str]]:
+    """PDF bytes of one product and WeasyPrint's warnings about it."""
+    project = ctx.project
+    roots = [project.content_dir, project.templates_dir, assets.FONT_DIR]
+    try:
+        return render_pdf(lambda scale: render_html(ctx.env, project, product, guide, ctx.content.commune, scale),
+                          project.templates_dir, roots, product.one_page)
+    except DoesNotFit as exc:
+        raise DoesNotFit(product.name, *exc.args) from None
+
+
+def _scripts_and_audio(ctx: Context, job: Job, folder: Path, result: GuideResult) -> None:
+    commune = ctx.content.commune
+    bulletin = script.bulletin(ctx.env, job.guide, commune)
+    if "broadcast-text" in job.units:
+        _record(ctx, result, job, "broadcast-text", [_write(folder / "broadcast.txt", bulletin.text.encode())])
+    if "broadcast" in job.units:
+        clip = _speak(ctx, bulletin, folder / "broadcast.mp3", chime=True)
+        sidecar = _write(folder / "broadcast.json", _json({
+            "title": job.guide.title, "slug": job.slug, "priority": job.guide.priority or commune.audio.priority,
+            "speed": commune.audio.speed, **_clip_entry(clip)}))
+        _record(ctx, result, job, "broadcast", [clip.path, sidecar], [clip])
+        if clip.seconds > LONGEST_BULLETIN:
+            minutes, seconds = divmod(round(clip.seconds), 60)
+            result.warnings.append(f"{ctx.project.shown(clip.path)}: bản tin dài {minutes} phút {seconds} giây; "
+                                   "bản tin loa nên dưới 3 phút, hãy rút gọn lời các bước hoặc danh sách giấy tờ")
+    if "meeting" in job.units:
+        clips = [_speak(ctx, part, folder / "meeting" / f"{part.name}.mp3", chime=False)
+                 for part in script.meeting_clips(ctx.env, job.guide, commune)]
+        index = _write(folder / "meeting" / "index.json", _json([_clip_entry(c) for c in clips]))
+        _remove_stale_clips(folder / "meeting", {c.path.name for c in clips})
+        _record(ctx, result, job, "meeting", [c.path for c in clips] + [index], clips)
+
+
+def _record(ctx: Context, result: GuideResult, job: Job, unit: str, paths: list[Path],
+            clips: list[Clip] = ()) -> None:
+    result.units[unit] = UnitRecord(
+        job.inputs[unit], {p.relative_to(ctx.project.build_dir).as_posix(): file_record(p) for p in paths},
+        engine=clips[0].engine if clips else None, draft=any(c.draft for c in clips))
+    result.drafts += [c.path for c in clips if c.draft]
+
+
+def _speak(ctx: Context, spoken: script.Script, target: Path, chime: bool) -> Clip:
+    """Make the MP3 beside `target`, then rename it into place (a failure leaves the old one)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        clip = ctx.speaker.speak(spoken, staged, chime)
+        os.replace(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
+    return dataclasses.replace(clip, path=target)
+
+
+def _remove_stale_clips(folder: Path, keep: set[str]) -> None:
+    """Clips of steps that were renamed or removed would otherwise be played at meetings."""
+    for old in folder.glob("*.mp3"):
+        if old.name not in keep:
+            old.unlink()
+
+
+def _clip_entry(clip: Clip) -> dict:
+    return {"file": clip.path.name, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
+            "voice": clip.voice, "draft": clip.draft, "loudness_lufs": clip.lufs,
+            "true_peak_dbtp": clip.true_peak, "text": clip.reading,
+            "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}
+
+
+def _json(value) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def template_problem(project: Project, exc: jinja2.TemplateError) -> Problem:
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    shown = project.shown(Path(name)) if name else "templates"
+    return Problem(shown, getattr(exc, "lineno", None) or 1, "(mẫu)", f"lỗi trong mẫu trình bày: {exc.message}")
+
+
+def _write(target: Path, data: bytes) -> Path:
+    write_atomic(target, data)
+    return target
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write through a temp file in the same folder, then rename: never a half-written output."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared and printed
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
