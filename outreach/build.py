@@ -54,6 +54,7 @@ def build(project: Project, options: Options = Options(),
     if content.commune is None:
         return report
     engine = options.engine or content.commune.audio.engine
+    _remove_leftovers(project.build_dir)
     manifest = Manifest.load(project.build_dir)
     jobs, report.unchanged, probed = _plan(project, content, manifest, engine, options)
     report.guides = len(jobs)
@@ -67,6 +68,12 @@ def build(project: Project, options: Options = Options(),
     except jinja2.TemplateError as exc:
         report.problems.append(template_problem(project, exc))
     return report
+
+
+def _remove_leftovers(build_dir: Path) -> None:
+    """Temp files of a build that was killed: never outputs (those are renamed into place whole)."""
+    for leftover in build_dir.glob("**/.*.tmp*"):
+        leftover.unlink(missing_ok=True)
 
 
 def _plan(project: Project, content: Content, manifest: Manifest, engine: str,

@@ -158,7 +158,7 @@ def _remove_stale_clips(folder: Path, keep: set[str]) -> None:
 
 
 def _clip_entry(clip: Clip) -> dict:
-    return {"file": clip.path.name, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
+    return {"file": clip.path.name, "title": clip.title, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
             "voice": clip.voice, "draft": clip.draft, "loudness_lufs": clip.lufs,
             "true_peak_dbtp": clip.true_peak, "text": clip.reading,
             "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# No field of a handout needs more than a long paragraph; a runaway paste is an error, not a PDF.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg"}
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

@@ -13,9 +13,10 @@ from outreach.model import Commune, Guide
 
 @dataclass(frozen=True)
 class Script:
-    """One audio output: its file stem and its sections (a pause is made between sections)."""
+    """One audio output: its file stem, what listings call it, and its sections (a pause between each)."""
 
     name: str
+    title: str
     sections: list[str]
 
     @property
@@ -24,17 +25,18 @@ class Script:
 
 
 def bulletin(env: jinja2.Environment, guide: Guide, commune: Commune) -> Script:
-    return Script("broadcast", _sections(env.get_template("broadcast.txt.j2").render(guide=guide, commune=commune)))
+    return Script("broadcast", guide.title,
+                  _sections(env.get_template("broadcast.txt.j2").render(guide=guide, commune=commune)))
 
 
 def meeting_clips(env: jinja2.Environment, guide: Guide, commune: Commune) -> list[Script]:
     """An intro clip, then one clip per step: `00-gioi-thieu`, `01-dang-nhap`, …"""
-    clips = [Script("00-gioi-thieu", _sections(env.get_template("meeting-intro.txt.j2").render(
+    clips = [Script("00-gioi-thieu", "Giới thiệu", _sections(env.get_template("meeting-intro.txt.j2").render(
         guide=guide, commune=commune)))]
     step_template = env.get_template("meeting-step.txt.j2")
     for number, step in enumerate(guide.steps, 1):
         text = step_template.render(step=step, number=number, last=number == len(guide.steps), commune=commune)
-        clips.append(Script(f"{number:02d}-{ascii_slug(step.title)}", _sections(text)))
+        clips.append(Script(f"{number:02d}-{ascii_slug(step.title)}", f"Bước {number}: {step.title}", _sections(text)))
     return clips
 
 

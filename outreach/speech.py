@@ -25,6 +25,7 @@ class Clip:
     """What was made for one script: enough for the sidecar, the summary and the catalog."""
 
     path: Path
+    title: str
     engine: str
     voice: str
     draft: bool
@@ -60,7 +61,8 @@ class Speaker:
         with stage("audio"):
             lufs, true_peak = audio.assemble(parts, mp3)
             seconds = audio.duration_seconds(mp3)
-        return Clip(mp3, engine.name, engine.voice, engine.draft, "\n\n".join(readings), seconds, lufs, true_peak)
+        return Clip(mp3, script.title, engine.name, engine.voice, engine.draft, "\n\n".join(readings), seconds, lufs,
+                    true_peak)
 
     def _engine_for(self, readings: list[str]) -> Engine:
         """The best engine that has every section cached (a clip made online is reused offline),

@@ -149,3 +149,38 @@ def test_guide_file_names_must_be_slugs(project):
     write_guide(project, "Khai Sinh", starter(project))
     result = run(project, "validate")
     assert "content/guides/Khai Sinh.yaml:1: (tệp): tên tệp chỉ gồm chữ thường" in result.output
+
+
+def test_ten_megabyte_string_is_refused_without_reading_it_all(project):
+    write_guide(project, "muoi-mb", "title: " + "a" * 10_000_000 + "\n")
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert "muoi-mb.yaml:1: (tệp): tệp quá lớn (9765 KB), tối đa 256 KB" in result.output
+
+
+def test_runaway_paste_in_one_field_is_named(project):
+    text = starter(project).replace("fee: SỬA phí, lệ phí (chép nguyên văn, kể cả trường hợp được miễn)",
+                                    "fee: " + "Lệ phí rất dài. " * 200)
+    write_guide(project, "thu-tuc", text)
+    result = run(project, "validate")
+    assert f"thu-tuc.yaml:{line_of(text, 'fee:')}: fee: quá dài: tối đa 1500 ký tự, hãy rút gọn" in result.output
+
+
+def test_alias_bomb_costs_little_memory(project, tmp_path):
+    import subprocess
+    import sys
+    bomb = "a: &a [" + ",".join(["x"] * 9) + "]\n" + "".join(
+        f"l{i}: &l{i} [" + ",".join([f"*{'a' if i == 0 else f'l{i - 1}'}"] * 9) + "]\n" for i in range(9))
+    write_guide(project, "bom", bomb)
+    code = ("import resource, sys; from outreach.cli import main\n"
+            "try:\n    main(['--project', sys.argv[1], 'validate'])\nexcept SystemExit:\n    pass\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, str(project)], capture_output=True, text=True, timeout=60)
+    assert "không dùng bí danh YAML" in out.stderr + out.stdout
+    assert int(out.stdout.strip().splitlines()[-1]) < 200_000  # KiB: the bomb was never expanded
+
+
+def test_build_only_refuses_a_slug_that_leaves_build(project):
+    result = run(project, "build", "--only", "../../etc")
+    assert result.exit_code == 2
+    assert not (project / "etc").exists()
