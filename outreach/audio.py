@@ -1,14 +1,20 @@
 """Loudspeaker-ready audio with ffmpeg: each spoken section is shaped and levelled once (and cached),
-then a clip is only a concatenation with pauses and chimes, encoded to mono MP3."""
+then a clip is only a concatenation with pauses and chimes, encoded to mono MP3.
+
+Work is batched: one ffmpeg run handles every section (or every clip) of a guide, because starting
+ffmpeg costs more than processing a short section.
+"""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import wave
+from dataclasses import dataclass
 from pathlib import Path
 
 # Bump when the processing below changes: it is part of every audio cache key.
-CHAIN_VERSION = "4"
+CHAIN_VERSION = "5"
 SAMPLE_RATE = 44100
 BITRATE = "96k"
 TARGET_LUFS = -16.0
@@ -17,10 +23,10 @@ TARGET_LUFS = -16.0
 MP3_LOUDNESS_LOSS = 0.4
 MAX_TRUE_PEAK = -1.3  # dBTP; the loudspeaker platforms' ceiling is −1
 CHIME_LUFS = -20.0  # the chime announces, it should not startle
-# Sample-peak ceiling of the limiter (−2.5 dBFS): with the top octave cut, true peaks and MP3
-# overshoot stay under −1 dBTP.
+# Sample-peak ceiling of the limiter (−3.1 dBFS): with the top octave cut, true peaks and MP3
+# overshoot stay under −1 dBTP (the finished MP3 is measured to make sure).
 PEAK_LIMIT = 0.7
-LIMITER_OVERDRIVE = 3.0  # dB past the target the limiter is first driven
+LIMITER_OVERDRIVES = (3.0, 6.0, 12.0)  # dB past the target the limiter is driven, until it is reached
 
 # Horn speakers and elderly ears: cut rumble below 120 Hz and the top octave the horn cannot play,
 # even out syllables so quiet ones are not lost outdoors.
@@ -28,10 +34,22 @@ SPEECH_SHAPING = ("highpass=f=120,lowpass=f=8000,"
                   "acompressor=threshold=-26dB:ratio=4:attack=2:release=100:makeup=2")
 BITEXACT = ["-fflags", "+bitexact", "-flags", "+bitexact", "-map_metadata", "-1"]
 MONO = f"aresample={SAMPLE_RATE},aformat=sample_fmts=s16:channel_layouts=mono"
+# compression_level 7: LAME's faster search, no audible loss on speech at 96 kbit/s.
+MP3 = ["-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "libmp3lame", "-b:a", BITRATE, "-compression_level", "7",
+       *BITEXACT, "-f", "mp3"]
+MEASURE = "ebur128=framelog=verbose"
 
 
 class AudioError(Exception):
     """ffmpeg failed; the message carries its last words."""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A prepared WAV in a clip, and the silence that follows it."""
+
+    wav: Path
+    pause: float = 0.0
 
 
 def ffmpeg(*args: str, stdin: bytes | None = None) -> str:
@@ -48,9 +66,9 @@ def mp3_to_wav(mp3: bytes, wav: Path) -> None:
     ffmpeg("-f", "mp3", "-i", "pipe:0", "-af", MONO, str(wav), stdin=mp3)
 
 
-def prepare_speech(raw: Path, out: Path, speed: float) -> None:
-    """One spoken section, ready to join: mono 44.1 kHz, slowed or sped up, shaped, levelled."""
-    _levelled(raw, out, f"{MONO},atempo={speed},{SPEECH_SHAPING}", TARGET_LUFS + MP3_LOUDNESS_LOSS)
+def prepare_speech(pairs: list[tuple[Path, Path]], speed: float) -> None:
+    """Spoken sections (raw WAV → out WAV), ready to join: mono 44.1 kHz, at `speed`, shaped, levelled."""
+    _levelled(pairs, f"{MONO},atempo={speed},{SPEECH_SHAPING}", TARGET_LUFS + MP3_LOUDNESS_LOSS)
 
 
 def write_chime(out: Path) -> None:
@@ -60,66 +78,97 @@ def write_chime(out: Path) -> None:
     tone = out.with_suffix(".tone.wav")
     ffmpeg("-f", "lavfi", "-i", f"aevalsrc='{notes}':s={SAMPLE_RATE}:d=1.4",
            "-af", "afade=t=in:d=0.01,afade=t=out:st=1.1:d=0.3", str(tone))
-    _levelled(tone, out, MONO, CHIME_LUFS)
+    _levelled([(tone, out)], MONO, CHIME_LUFS)
     tone.unlink()
 
 
-def _levelled(source: Path, out: Path, shaping: str, lufs: float) -> None:
-    """Shape `source`, then set its loudness to `lufs` with peaks under the limiter's ceiling.
+def _levelled(pairs: list[tuple[Path, Path]], shaping: str, lufs: float) -> None:
+    """Shape each source, then set its loudness to `lufs` with peaks under the limiter's ceiling.
 
     The limiter takes some loudness back, so it is driven a few dB past the target, measured, and
     the result turned down to the target: turning down never pushes a peak over the ceiling.
     """
-    shaped = out.with_suffix(".shaped.wav")
-    limited = out.with_suffix(".limited.wav")
-    gain = lufs - _integrated(ffmpeg("-i", str(source), "-af", f"{shaping},ebur128=framelog=verbose", str(shaped)))
-    for overdrive in (LIMITER_OVERDRIVE, 2 * LIMITER_OVERDRIVE, 4 * LIMITER_OVERDRIVE):
-        limiter = f"volume={gain + overdrive:.2f}dB,alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false"
-        measured = _integrated(ffmpeg("-i", str(shaped), "-af", f"{limiter},ebur128=framelog=verbose",
-                                      "-c:a", "pcm_s16le", str(limited)))
-        if measured >= lufs:
+    shaped = [out.with_suffix(".shaped.wav") for _, out in pairs]
+    limited = [out.with_suffix(".limited.wav") for _, out in pairs]
+    gains = [lufs - i for i, _ in _filter_each([src for src, _ in pairs], [f"{shaping},{MEASURE}"] * len(pairs),
+                                               shaped)]
+    trims: dict[int, float] = {}
+    for overdrive in LIMITER_OVERDRIVES:
+        todo = [k for k in range(len(pairs)) if k not in trims]
+        if not todo:
             break
-    ffmpeg("-i", str(limited), "-af", f"volume={min(0.0, lufs - measured):.2f}dB", "-c:a", "pcm_s16le", str(out))
-    shaped.unlink()
-    limited.unlink()
+        chains = [f"volume={gains[k] + overdrive:.2f}dB,alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false,"
+                  f"{MEASURE}" for k in todo]
+        measured = _filter_each([shaped[k] for k in todo], chains, [limited[k] for k in todo])
+        for k, (integrated, _) in zip(todo, measured):
+            if integrated >= lufs or overdrive == LIMITER_OVERDRIVES[-1]:
+                trims[k] = min(0.0, lufs - integrated)
+    _filter_each(limited, [f"volume={trims[k]:.2f}dB" for k in range(len(pairs))], [out for _, out in pairs])
+    for path in shaped + limited:
+        path.unlink()
 
 
-def assemble(parts: list[Path | float], mp3: Path) -> tuple[float, float]:
-    """Join prepared WAVs and pauses (seconds) into one mono MP3; return its (LUFS, dBTP).
+def _filter_each(sources: list[Path], chains: list[str], outputs: list[Path]) -> list[tuple[float, float]]:
+    """Run chain k on source k into output k, all in one ffmpeg; return each chain's (LUFS, peak)."""
+    inputs = [arg for src in sources for arg in ("-i", str(src))]
+    graph = ";".join(f"[{k}:a]{chain}[o{k}]" for k, chain in enumerate(chains))
+    maps = [arg for k, out in enumerate(outputs) for arg in ("-map", f"[o{k}]", "-c:a", "pcm_s16le", str(out))]
+    return _measurements(ffmpeg(*inputs, "-filter_complex", graph, *maps))
 
-    MP3 encoding can overshoot a sharp onset by a dB or more, so the result is measured and,
-    when its true peak is too close to the ceiling, encoded again a little quieter.
+
+def assemble(clips: list[tuple[list[Piece], Path]]) -> list[tuple[float, float]]:
+    """Join each clip's pieces into one mono MP3 (one ffmpeg run for all); return each (LUFS, dBTP).
+
+    MP3 encoding can overshoot a sharp onset by a dB or more, so the results are measured and any
+    whose true peak is too close to the ceiling is encoded again a little quieter.
     """
+    measured = _encode(clips, [0.0] * len(clips))
+    over = [k for k, (_, peak) in enumerate(measured) if peak > MAX_TRUE_PEAK]
+    if over:
+        again = _encode([clips[k] for k in over], [MAX_TRUE_PEAK - 0.3 - measured[k][1] for k in over])
+        for k, value in zip(over, again):
+            measured[k] = value
+    return measured
+
+
+def _encode(clips: list[tuple[list[Piece], Path]], gains: list[float]) -> list[tuple[float, float]]:
     inputs: list[str] = []
-    for part in parts:
-        if isinstance(part, Path):
-            inputs += ["-i", str(part)]
-        else:
-            inputs += ["-f", "lavfi", "-t", f"{part:.3f}", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=mono"]
-    chains = ";".join(f"[{i}:a]{MONO}[a{i}]" for i in range(len(parts)))
-    labels = "".join(f"[a{i}]" for i in range(len(parts)))
-    joined = f"{chains};{labels}concat=n={len(parts)}:v=0:a=1"
-    encode = ["-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "libmp3lame", "-b:a", BITRATE, *BITEXACT, "-f", "mp3"]
-    ffmpeg(*inputs, "-filter_complex", f"{joined}[out]", "-map", "[out]", *encode, str(mp3))
-    integrated, peak = loudness(mp3)
-    if peak > MAX_TRUE_PEAK:
-        ffmpeg(*inputs, "-filter_complex", f"{joined},volume={MAX_TRUE_PEAK - 0.3 - peak:.2f}dB[out]",
-               "-map", "[out]", *encode, str(mp3))
-        integrated, peak = loudness(mp3)
-    return integrated, peak
+    chains: list[str] = []
+    for k, (pieces, _) in enumerate(clips):
+        labels = []
+        for piece in pieces:
+            index = len(inputs) // 2
+            inputs += ["-i", str(piece.wav)]
+            chains.append(f"[{index}:a]{MONO},apad=pad_dur={piece.pause:.3f}[p{index}]")
+            labels.append(f"[p{index}]")
+        chains.append(f"{''.join(labels)}concat=n={len(labels)}:v=0:a=1,volume={gains[k]:.2f}dB[c{k}]")
+    maps = [arg for k, (_, mp3) in enumerate(clips) for arg in ("-map", f"[c{k}]", *MP3, str(mp3))]
+    ffmpeg(*inputs, "-filter_complex", ";".join(chains), *maps)
+    return loudness([mp3 for _, mp3 in clips])
 
 
-def _integrated(report: str) -> float:
-    summary = report[report.rindex("Summary:"):]
-    return float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1))
+def loudness(paths: list[Path]) -> list[tuple[float, float]]:
+    """(integrated LUFS, true peak dBTP) of each file, as ffmpeg's ebur128 filter measures them."""
+    inputs = [arg for path in paths for arg in ("-i", str(path))]
+    graph = ";".join(f"[{k}:a]{MEASURE}:peak=true[m{k}]" for k in range(len(paths)))
+    maps = [arg for k in range(len(paths)) for arg in ("-map", f"[m{k}]", "-f", "null", "-")]
+    return _measurements(ffmpeg(*inputs, "-filter_complex", graph, *maps))
 
 
-def loudness(path: Path) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP) as ffmpeg's ebur128 filter measures them."""
-    report = ffmpeg("-i", str(path), "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-")
-    summary = report[report.rindex("Summary:"):]
-    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
-    return _integrated(report), peak
+_SUMMARY = re.compile(r"\[Parsed_ebur128_(\d+) @ [^\]]+\] Summary:.*?I:\s+(-?[\d.]+|-inf) LUFS"
+                      r"(?:(?:(?!Summary:).)*?Peak:\s+(-?[\d.]+|-inf) dBFS)?", re.S)
+
+
+def _measurements(report: str) -> list[tuple[float, float]]:
+    """Each ebur128 filter's (integrated, peak) in graph order. ffmpeg prints them in reverse, and
+    also prints an empty summary for a graph it configured and threw away: the last one counts."""
+    found = {int(m.group(1)): (float(m.group(2)), float(m.group(3) or "nan")) for m in _SUMMARY.finditer(report)}
+    return [found[index] for index in sorted(found)]
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path)) as wav:
+        return wav.getnframes() / wav.getframerate()
 
 
 def duration_seconds(path: Path) -> float:

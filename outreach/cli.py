@@ -66,8 +66,10 @@ ENGINE_CHOICES = click.Choice(["auto", *PREFERENCE])
 @click.option("--force", is_flag=True, help="Rebuild everything, even what is up to date.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default=True,
               help="Worker processes.")
+@click.option("--timings", is_flag=True, help="Print seconds spent per stage (summed over workers).")
 @click.pass_obj
-def build(project: Project, only: str | None, engine: str | None, no_audio: bool, force: bool, jobs: int) -> None:
+def build(project: Project, only: str | None, engine: str | None, no_audio: bool, force: bool, jobs: int,
+          timings: bool) -> None:
     """Build what is out of date into build/<slug>/, then build/index.html."""
     if only is not None:
         _check_slug(only)
@@ -79,6 +81,9 @@ def build(project: Project, only: str | None, engine: str | None, no_audio: bool
     for warning in report.warnings:
         click.echo(f"Cảnh báo: {warning}", err=True)
     _summary(project, report)
+    if timings:
+        click.echo("Thời gian theo bước (giây): " + ", ".join(
+            f"{name} {report.stages.get(name, 0.0):.2f}" for name in ("validate", "html", "pdf", "speech", "audio")))
     if report.problems:
         ContentError(report.problems).show()
         sys.exit(1)

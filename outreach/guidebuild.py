@@ -112,8 +112,14 @@ def _scripts_and_audio(ctx: Context, job: Job, folder: Path, result: GuideResult
     bulletin = script.bulletin(ctx.env, job.guide, commune)
     if "broadcast-text" in job.units:
         _record(ctx, result, job, "broadcast-text", [_write(folder / "broadcast.txt", bulletin.text.encode())])
+    requests = []
     if "broadcast" in job.units:
-        clip = _speak(ctx, bulletin, folder / "broadcast.mp3", chime=True)
+        requests.append((bulletin, folder / "broadcast.mp3", True))
+    meeting = script.meeting_clips(ctx.env, job.guide, commune) if "meeting" in job.units else []
+    requests += [(part, folder / "meeting" / f"{part.name}.mp3", False) for part in meeting]
+    clips = _speak(ctx, requests)
+    if "broadcast" in job.units:
+        clip, clips = clips[0], clips[1:]
         sidecar = _write(folder / "broadcast.json", _json({
             "title": job.guide.title, "slug": job.slug, "priority": job.guide.priority or commune.audio.priority,
             "speed": commune.audio.speed, **_clip_entry(clip)}))
@@ -123,8 +129,6 @@ def _scripts_and_audio(ctx: Context, job: Job, folder: Path, result: GuideResult
             result.warnings.append(f"{ctx.project.shown(clip.path)}: bản tin dài {minutes} phút {seconds} giây; "
                                    "bản tin loa nên dưới 3 phút, hãy rút gọn lời các bước hoặc danh sách giấy tờ")
     if "meeting" in job.units:
-        clips = [_speak(ctx, part, folder / "meeting" / f"{part.name}.mp3", chime=False)
-                 for part in script.meeting_clips(ctx.env, job.guide, commune)]
         index = _write(folder / "meeting" / "index.json", _json([_clip_entry(c) for c in clips]))
         _remove_stale_clips(folder / "meeting", {c.path.name for c in clips})
         _record(ctx, result, job, "meeting", [c.path for c in clips] + [index], clips)
@@ -138,16 +142,20 @@ def _record(ctx: Context, result: GuideResult, job: Job, unit: str, paths: list[
     result.drafts += [c.path for c in clips if c.draft]
 
 
-def _speak(ctx: Context, spoken: script.Script, target: Path, chime: bool) -> Clip:
-    """Make the MP3 beside `target`, then rename it into place (a failure leaves the old one)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+def _speak(ctx: Context, requests: list[tuple[script.Script, Path, bool]]) -> list[Clip]:
+    """Make every MP3 beside its target, then rename each into place (a failure leaves the old ones)."""
+    staged = [(spoken, target.with_name(f".{target.name}.{os.getpid()}.tmp"), chime)
+              for spoken, target, chime in requests]
+    for _, target, _ in requests:
+        target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        clip = ctx.speaker.speak(spoken, staged, chime)
-        os.replace(staged, target)
+        clips = ctx.speaker.speak_many(staged) if staged else []
+        for (_, target, _), (_, tmp, _) in zip(requests, staged):
+            os.replace(tmp, target)
     finally:
-        staged.unlink(missing_ok=True)
-    return dataclasses.replace(clip, path=target)
+        for _, tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+    return [dataclasses.replace(clip, path=target) for clip, (_, target, _) in zip(clips, requests)]
 
 
 def _remove_stale_clips(folder: Path, keep: set[str]) -> None:

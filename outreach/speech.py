@@ -52,17 +52,29 @@ class Speaker:
         return [read_aloud(section, self.dialect, self.lexicon) for section in script.sections]
 
     def speak(self, script: Script, mp3: Path, chime: bool) -> Clip:
-        """Make `mp3` from `script`; sections already spoken and prepared come from the cache."""
-        readings = self.readings(script)
-        engine = self._engine_for(readings)
-        parts = _with_pauses([self._prepared(engine, text) for text in readings])
-        if chime:
-            parts = [self._chime(), PAUSE_AFTER_CHIME, *parts, PAUSE_AFTER_CHIME, self._chime()]
+        return self.speak_many([(script, mp3, chime)])[0]
+
+    def speak_many(self, requests: list[tuple[Script, Path, bool]]) -> list[Clip]:
+        """Make each MP3 from its script (with chimes or not); cached sections are not spoken again."""
+        readings = [self.readings(script) for script, _, _ in requests]
+        engines = [self._engine_for(texts) for texts in readings]
+        ready = self._prepared({(engine.name, text): engine for engine, texts in zip(engines, readings)
+                                for text in texts})
+        clips = []
+        for (script, mp3, chime), engine, texts in zip(requests, engines, readings):
+            pieces = [audio.Piece(ready[engine.name, text], PAUSE_BETWEEN_SECTIONS) for text in texts]
+            pieces[-1] = audio.Piece(pieces[-1].wav)
+            if chime:
+                bell = self._chime()
+                pieces = [audio.Piece(bell, PAUSE_AFTER_CHIME), *pieces[:-1],
+                          audio.Piece(pieces[-1].wav, PAUSE_AFTER_CHIME), audio.Piece(bell)]
+            clips.append((pieces, mp3))
         with stage("audio"):
-            lufs, true_peak = audio.assemble(parts, mp3)
-            seconds = audio.duration_seconds(mp3)
-        return Clip(mp3, script.title, engine.name, engine.voice, engine.draft, "\n\n".join(readings), seconds, lufs,
-                    true_peak)
+            measured = audio.assemble(clips)
+        return [Clip(mp3, script.title, engine.name, engine.voice, engine.draft, "\n\n".join(texts),
+                     sum(audio.wav_seconds(p.wav) + p.pause for p in pieces), lufs, true_peak)
+                for (script, mp3, _), engine, texts, (pieces, _), (lufs, true_peak)
+                in zip(requests, engines, readings, clips, measured)]
 
     def _engine_for(self, readings: list[str]) -> Engine:
         """The best engine that has every section cached (a clip made online is reused offline),
@@ -88,16 +100,28 @@ class Speaker:
         """Name of the engine new audio would be made with, or None if none can speak."""
         return next((e.name for e in self.candidates if self.unusable_reason(e) is None), None)
 
-    def _prepared(self, engine: Engine, text: str) -> Path:
-        """The section spoken by `engine` and prepared at this speed, made at most once."""
-        raw = self._cache_path(engine, text)
-        ready = raw.with_name(f"{raw.stem}-{self.speed:.2f}.ready.wav")
-        if not raw.is_file():
-            with stage("speech"):
-                _atomically(raw, lambda staged: engine.synthesize(text, staged))
-        if not ready.is_file():
-            with stage("audio"):
-                _atomically(ready, lambda staged: audio.prepare_speech(raw, staged, self.speed))
+    def _prepared(self, needed: dict[tuple[str, str], Engine]) -> dict[tuple[str, str], Path]:
+        """(engine name, text) → the section spoken and prepared at this speed; what is missing is
+        spoken one section at a time, then prepared all together in one batch."""
+        ready, missing = {}, []
+        for (_, text), engine in needed.items():
+            raw = self._cache_path(engine, text)
+            ready[engine.name, text] = raw.with_name(f"{raw.stem}-{self.speed:.2f}.ready.wav")
+            if not raw.is_file():
+                with stage("speech"):
+                    _atomically(raw, lambda staged: engine.synthesize(text, staged))
+            if not ready[engine.name, text].is_file():
+                missing.append((raw, ready[engine.name, text]))
+        if missing:
+            staged = [(raw, _staging(target)) for raw, target in missing]
+            try:
+                with stage("audio"):
+                    audio.prepare_speech(staged, self.speed)
+                for (_, tmp), (_, target) in zip(staged, missing):
+                    tmp.replace(target)
+            finally:
+                for _, tmp in staged:
+                    tmp.unlink(missing_ok=True)
         return ready
 
     def _chime(self) -> Path:
@@ -114,8 +138,7 @@ class Speaker:
 
 def _atomically(target: Path, make) -> None:
     """Run `make(staged_path)` then rename into place: a killed build never leaves half a WAV."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staged = target.with_name(f".{target.stem}.{os.getpid()}.tmp.wav")
+    staged = _staging(target)
     try:
         make(staged)
         staged.replace(target)
@@ -123,11 +146,9 @@ def _atomically(target: Path, make) -> None:
         staged.unlink(missing_ok=True)
 
 
-def _with_pauses(wavs: list[Path]) -> list[Path | float]:
-    parts: list[Path | float] = []
-    for wav in wavs:
-        parts += [PAUSE_BETWEEN_SECTIONS, wav] if parts else [wav]
-    return parts
+def _staging(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target.with_name(f".{target.stem}.{os.getpid()}.tmp.wav")
 
 
 def speaker_for(project_root: Path, cache_dir: Path, settings, dialect: str, lexicon: Mapping[str, str],

@@ -37,7 +37,7 @@ def test_bulletin_is_loudspeaker_ready(espeak_build):
     stream = probe(mp3)
     assert (stream["codec_name"], stream["channels"], stream["sample_rate"]) == ("mp3", 1, "44100")
     assert int(stream["bit_rate"]) >= 64_000
-    integrated, true_peak = audio.loudness(mp3)
+    [(integrated, true_peak)] = audio.loudness([mp3])
     assert abs(integrated - (-16.0)) <= 1.0
     assert true_peak <= -1.0
     assert 45 <= audio.duration_seconds(mp3) <= 240
@@ -48,7 +48,7 @@ def test_meeting_clips_one_per_step_same_loudness(espeak_build):
     names = sorted(p.name for p in folder.glob("*.mp3"))
     assert names == ["00-gioi-thieu.mp3", "01-dang-nhap.mp3", "02-dien-to-khai.mp3", "03-nhan-ket-qua.mp3"]
     for name in names:
-        integrated, true_peak = audio.loudness(folder / name)
+        [(integrated, true_peak)] = audio.loudness([folder / name])
         assert abs(integrated + 16.0) <= 1.0 and true_peak <= -1.0, name
     index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
     assert [entry["file"] for entry in index] == names
