@@ -30,6 +30,7 @@ test: install
 
 bench: install
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_build.py 100
 
 clean:
 	rm -rf build
