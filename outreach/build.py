@@ -57,7 +57,7 @@ def build(project: Project, options: Options = Options(),
     _remove_leftovers(project.build_dir)
     manifest = Manifest.load(project.build_dir)
     jobs, report.unchanged, probed = _plan(project, content, manifest, engine, options)
-    report.guides = len(jobs)
+    report.guides = len({job.slug for job in jobs})
     for done, result in enumerate(_run(project, content, engine, probed, jobs, options.jobs), 1):
         _take(report, result, manifest)
         write_atomic(project.build_dir / MANIFEST, manifest.text().encode())
@@ -92,8 +92,10 @@ def _plan(project: Project, content: Content, manifest: Manifest, engine: str,
         stale = tuple(u for u in units if options.force or not manifest.is_current(f"{slug}/{u}", inputs[u])
                       or _better_voice_now(manifest.units[f"{slug}/{u}"], engine, speaker))
         unchanged += len(units) - len(stale)
-        if stale:
-            jobs.append(Job(slug, guide, stale, inputs))
+        # Print and sound are separate jobs, so one edited guide still keeps two cores busy.
+        for part in (tuple(u for u in stale if u not in AUDIO_UNITS), tuple(u for u in stale if u in AUDIO_UNITS)):
+            if part:
+                jobs.append(Job(slug, guide, part, inputs))
     if any(set(job.units) & set(AUDIO_UNITS) for job in jobs):
         speaker.best_usable()  # probe once here; workers reuse the answer
     return jobs, unchanged, speaker.probed

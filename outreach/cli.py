@@ -95,7 +95,7 @@ def _progress():
     if not sys.stdout.isatty():
         def plain(done: int, total: int, result: GuideResult) -> None:
             state = "lỗi" if result.problems else f"{len(result.built)} tệp"
-            click.echo(f"[{done}/{total}] {result.slug}: {state}")
+            click.echo(f"[{done}/{total}] {result.slug} ({result.part}): {state}")
         yield plain
         return
     bar = None

@@ -42,6 +42,7 @@ class Context:
 @dataclass
 class GuideResult:
     slug: str
+    part: str = "bản in"  # or "âm thanh": print and sound of a guide are built as separate jobs
     units: dict[str, UnitRecord] = field(default_factory=dict)
     drafts: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -62,7 +63,7 @@ def make_context(project: Project, content: Content, engine: str, probed: dict[s
 
 def build_guide(ctx: Context, job: Job) -> GuideResult:
     """Build `job.units` of one guide; a unit is reported only once all its files are in place."""
-    result = GuideResult(job.slug)
+    result = GuideResult(job.slug, "âm thanh" if set(job.units) <= set(AUDIO_UNITS) else "bản in")
     timing.take()
     folder = ctx.project.build_dir / job.slug
     for product in PRODUCTS:
