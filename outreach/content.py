@@ -174,9 +174,3 @@ def _inner_model(annotation: Any) -> type[BaseModel]:
         except TypeError:
             continue
     raise TypeError(annotation)
-
-
-def require_valid(content: Content) -> None:
-    """Raise the collected problems, if any."""
-    if content.problems:
-        raise ContentError(content.problems)

@@ -62,12 +62,11 @@ class Speaker:
                                 for text in texts})
         clips = []
         for (script, mp3, chime), engine, texts in zip(requests, engines, readings):
-            pieces = [audio.Piece(ready[engine.name, text], PAUSE_BETWEEN_SECTIONS) for text in texts]
-            pieces[-1] = audio.Piece(pieces[-1].wav)
+            wavs = [ready[engine.name, text] for text in texts]
+            pieces = [audio.Piece(wav, PAUSE_BETWEEN_SECTIONS) for wav in wavs[:-1]]
+            pieces.append(audio.Piece(wavs[-1], PAUSE_AFTER_CHIME if chime else 0.0))
             if chime:
-                bell = self._chime()
-                pieces = [audio.Piece(bell, PAUSE_AFTER_CHIME), *pieces[:-1],
-                          audio.Piece(pieces[-1].wav, PAUSE_AFTER_CHIME), audio.Piece(bell)]
+                pieces = [audio.Piece(self._chime(), PAUSE_AFTER_CHIME), *pieces, audio.Piece(self._chime())]
             clips.append((pieces, mp3))
         with stage("audio"):
             measured = audio.assemble(clips)

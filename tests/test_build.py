@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from conftest import run, tool
 from test_validate import starter, write_guide

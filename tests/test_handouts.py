@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, run, sample_slugs, tool
+from conftest import REPO, sample_slugs, tool
 
 SLUGS = sample_slugs()
 
