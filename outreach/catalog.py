@@ -35,6 +35,7 @@ def _entry(project: Project, slug: str, guide, manifest: Manifest) -> dict:
         "bulletin": _json(folder / "broadcast.json") if f"{slug}/broadcast.mp3" in built else None,
         "clips": _json(folder / "meeting" / "index.json") if f"{slug}/meeting/index.json" in built else [],
         "script": _text(folder / "broadcast.txt") if f"{slug}/broadcast.txt" in built else None,
+        "sms": _text(folder / "sms.txt") if f"{slug}/sms.txt" in built else None,
     }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from outreach import assets, script, timing
+from outreach import assets, script, sms, timing
 from outreach.audio import AudioError
 from outreach.content import Content, Project
 from outreach.engines import SpeechError
@@ -69,6 +69,8 @@ def build_guide(ctx: Context, job: Job) -> GuideResult:
     for product in PRODUCTS:
         if product.name in job.units:
             _attempt(ctx, result, lambda: _pdf_unit(ctx, job, product, folder, result))
+    if "sms" in job.units:
+        _attempt(ctx, result, lambda: _sms_unit(ctx, job, folder, result))
     if {"broadcast-text", *AUDIO_UNITS} & set(job.units):
         _attempt(ctx, result, lambda: _scripts_and_audio(ctx, job, folder, result))
     result.stages = timing.take()
@@ -94,6 +96,13 @@ def _pdf_unit(ctx: Context, job: Job, product: Product, folder: Path, result: Gu
     pdf, warnings = render_product(ctx, product, job.guide)
     target = _write(folder / f"{product.name}.pdf", pdf)
     _record(ctx, result, job, product.name, [target])
+    result.warnings += [f"{ctx.project.shown(target)}: {w}" for w in warnings]
+
+
+def _sms_unit(ctx: Context, job: Job, folder: Path, result: GuideResult) -> None:
+    text, warnings = sms.sms_text(sms.notices(ctx.env, job.guide, ctx.content.commune))
+    target = _write(folder / "sms.txt", text.encode("utf-8"))
+    _record(ctx, result, job, "sms", [target])
     result.warnings += [f"{ctx.project.shown(target)}: {w}" for w in warnings]
 
 

@@ -18,7 +18,7 @@ from outreach.render import PRODUCTS
 
 PACKAGE_DIR = Path(__file__).parent
 AUDIO_UNITS = ("broadcast", "meeting")
-UNITS = (*(p.name for p in PRODUCTS), "broadcast-text", *AUDIO_UNITS)
+UNITS = (*(p.name for p in PRODUCTS), "broadcast-text", "sms", *AUDIO_UNITS)
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Fingerprints:
         fonts = _files_hash([assets.FONT_DIR / name for name in assets.FONT_FACES.values()])
         inputs = {p.name: digest(base, self._templates(p.template), self.icons, pictures, fonts) for p in PRODUCTS}
         inputs["broadcast-text"] = digest(base, self._templates("broadcast.txt.j2"))
+        inputs["sms"] = digest(base, self._templates("sms.j2"))
         audio = self.content.commune.audio
         voice = (self.engine, audio.speed, audio.piper_model, self.lexicon)
         inputs["broadcast"] = digest(base, self._templates("broadcast.txt.j2"), voice)
