@@ -18,7 +18,7 @@ from outreach.errors import Problem
 from outreach.guidebuild import GuideResult, template_problem, write_atomic
 from outreach.manifest import MANIFEST, Manifest
 from outreach.plan import AUDIO_UNITS, UNITS, Fingerprints, Job
-from outreach.render import template_environment
+from outreach.render import FACILITATOR, template_environment
 from outreach.speech import speaker_for
 
 
@@ -92,8 +92,10 @@ def _plan(project: Project, content: Content, manifest: Manifest, engine: str,
         stale = tuple(u for u in units if options.force or not manifest.is_current(f"{slug}/{u}", inputs[u])
                       or _better_voice_now(manifest.units[f"{slug}/{u}"], engine, speaker))
         unchanged += len(units) - len(stale)
-        # Print and sound are separate jobs, so one edited guide still keeps two cores busy.
-        for part in (tuple(u for u in stale if u not in AUDIO_UNITS), tuple(u for u in stale if u in AUDIO_UNITS)):
+        # Print and sound are separate jobs, so one edited guide still keeps two cores busy. The
+        # facilitator's notes list the clips' durations, so they follow the clips when there are any.
+        sound = (*AUDIO_UNITS, FACILITATOR.name) if options.with_audio else ()
+        for part in (tuple(u for u in stale if u not in sound), tuple(u for u in stale if u in sound)):
             if part:
                 jobs.append(Job(slug, guide, part, inputs))
     if any(set(job.units) & set(AUDIO_UNITS) for job in jobs):

@@ -30,7 +30,8 @@ def _entry(project: Project, slug: str, guide, manifest: Manifest) -> dict:
         "slug": slug,
         "guide": guide,
         "pdfs": [(label, f"{slug}/{name}") for name, label in (
-            ("handout.pdf", "Tờ hướng dẫn A4"), ("handout-large.pdf", "Bản chữ to"), ("poster.pdf", "Áp phích A3"))
+            ("handout.pdf", "Tờ hướng dẫn A4"), ("handout-large.pdf", "Bản chữ to"), ("poster.pdf", "Áp phích A3"),
+            ("facilitator.pdf", "Tài liệu cho người chủ trì"))
             if f"{slug}/{name}" in built],
         "bulletin": _json(folder / "broadcast.json") if f"{slug}/broadcast.mp3" in built else None,
         "clips": _json(folder / "meeting" / "index.json") if f"{slug}/meeting/index.json" in built else [],

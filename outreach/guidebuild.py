@@ -22,7 +22,7 @@ from outreach.manifest import UnitRecord, file_record
 from outreach.model import Guide
 from outreach.pdf import DoesNotFit, render_pdf
 from outreach.plan import AUDIO_UNITS, Job
-from outreach.render import PRODUCTS, Product, render_html, template_environment
+from outreach.render import FACILITATOR, PRODUCTS, Product, render_html, template_environment
 from outreach.speech import Clip, Speaker, speaker_for
 from outreach.yamlsource import WHOLE_FILE
 
@@ -63,7 +63,7 @@ def make_context(project: Project, content: Content, engine: str, probed: dict[s
 
 def build_guide(ctx: Context, job: Job) -> GuideResult:
     """Build `job.units` of one guide; a unit is reported only once all its files are in place."""
-    result = GuideResult(job.slug, "âm thanh" if set(job.units) <= set(AUDIO_UNITS) else "bản in")
+    result = GuideResult(job.slug, "âm thanh" if set(job.units) & set(AUDIO_UNITS) else "bản in")
     timing.take()
     folder = ctx.project.build_dir / job.slug
     for product in PRODUCTS:
@@ -73,6 +73,8 @@ def build_guide(ctx: Context, job: Job) -> GuideResult:
         _attempt(ctx, result, lambda: _sms_unit(ctx, job, folder, result))
     if {"broadcast-text", *AUDIO_UNITS} & set(job.units):
         _attempt(ctx, result, lambda: _scripts_and_audio(ctx, job, folder, result))
+    if FACILITATOR.name in job.units:
+        _attempt(ctx, result, lambda: _facilitator_unit(ctx, job, folder, result))
     result.stages = timing.take()
     return result
 
@@ -99,6 +101,18 @@ def _pdf_unit(ctx: Context, job: Job, product: Product, folder: Path, result: Gu
     result.warnings += [f"{ctx.project.shown(target)}: {w}" for w in warnings]
 
 
+def _facilitator_unit(ctx: Context, job: Job, folder: Path, result: GuideResult) -> None:
+    """Notes for a meeting leader; they list the meeting clips with their durations when built."""
+    try:
+        clips = json.loads((folder / "meeting" / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        clips = []
+    pdf, warnings = render_product(ctx, FACILITATOR, job.guide, clips)
+    target = _write(folder / f"{FACILITATOR.name}.pdf", pdf)
+    _record(ctx, result, job, FACILITATOR.name, [target])
+    result.warnings += [f"{ctx.project.shown(target)}: {w}" for w in warnings]
+
+
 def _sms_unit(ctx: Context, job: Job, folder: Path, result: GuideResult) -> None:
     text, warnings = sms.sms_text(sms.notices(ctx.env, job.guide, ctx.content.commune))
     target = _write(folder / "sms.txt", text.encode("utf-8"))
@@ -106,12 +120,14 @@ def _sms_unit(ctx: Context, job: Job, folder: Path, result: GuideResult) -> None
     result.warnings += [f"{ctx.project.shown(target)}: {w}" for w in warnings]
 
 
-def render_product(ctx: Context, product: Product, guide: Guide) -> tuple[bytes, list[str]]:
+def render_product(ctx: Context, product: Product, guide: Guide, clips: list[dict] | None = None
+                   ) -> tuple[bytes, list[str]]:
     """PDF bytes of one product and WeasyPrint's warnings about it."""
     project = ctx.project
     roots = [project.content_dir, project.templates_dir, assets.FONT_DIR]
     try:
-        return render_pdf(lambda scale: render_html(ctx.env, project, product, guide, ctx.content.commune, scale),
+        return render_pdf(lambda scale: render_html(ctx.env, project, product, guide, ctx.content.commune, scale,
+                                                    clips),
                           project.templates_dir, roots, product.one_page)
     except DoesNotFit as exc:
         raise DoesNotFit(product.name, *exc.args) from None

@@ -14,11 +14,11 @@ from outreach import assets
 from outreach.content import Content, Project
 from outreach.manifest import digest
 from outreach.model import Guide
-from outreach.render import PRODUCTS
+from outreach.render import FACILITATOR, PRODUCTS
 
 PACKAGE_DIR = Path(__file__).parent
 AUDIO_UNITS = ("broadcast", "meeting")
-UNITS = (*(p.name for p in PRODUCTS), "broadcast-text", "sms", *AUDIO_UNITS)
+UNITS = (*(p.name for p in PRODUCTS), "broadcast-text", "sms", *AUDIO_UNITS, FACILITATOR.name)
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class Fingerprints:
         inputs["broadcast"] = digest(base, self._templates("broadcast.txt.j2"), voice)
         inputs["meeting"] = digest(base, self._templates("meeting-intro.txt.j2"),
                                     self._templates("meeting-step.txt.j2"), voice)
+        inputs[FACILITATOR.name] = digest(base, self._templates(FACILITATOR.template), self.icons, pictures, fonts,
+                                          inputs["meeting"])
         return inputs
 
     @cache

@@ -28,6 +28,8 @@ PRODUCTS = (
     Product("handout-large", "handout-large.html.j2", one_page=False),
     Product("poster", "poster.html.j2", one_page=True),
 )
+# Built after the meeting clips, whose durations it lists.
+FACILITATOR = Product("facilitator", "facilitator.html.j2", one_page=False)
 
 
 def template_environment(project: Project) -> jinja2.Environment:
@@ -47,7 +49,7 @@ def template_environment(project: Project) -> jinja2.Environment:
 
 
 def render_html(env: jinja2.Environment, project: Project, product: Product, guide: Guide,
-                commune: Commune, scale: float = 1.0) -> str:
+                commune: Commune, scale: float = 1.0, clips: list[dict] | None = None) -> str:
     """The HTML of one product; `scale` shrinks type for one-page products that overflow."""
     portal = guide.portal_url or commune.portal_url
     with stage("html"):
@@ -60,6 +62,7 @@ def render_html(env: jinja2.Environment, project: Project, product: Product, gui
             icon=lambda name: assets.icon_url(project.icons_dir, name),
             image=lambda rel: assets.image_data_uri(project.content_dir / rel),
             scale=scale,
+            clips=clips or [],
         )
 
 

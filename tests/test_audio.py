@@ -143,3 +143,18 @@ def test_engines_lists_what_is_usable_here(project, monkeypatch):
     assert lines[0].startswith("gtts") and "không dùng được: gTTS: không kết nối được" in lines[0]
     assert lines[1].startswith("piper") and "audio.piper_model" in lines[1]
     assert lines[2].startswith("espeak-ng") and "dùng được" in lines[2] and "bản nháp" in lines[2]
+
+
+def test_facilitator_notes_list_the_clips_quiz_and_sign_in_sheet(espeak_build):
+    from conftest import tool
+    pdf = espeak_build / "build" / "thu-tuc" / "facilitator.pdf"
+    pages = int(next(l for l in tool("pdfinfo", str(pdf)).splitlines() if l.startswith("Pages:")).split()[1])
+    assert 2 <= pages <= 3  # one or two pages of notes, then the sign-in sheet
+    text = " ".join(tool("pdftotext", str(pdf), "-").split())
+    index = json.loads((espeak_build / "build" / "thu-tuc" / "meeting" / "index.json").read_text(encoding="utf-8"))
+    for clip in index:
+        assert f"{clip['file']} {clip['title']} {round(clip['duration_seconds'])} giây" in text
+    assert "CÂU HỎI KIỂM TRA CUỐI BUỔI" in text and "5. Cần giúp đỡ thì gọi số nào? (0251) 1022" in text
+    assert "DANH SÁCH THAM DỰ" in text and "Đã có tài khoản VNeID?" in text
+    last_page = tool("pdftotext", "-f", str(pages), "-l", str(pages), str(pdf), "-")
+    assert "Họ và tên" in last_page and "Ấp / tổ" in last_page

@@ -59,7 +59,7 @@ def catalog(tmp_path_factory) -> Path:
 def test_every_link_and_player_points_at_a_file(catalog):
     links = Links()
     links.feed(catalog.read_text(encoding="utf-8"))
-    assert len(links.targets) == 2 * (3 + 1 + 4)  # per guide: 3 PDFs, the bulletin, intro + 3 step clips
+    assert len(links.targets) == 2 * (4 + 1 + 4)  # per guide: 4 PDFs, the bulletin, intro + 3 step clips
     for target in links.targets:
         assert not target.startswith(("http", "/", "file:")), "links stay relative to the folder"
         assert (catalog.parent / target).is_file(), target
