@@ -17,7 +17,7 @@ from outreach.content import Content, Project, load_content
 from outreach.errors import Problem
 from outreach.guidebuild import GuideResult, template_problem, write_atomic
 from outreach.manifest import MANIFEST, Manifest
-from outreach.plan import AUDIO_UNITS, UNITS, Fingerprints, Job
+from outreach.plan import AUDIO_UNITS, PRINT_SHOP, UNITS, Fingerprints, Job
 from outreach.render import FACILITATOR, template_environment
 from outreach.speech import speaker_for
 
@@ -28,6 +28,7 @@ class Options:
     engine: str | None = None   # None: audio.engine of commune.yaml
     with_audio: bool = True
     force: bool = False
+    print_shop: bool = False
     jobs: int = os.cpu_count() or 1
 
 
@@ -84,6 +85,7 @@ def _plan(project: Project, content: Content, manifest: Manifest, engine: str,
     speaker = speaker_for(project.root, project.build_dir / ".cache" / "speech", content.commune.audio,
                           content.commune.dialect, content.lexicon, engine)
     units = UNITS if options.with_audio else tuple(u for u in UNITS if u not in AUDIO_UNITS)
+    units += tuple(PRINT_SHOP) if options.print_shop else ()
     jobs, unchanged = [], 0
     for slug, guide in content.guides.items():
         if options.only and slug != options.only:

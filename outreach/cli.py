@@ -64,18 +64,21 @@ ENGINE_CHOICES = click.Choice(["auto", *PREFERENCE])
 @click.option("--engine", type=ENGINE_CHOICES, help="Speech engine (default: audio.engine in commune.yaml).")
 @click.option("--no-audio", is_flag=True, help="Printed products and scripts only.")
 @click.option("--force", is_flag=True, help="Rebuild everything, even what is up to date.")
+@click.option("--print", "print_shop", is_flag=True,
+              help="Also write print/handout.pdf and print/poster.pdf: PDF/A-3b, 3 mm bleed, crop marks.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default=True,
               help="Worker processes.")
 @click.option("--timings", is_flag=True, help="Print seconds spent per stage (summed over workers).")
 @click.pass_obj
-def build(project: Project, only: str | None, engine: str | None, no_audio: bool, force: bool, jobs: int,
-          timings: bool) -> None:
+def build(project: Project, only: str | None, engine: str | None, no_audio: bool, force: bool, print_shop: bool,
+          jobs: int, timings: bool) -> None:
     """Build what is out of date into build/<slug>/, then build/index.html."""
     if only is not None:
         _check_slug(only)
         if not (project.guides_dir / f"{only}.yaml").is_file():
             raise click.ClickException(f"không có hướng dẫn content/guides/{only}.yaml")
-    options = Options(only=only, engine=engine, with_audio=not no_audio, force=force, jobs=jobs)
+    options = Options(only=only, engine=engine, with_audio=not no_audio, force=force, print_shop=print_shop,
+                      jobs=jobs)
     with _progress() as on_guide:
         report = build_project(project, options, on_guide)
     for warning in report.warnings:

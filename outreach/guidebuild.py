@@ -69,6 +69,8 @@ def build_guide(ctx: Context, job: Job) -> GuideResult:
     for product in PRODUCTS:
         if product.name in job.units:
             _attempt(ctx, result, lambda: _pdf_unit(ctx, job, product, folder, result))
+        if f"print-{product.name}" in job.units:
+            _attempt(ctx, result, lambda: _pdf_unit(ctx, job, product, folder / "print", result, print_shop=True))
     if "sms" in job.units:
         _attempt(ctx, result, lambda: _sms_unit(ctx, job, folder, result))
     if {"broadcast-text", *AUDIO_UNITS} & set(job.units):
@@ -94,10 +96,11 @@ def _attempt(ctx: Context, result: GuideResult, make) -> None:
         result.problems.append(Problem(guide_file, 1, "(âm thanh)", f"không tạo được âm thanh: {exc}"))
 
 
-def _pdf_unit(ctx: Context, job: Job, product: Product, folder: Path, result: GuideResult) -> None:
-    pdf, warnings = render_product(ctx, product, job.guide)
+def _pdf_unit(ctx: Context, job: Job, product: Product, folder: Path, result: GuideResult,
+              print_shop: bool = False) -> None:
+    pdf, warnings = render_product(ctx, product, job.guide, print_shop=print_shop)
     target = _write(folder / f"{product.name}.pdf", pdf)
-    _record(ctx, result, job, product.name, [target])
+    _record(ctx, result, job, f"print-{product.name}" if print_shop else product.name, [target])
     result.warnings += [f"{ctx.project.shown(target)}: {w}" for w in warnings]
 
 
@@ -120,15 +123,15 @@ def _sms_unit(ctx: Context, job: Job, folder: Path, result: GuideResult) -> None
     result.warnings += [f"{ctx.project.shown(target)}: {w}" for w in warnings]
 
 
-def render_product(ctx: Context, product: Product, guide: Guide, clips: list[dict] | None = None
-                   ) -> tuple[bytes, list[str]]:
+def render_product(ctx: Context, product: Product, guide: Guide, clips: list[dict] | None = None,
+                   print_shop: bool = False) -> tuple[bytes, list[str]]:
     """PDF bytes of one product and WeasyPrint's warnings about it."""
     project = ctx.project
     roots = [project.content_dir, project.templates_dir, assets.FONT_DIR]
     try:
         return render_pdf(lambda scale: render_html(ctx.env, project, product, guide, ctx.content.commune, scale,
                                                     clips),
-                          project.templates_dir, roots, product.one_page)
+                          project.templates_dir, roots, product.one_page, print_shop)
     except DoesNotFit as exc:
         raise DoesNotFit(product.name, *exc.args) from None
 

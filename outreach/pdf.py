@@ -25,8 +25,13 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+# For a print shop: 3 mm of bleed around each page, crop marks, PDF/A-3b.
+PRINT_SHOP_CSS = "@page { bleed: 3mm; marks: crop; }"
+PRINT_SHOP_VARIANT = "pdf/a-3b"
+
+
 def render_pdf(html_for_scale: Callable[[float], str], base_dir: Path, roots: list[Path],
-               one_page: bool) -> tuple[bytes, list[str]]:
+               one_page: bool, print_shop: bool = False) -> tuple[bytes, list[str]]:
     """PDF bytes and WeasyPrint's warnings; raises DoesNotFit when one page is not enough."""
     import weasyprint  # here, not at the top: loading Pango costs half a second a no-op build need not pay
 
@@ -39,9 +44,12 @@ def render_pdf(html_for_scale: Callable[[float], str], base_dir: Path, roots: li
         for scale in FIT_SCALES if one_page else (1.0,):
             html = html_for_scale(scale)
             with stage("pdf"):
-                document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher).render()
+                extra = [weasyprint.CSS(string=PRINT_SHOP_CSS)] if print_shop else []
+                document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/",
+                                           url_fetcher=fetcher).render(stylesheets=extra)
                 if not one_page or len(document.pages) == 1:
-                    return document.write_pdf(), collect.messages
+                    variant = {"pdf_variant": PRINT_SHOP_VARIANT} if print_shop else {}
+                    return document.write_pdf(**variant), collect.messages
         raise DoesNotFit(len(document.pages))
     finally:
         logger.removeHandler(collect)

@@ -19,6 +19,8 @@ from outreach.render import FACILITATOR, PRODUCTS
 PACKAGE_DIR = Path(__file__).parent
 AUDIO_UNITS = ("broadcast", "meeting")
 UNITS = (*(p.name for p in PRODUCTS), "broadcast-text", "sms", *AUDIO_UNITS, FACILITATOR.name)
+# With --print: the handout and poster again, as PDF/A-3b with bleed and crop marks.
+PRINT_SHOP = {"print-handout": "handout", "print-poster": "poster"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Fingerprints:
         inputs["broadcast"] = digest(base, self._templates("broadcast.txt.j2"), voice)
         inputs["meeting"] = digest(base, self._templates("meeting-intro.txt.j2"),
                                     self._templates("meeting-step.txt.j2"), voice)
+        for unit, product in PRINT_SHOP.items():
+            inputs[unit] = digest(inputs[product], "print shop")
         inputs[FACILITATOR.name] = digest(base, self._templates(FACILITATOR.template), self.icons, pictures, fonts,
                                           inputs["meeting"])
         return inputs

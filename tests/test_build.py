@@ -96,3 +96,21 @@ def test_missing_commune_settings_are_named(project):
     result = run(project, "validate")
     assert result.exit_code == 1
     assert "content/commune.yaml:1: (tệp): không tìm thấy tệp" in result.output
+
+
+def test_print_shop_files_have_bleed_crop_area_and_pdfa_marking(project):
+    import re
+    import subprocess
+
+    write_guide(project, "thu-tuc", starter(project))
+    assert run(project, "build", "--no-audio", "--print").exit_code == 0
+    for name, (width, height) in (("handout", (595.28, 841.89)), ("poster", (841.89, 1190.55))):
+        pdf = project / "build" / "thu-tuc" / "print" / f"{name}.pdf"
+        boxes = tool("pdfinfo", "-box", str(pdf))
+        trim = [float(v) for v in re.search(r"TrimBox:\s+(.+)", boxes).group(1).split()]
+        bleed = [float(v) for v in re.search(r"BleedBox:\s+(.+)", boxes).group(1).split()]
+        assert trim == [0.0, 0.0, width, height]
+        assert [round(b - t, 1) for b, t in zip(bleed, trim)] == [-8.5, -8.5, 8.5, 8.5]  # 3 mm
+        assert 'pdfaid:part="3" pdfaid:conformance="B"' in tool("pdfinfo", "-meta", str(pdf))
+        subprocess.run(["qpdf", "--check", str(pdf)], check=True, capture_output=True)
+    assert not (project / "build" / "thu-tuc" / "print" / "handout-large.pdf").exists()
