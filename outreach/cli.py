@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from outreach import spelling
 from outreach.build import BuildReport, Options
 from outreach.build import build as build_project
 from outreach.guidebuild import GuideResult, write_atomic
@@ -47,13 +48,39 @@ def new(project: Project, slug: str) -> None:
 
 
 @main.command()
+@click.option("--strict", is_flag=True, help="Unknown words (spelling) are errors, not warnings.")
 @click.pass_obj
-def validate(project: Project) -> None:
+def validate(project: Project, strict: bool) -> None:
     """Check commune.yaml and every guide; report all problems at once."""
     content = load_content(project)
-    if content.problems:
-        raise ContentError(content.problems)
+    problems = list(content.problems)
+    try:
+        words = spelling.check(project, content)
+    except spelling.SpellerMissing as exc:
+        words = []
+        click.echo(f"Bỏ qua kiểm tra chính tả: {exc}", err=True)
+    if strict:
+        problems += words
+    else:
+        for word in words:
+            click.echo(f"Cảnh báo: {word}", err=True)
+    if problems:
+        raise ContentError(problems)
     click.echo(f"Hợp lệ: commune.yaml và {len(content.guides)} hướng dẫn.")
+
+
+@main.command()
+@click.pass_obj
+def check(project: Project) -> None:
+    """Spelling check of every Vietnamese text field (hunspell-vi and content/words.txt)."""
+    content = load_content(project)
+    try:
+        words = spelling.check(project, content)
+    except spelling.SpellerMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    if words:
+        raise ContentError(words)
+    click.echo("Chính tả: không có từ lạ.")
 
 
 ENGINE_CHOICES = click.Choice(["auto", *PREFERENCE])

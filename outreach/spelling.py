@@ -1,0 +1,92 @@
+"""Spelling check of every Vietnamese text field with Debian's hunspell-vi dictionary."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from outreach.content import Content, Project
+from outreach.errors import Problem
+from outreach.yamlsource import ContentError, dotted_key, load_yaml
+
+WORD = re.compile(r"[^\W\d_]+")
+WEB_ADDRESS = re.compile(r"https?://\S+|\b[\w.-]+\.(?:vn|com|net|org)\b\S*")
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+# "Ủy/xóa" (tone on the first vowel) and "Uỷ/xoá" (on the second) are both in use; the dictionary
+# knows only the second, so a word is accepted in either placement.
+OLD_STYLE = re.compile(f"([oOuU])([{TONE_MARKS}])([aAeEyY])$")
+# Values that are not Vietnamese prose: codes, addresses, names of files and settings.
+NOT_PROSE = {"code", "portal_url", "image", "icon", "logo", "piper_model", "gtts_tld", "engine", "dialect",
+             "priority", "level", "online_level", "number"}
+
+
+class SpellerMissing(Exception):
+    """hunspell or its Vietnamese dictionary is not installed."""
+
+
+def check(project: Project, content: Content) -> list[Problem]:
+    """`file:line: key: từ lạ 'word'` for each word the dictionary and the commune's lists do not know."""
+    known = _commune_words(project) | {word for key in content.lexicon for word in WORD.findall(key)}
+    occurrences = []
+    for path in [project.content_dir / "commune.yaml", *project.guide_paths()]:
+        try:
+            source = load_yaml(path, project.shown(path))
+        except ContentError:
+            continue  # validate reports broken files; spelling only reads the readable ones
+        for key_path, text in _texts(source.data, ()):
+            for word in WORD.findall(WEB_ADDRESS.sub(" ", text)):
+                if word not in known and not _looks_like_a_name_or_code(word):
+                    occurrences.append((source.name, source.line_of(key_path), dotted_key(key_path), word))
+    words = {word for *_, word in occurrences}
+    unknown = _unknown(words | {_other_tone_placement(w) for w in words})
+    unknown = {w for w in words if w in unknown and _other_tone_placement(w) in unknown}
+    return [Problem(name, line, key, f"từ lạ '{word}' (thêm vào content/words.txt nếu đúng)")
+            for name, line, key, word in occurrences if word in unknown]
+
+
+def _texts(value, path: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key not in NOT_PROSE:
+                yield from _texts(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, path + (index,))
+    elif isinstance(value, str):
+        yield path, value
+
+
+def _other_tone_placement(word: str) -> str:
+    """'Ủy' → 'Uỷ', 'xóa' → 'xoá' (words whose mark can sit on either vowel); others unchanged."""
+    decomposed = unicodedata.normalize("NFD", word)
+    moved = OLD_STYLE.sub(lambda m: m.group(1) + m.group(3) + m.group(2), decomposed)
+    return unicodedata.normalize("NFC", moved)
+
+
+def _looks_like_a_name_or_code(word: str) -> bool:
+    """Abbreviations (UBND), mixed case brand words (VNeID) and single letters are not spelled."""
+    return len(word) == 1 or word.isupper() or any(c.isupper() for c in word[1:])
+
+
+def _commune_words(project: Project) -> set[str]:
+    """content/words.txt: one word per line (names, brand words); lines starting with # are notes."""
+    path = project.content_dir / "words.txt"
+    if not path.is_file():
+        return set()
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    return {word for line in lines if not line.startswith("#") for word in WORD.findall(line)}
+
+
+def _unknown(words: set[str]) -> set[str]:
+    """The words hunspell's vi_VN dictionary does not accept, asked in one run."""
+    if not words:
+        return set()
+    if not shutil.which("hunspell") or not Path("/usr/share/hunspell/vi_VN.dic").is_file():
+        raise SpellerMissing("chưa cài từ điển: apt-get install hunspell hunspell-vi")
+    done = subprocess.run(["hunspell", "-d", "vi_VN", "-l", "-i", "utf-8"], input="\n".join(sorted(words)),
+                          capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
