@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from outreach import catalog, guidebuild, timing
+from outreach import catalog, guidebuild, schedule, timing
 from outreach.content import Content, Project, load_content
 from outreach.errors import Problem
 from outreach.guidebuild import GuideResult, template_problem, write_atomic
@@ -65,6 +65,9 @@ def build(project: Project, options: Options = Options(),
         if on_guide:
             on_guide(done, len(jobs), result)
     try:
+        if content.schedule is not None:
+            report.warnings += schedule.build_outputs(project, content, manifest)
+            write_atomic(project.build_dir / MANIFEST, manifest.text().encode())
         catalog.refresh(project, content, manifest)
     except jinja2.TemplateError as exc:
         report.problems.append(template_problem(project, exc))

@@ -12,6 +12,7 @@ from pydantic import BaseModel, RootModel, ValidationError
 
 from outreach.errors import ContentError, Problem, display_path
 from outreach.model import SLUG_PATTERN, Commune, Guide, Text
+from outreach.schedule import Schedule, schedule_checks
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
 
@@ -60,6 +61,7 @@ class Content:
     guides: dict[str, Guide]
     problems: list[Problem]
     lexicon: dict[str, str]
+    schedule: Schedule | None = None
 
 
 def load_content(project: Project) -> Content:
@@ -79,7 +81,10 @@ def load_content(project: Project) -> Content:
         guide = _load_model(project, path, Guide, problems)
         if guide is not None:
             guides[path.stem] = guide
-    return Content(commune, guides, problems, lexicon)
+    schedule_path = project.content_dir / "schedule.yaml"
+    checks = schedule_checks({p.stem for p in project.guide_paths()})
+    schedule = _load_model(project, schedule_path, Schedule, problems, checks) if schedule_path.is_file() else None
+    return Content(commune, guides, problems, lexicon, schedule)
 
 
 class Lexicon(RootModel[dict[Text, Text]]):
@@ -94,12 +99,19 @@ def _load_lexicon(project: Project, problems: list[Problem]) -> dict[str, str]:
     return dict(lexicon.root) if lexicon is not None else {}
 
 
-def _load_model(project: Project, path: Path, model: type[BaseModel], problems: list[Problem]) -> Any:
-    """The validated model, or None after adding what is wrong to `problems`."""
+def _load_model(project: Project, path: Path, model: type[BaseModel], problems: list[Problem],
+                checks=None) -> Any:
+    """The validated model, or None after adding what is wrong to `problems`.
+
+    `checks(model)` may return more (key path, message) problems that need the whole file to see.
+    """
     try:
         source = load_yaml(path, project.shown(path))
         context = {"icons": project.icon_names, "content_dir": project.content_dir}
-        return model.model_validate(source.data, context=context)
+        value = model.model_validate(source.data, context=context)
+        found = checks(value) if checks else []
+        problems.extend(Problem(source.name, source.line_of(loc), dotted_key(loc), message) for loc, message in found)
+        return None if found else value
     except ContentError as exc:
         problems.extend(exc.problems)
     except ValidationError as exc:
@@ -129,6 +141,8 @@ def _message(err: dict, model: type[BaseModel]) -> str:
         "missing": "thiếu mục bắt buộc",
         "string_type": "phải là một đoạn chữ",
         "string_too_short": "không được để trống",
+        "string_pattern_mismatch": "sai định dạng (giờ viết như 06:30; tên hướng dẫn viết như tên tệp, "
+                                   "ví dụ dang-ky-khai-sinh)",
         "string_too_long": f"quá dài: tối đa {ctx.get('max_length')} ký tự, hãy rút gọn",
         "list_type": "phải là một danh sách (mỗi mục bắt đầu bằng '- ')",
         "too_short": f"cần ít nhất {ctx.get('min_length')} mục",
