@@ -24,7 +24,7 @@ $(BIN)/outreach: pyproject.toml
 install: system $(BIN)/outreach
 
 demo: install
-	$(BIN)/outreach build
+	$(BIN)/outreach build --print
 
 test: install
 	$(BIN)/python -m pytest -q
