@@ -15,7 +15,8 @@ import jinja2
 from outreach import catalog, guidebuild, schedule, timing
 from outreach.content import Content, Project, load_content
 from outreach.errors import Problem
-from outreach.guidebuild import GuideResult, template_problem, write_atomic
+from outreach.atomic import LEFTOVERS, write_atomic
+from outreach.guidebuild import GuideResult, template_problem
 from outreach.manifest import MANIFEST, Manifest
 from outreach.plan import AUDIO_UNITS, PRINT_SHOP, UNITS, Fingerprints, Job
 from outreach.render import FACILITATOR, template_environment
@@ -76,7 +77,7 @@ def build(project: Project, options: Options = Options(),
 
 def _remove_leftovers(build_dir: Path) -> None:
     """Temp files of a build that was killed: never outputs (those are renamed into place whole)."""
-    for leftover in build_dir.glob("**/.*.tmp*"):
+    for leftover in build_dir.glob(LEFTOVERS):
         leftover.unlink(missing_ok=True)
 
 

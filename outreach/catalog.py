@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from outreach.content import Content, Project
-from outreach.guidebuild import write_atomic
+from outreach.atomic import write_atomic
 from outreach.manifest import Manifest
 from outreach.render import template_environment
 

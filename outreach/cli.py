@@ -13,7 +13,8 @@ import click
 from outreach import spelling
 from outreach.build import BuildReport, Options
 from outreach.build import build as build_project
-from outreach.guidebuild import GuideResult, write_atomic
+from outreach.atomic import write_atomic
+from outreach.guidebuild import GuideResult
 from outreach.content import Project, load_content
 from outreach.errors import ContentError
 from outreach.engines import PREFERENCE, all_engines

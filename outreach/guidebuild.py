@@ -6,7 +6,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from outreach import assets, script, sms, timing
+from outreach.atomic import staging, write_atomic
 from outreach.audio import AudioError
 from outreach.content import Content, Project
 from outreach.engines import SpeechError
@@ -173,10 +173,7 @@ def _record(ctx: Context, result: GuideResult, job: Job, unit: str, paths: list[
 
 def _speak(ctx: Context, requests: list[tuple[script.Script, Path, bool]]) -> list[Clip]:
     """Make every MP3 beside its target, then rename each into place (a failure leaves the old ones)."""
-    staged = [(spoken, target.with_name(f".{target.name}.{os.getpid()}.tmp"), chime)
-              for spoken, target, chime in requests]
-    for _, target, _ in requests:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    staged = [(spoken, staging(target), chime) for spoken, target, chime in requests]
     try:
         clips = ctx.speaker.speak_many(staged) if staged else []
         for (_, target, _), (_, tmp, _) in zip(requests, staged):
@@ -214,17 +211,3 @@ def template_problem(project: Project, exc: jinja2.TemplateError) -> Problem:
 def _write(target: Path, data: bytes) -> Path:
     write_atomic(target, data)
     return target
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write through a temp file in the same folder, then rename: never a half-written output."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared and printed
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

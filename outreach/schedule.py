@@ -108,7 +108,7 @@ def build_outputs(project, content, manifest) -> list[str]:
     """Write the playlists and schedule.pdf (only what changed); return warnings for slots too short."""
     # Imported here: those modules import content.py, which imports this one for the schema.
     from outreach import assets
-    from outreach.guidebuild import write_atomic
+    from outreach.atomic import write_atomic
     from outreach.manifest import UnitRecord, digest, file_record
     from outreach.pdf import render_pdf
     from outreach.render import template_environment

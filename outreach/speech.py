@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from outreach import audio, engines
+from outreach.atomic import atomically, staging
 from outreach.engines import Engine, SpeechError
 from outreach.reading import read_aloud
 from outreach.script import Script
@@ -108,11 +108,11 @@ class Speaker:
             ready[engine.name, text] = raw.with_name(f"{raw.stem}-{self.speed:.2f}.ready.wav")
             if not raw.is_file():
                 with stage("speech"):
-                    _atomically(raw, lambda staged: engine.synthesize(text, staged))
+                    atomically(raw, lambda staged: engine.synthesize(text, staged))
             if not ready[engine.name, text].is_file():
                 missing.append((raw, ready[engine.name, text]))
         if missing:
-            staged = [(raw, _staging(target)) for raw, target in missing]
+            staged = [(raw, staging(target)) for raw, target in missing]
             try:
                 with stage("audio"):
                     audio.prepare_speech(staged, self.speed)
@@ -126,28 +126,13 @@ class Speaker:
     def _chime(self) -> Path:
         chime = self.cache_dir / f"chime-{audio.CHAIN_VERSION}.wav"
         if not chime.is_file():
-            _atomically(chime, audio.write_chime)
+            atomically(chime, audio.write_chime)
         return chime
 
     def _cache_path(self, engine: Engine, text: str) -> Path:
         """Where the engine's raw speech for `text` is kept; the key covers all that shapes it."""
         key = json.dumps([text, engine.name, engine.cache_tag(), audio.CHAIN_VERSION], ensure_ascii=False)
         return self.cache_dir / engine.name / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
-
-
-def _atomically(target: Path, make) -> None:
-    """Run `make(staged_path)` then rename into place: a killed build never leaves half a WAV."""
-    staged = _staging(target)
-    try:
-        make(staged)
-        staged.replace(target)
-    finally:
-        staged.unlink(missing_ok=True)
-
-
-def _staging(target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return target.with_name(f".{target.stem}.{os.getpid()}.tmp.wav")
 
 
 def speaker_for(project_root: Path, cache_dir: Path, settings, dialect: str, lexicon: Mapping[str, str],

@@ -98,13 +98,6 @@ def test_alias_bomb_is_refused_quickly(project):
     assert "bom.yaml:2: (tệp): lỗi cú pháp YAML: không dùng bí danh YAML" in result.output
 
 
-def test_oversized_file_is_refused(project):
-    write_guide(project, "to", "title: " + "a" * 400_000 + "\n")
-    result = run(project, "validate")
-    assert result.exit_code == 1
-    assert "to.yaml:1: (tệp): tệp quá lớn" in result.output
-
-
 def test_bom_and_nfd_text_are_accepted(project):
     text = starter(project).replace("title: SỬA tên thủ tục", "title: Đăng ký khai sinh")
     write_guide(project, "thu-tuc", "\ufeff".encode() + unicodedata.normalize("NFD", text).encode("utf-8"))
