@@ -1,32 +1,53 @@
-"""Loudspeaker-ready audio with ffmpeg: each spoken section is shaped and levelled once (and cached),
-then a clip is only a concatenation with pauses and chimes, encoded to mono MP3.
+"""Loudspeaker-ready audio: ffmpeg filters and encodes, libebur128 (through pyebur128) and numpy measure.
+
+Each spoken section is shaped and levelled once, and encoded to MP3 once; both are kept in the cache.
+A clip (bulletin or meeting clip) is then the MP3 frames of its pieces one after another: a chime,
+a pause, a section… Every clip is decoded and measured before it is handed over.
 
 Work is batched: one ffmpeg run handles every section (or every clip) of a guide, because starting
-ffmpeg costs more than processing a short section.
+ffmpeg costs more than processing a short section. Loudness is measured in Python because ffmpeg's
+ebur128 filter is six times slower than libebur128 and only runs at 48 kHz.
 """
 
 from __future__ import annotations
 
-import re
+import math
+import os
 import subprocess
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-# Bump when the processing below changes: it is part of every audio cache key.
-CHAIN_VERSION = "6"
+import numpy as np
+import pyebur128
+from numpy.lib.stride_tricks import sliding_window_view
+
+from outreach.atomic import staging
+
+# Bump when the processing below changes: it names every prepared section, segment and chime in the
+# cache (the engines' raw speech is kept: what gTTS said online stays usable offline).
+CHAIN_VERSION = "7"
 SAMPLE_RATE = 44100
-BITRATE = "96k"
 TARGET_LUFS = -16.0
 # LAME takes about 0.4 LU off speech (measured on espeak-ng and piper voices): level sections that
 # much higher so the MP3 lands on −16 LUFS.
 MP3_LOUDNESS_LOSS = 0.4
 MAX_TRUE_PEAK = -1.3  # dBTP; the loudspeaker platforms' ceiling is −1
 CHIME_LUFS = -20.0  # the chime announces, it should not startle
+# Every voice enters the compressor at this loudness, so it treats each engine alike (espeak-ng's raw
+# output is about this loud, and the compressor was tuned on it).
+SHAPING_INPUT_LUFS = -19.0
+# What the shaping below takes off a voice entering at SHAPING_INPUT_LUFS (measured on espeak-ng
+# sections: 7.2 to 8.1 dB); the drive into the limiter is set from it.
+SHAPING_LOSS = 7.5
 # Sample-peak ceiling of the limiter (−3.1 dBFS): with the top octave cut, true peaks and MP3
-# overshoot stay under −1 dBTP (the finished MP3 is measured to make sure).
+# overshoot stay under −1 dBTP (every finished MP3 is measured to make sure).
 PEAK_LIMIT = 0.7
-LIMITER_OVERDRIVES = (3.0, 6.0, 12.0)  # dB past the target the limiter is driven, until it is reached
+# dB past the target the limiter is driven, until the target is reached (within a fifth of a LU,
+# which nobody hears); the result is then turned down to the target, which never pushes a peak over
+# the ceiling. The first drive reaches it for almost every section in one pass.
+LIMITER_DRIVES = (4.0, 8.0, 12.0)
+CLOSE_ENOUGH = 0.2
 
 # Horn speakers and elderly ears: cut rumble below 120 Hz and the top octave the horn cannot play,
 # even out syllables so quiet ones are not lost outdoors.
@@ -34,14 +55,24 @@ SPEECH_SHAPING = ("highpass=f=120,lowpass=f=8000,"
                   "acompressor=threshold=-26dB:ratio=4:attack=2:release=100:makeup=2")
 BITEXACT = ["-fflags", "+bitexact", "-flags", "+bitexact", "-map_metadata", "-1"]
 # Sections are prepared at half the output rate: after the 8 kHz low-pass nothing is lost, and every
-# filter pass costs half as much. Clips are resampled to 44.1 kHz as they are encoded.
+# filter pass costs half as much. Gains are applied in floating point so that a quiet voice turned up
+# cannot clip before the limiter.
 PREPARE_RATE = 22050
+PREPARED_FLOAT = f"aresample={PREPARE_RATE},aformat=sample_fmts=flt:channel_layouts=mono"
 MONO = f"aresample={SAMPLE_RATE},aformat=sample_fmts=s16:channel_layouts=mono"
-MONO_PREPARED = f"aresample={PREPARE_RATE},aformat=sample_fmts=s16:channel_layouts=mono"
-# compression_level 7: LAME's faster search, no audible loss on speech at 96 kbit/s.
-MP3 = ["-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "libmp3lame", "-b:a", BITRATE, "-compression_level", "7",
-       *BITEXACT, "-f", "mp3"]
-MEASURE = "ebur128=framelog=verbose"
+# Mono 44.1 kHz 96 kbit/s CBR; compression_level 7 is LAME's faster search, no audible loss on speech.
+# No Xing/LAME header and no tags: a clip is its pieces' frames one after another, and every frame
+# of a constant bit rate stream stands alone.
+MP3 = ["-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "libmp3lame", "-b:a", "96k", "-compression_level", "7",
+       "-write_xing", "0", "-id3v2_version", "0", *BITEXACT, "-f", "mp3"]
+
+# True peak (BS.1770-4, annex 2): the signal oversampled four times by a 48-tap interpolating filter,
+# 12 taps a phase; column p of PHASES gives the value a quarter-sample step further along.
+_TAPS = np.arange(48)
+_INTERPOLATOR = np.sinc((_TAPS - 23.5) / 4) * np.kaiser(48, 8)
+PHASES = np.stack([_INTERPOLATOR[p::4][::-1] for p in range(4)], axis=1).astype(np.float32)
+# No interpolated value can exceed the loudest sample of its 12 by more than this factor.
+_OVERSHOOT_BOUND = float(np.abs(PHASES).sum(axis=0).max())
 
 
 class AudioError(Exception):
@@ -49,21 +80,21 @@ class AudioError(Exception):
 
 
 @dataclass(frozen=True)
-class Piece:
-    """A prepared WAV in a clip, and the silence that follows it."""
+class Measured:
+    """What a finished MP3 measures, decoded: the figures its sidecar reports."""
 
-    wav: Path
-    pause: float = 0.0
+    lufs: float
+    true_peak: float  # dBTP
+    seconds: float
 
 
-def ffmpeg(*args: str, stdin: bytes | None = None) -> str:
-    """Run ffmpeg quietly; return its stderr (where filters print measurements)."""
+def ffmpeg(*args: str, stdin: bytes | None = None) -> None:
+    """Run ffmpeg quietly; its last words become the AudioError if it fails."""
     done = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-y", *args], input=stdin,
                           capture_output=True)
     if done.returncode != 0:
         last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
         raise AudioError(f"ffmpeg: {' '.join(last)}")
-    return done.stderr.decode("utf-8", "replace")
 
 
 def mp3_to_wav(mp3: bytes, wav: Path) -> None:
@@ -71,8 +102,8 @@ def mp3_to_wav(mp3: bytes, wav: Path) -> None:
 
 
 def prepare_speech(pairs: list[tuple[Path, Path]], speed: float) -> None:
-    """Spoken sections (raw WAV → out WAV), ready to join: mono 44.1 kHz, at `speed`, shaped, levelled."""
-    _levelled(pairs, f"{MONO_PREPARED},atempo={speed},{SPEECH_SHAPING}", TARGET_LUFS + MP3_LOUDNESS_LOSS)
+    """Spoken sections (raw WAV → out WAV), ready to join: mono, at `speed`, shaped, levelled."""
+    _levelled(pairs, f"atempo={speed},{SPEECH_SHAPING}", SHAPING_LOSS, TARGET_LUFS + MP3_LOUDNESS_LOSS)
 
 
 def write_chime(out: Path) -> None:
@@ -82,97 +113,163 @@ def write_chime(out: Path) -> None:
     tone = out.with_suffix(".tone.wav")
     ffmpeg("-f", "lavfi", "-i", f"aevalsrc='{notes}':s={SAMPLE_RATE}:d=1.4",
            "-af", "afade=t=in:d=0.01,afade=t=out:st=1.1:d=0.3", str(tone))
-    _levelled([(tone, out)], MONO_PREPARED, CHIME_LUFS)
+    _levelled([(tone, out)], "anull", 0.0, CHIME_LUFS)
     tone.unlink()
 
 
-def _levelled(pairs: list[tuple[Path, Path]], shaping: str, lufs: float) -> None:
-    """Shape each source, then set its loudness to `lufs` with peaks under the limiter's ceiling.
+def write_silence(out: Path, seconds: float) -> None:
+    write_wav(out, np.zeros(round(seconds * PREPARE_RATE), dtype=np.int16), PREPARE_RATE)
 
-    The limiter takes some loudness back, so it is driven a few dB past the target, measured, and
-    the result turned down to the target: turning down never pushes a peak over the ceiling.
+
+def _levelled(pairs: list[tuple[Path, Path]], shaping: str, shaping_loss: float, lufs: float) -> None:
+    """Shape each source and set its loudness to `lufs`, peaks under the limiter's ceiling.
+
+    One ffmpeg pass brings each source to SHAPING_INPUT_LUFS, shapes it and drives the limiter a few
+    dB past the target; the result is measured and turned down to the target here. A source that
+    still falls short is driven harder in another pass.
     """
-    shaped = [out.with_suffix(".shaped.wav") for _, out in pairs]
+    inputs = [SHAPING_INPUT_LUFS - integrated_lufs(*read_wav(src)) for src, _ in pairs]
     limited = [out.with_suffix(".limited.wav") for _, out in pairs]
-    gains = [lufs - i for i, _ in _filter_each([src for src, _ in pairs], [f"{shaping},{MEASURE}"] * len(pairs),
-                                               shaped)]
     trims: dict[int, float] = {}
-    for overdrive in LIMITER_OVERDRIVES:
+    for drive in LIMITER_DRIVES:
         todo = [k for k in range(len(pairs)) if k not in trims]
         if not todo:
             break
-        chains = [f"volume={gains[k] + overdrive:.2f}dB,alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false,"
-                  f"{MEASURE}" for k in todo]
-        measured = _filter_each([shaped[k] for k in todo], chains, [limited[k] for k in todo])
-        for k, (integrated, _) in zip(todo, measured):
-            if integrated >= lufs or overdrive == LIMITER_OVERDRIVES[-1]:
-                trims[k] = min(0.0, lufs - integrated)
-    _filter_each(limited, [f"volume={trims[k]:.2f}dB" for k in range(len(pairs))], [out for _, out in pairs])
-    for path in shaped + limited:
-        path.unlink()
+        chains = [f"{PREPARED_FLOAT},volume={_finite(inputs[k]):.2f}dB,{shaping},"
+                  f"volume={lufs + drive - SHAPING_INPUT_LUFS + shaping_loss:.2f}dB,"
+                  f"alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false" for k in todo]
+        _filter_each([pairs[k][0] for k in todo], chains, [limited[k] for k in todo])
+        for k in todo:
+            reached = integrated_lufs(*read_wav(limited[k]))
+            if reached >= lufs - CLOSE_ENOUGH or drive == LIMITER_DRIVES[-1]:
+                trims[k] = min(0.0, lufs - reached) if math.isfinite(reached) else 0.0
+    for k, (_, out) in enumerate(pairs):
+        samples, rate = read_wav(limited[k])
+        write_wav(out, np.rint(samples * 10 ** (trims[k] / 20)), rate)
+        limited[k].unlink()
 
 
-def _filter_each(sources: list[Path], chains: list[str], outputs: list[Path]) -> list[tuple[float, float]]:
-    """Run chain k on source k into output k, all in one ffmpeg; return each chain's (LUFS, peak)."""
+def _finite(value: float) -> float:
+    """A silent source measures −inf LUFS: leave its level alone rather than amplify nothing."""
+    return value if math.isfinite(value) else 0.0
+
+
+def _filter_each(sources: list[Path], chains: list[str], outputs: list[Path]) -> None:
+    """Run chain k on source k into output k (16-bit WAV), all in one ffmpeg."""
     inputs = [arg for src in sources for arg in ("-i", str(src))]
     graph = ";".join(f"[{k}:a]{chain}[o{k}]" for k, chain in enumerate(chains))
     maps = [arg for k, out in enumerate(outputs) for arg in ("-map", f"[o{k}]", "-c:a", "pcm_s16le", str(out))]
-    return _measurements(ffmpeg(*inputs, "-filter_complex", graph, *maps))
+    ffmpeg(*inputs, "-filter_complex", graph, *maps)
 
 
-def assemble(clips: list[tuple[list[Piece], Path]]) -> list[tuple[float, float]]:
-    """Join each clip's pieces into one mono MP3 (one ffmpeg run for all); return each (LUFS, dBTP).
+def assemble(clips: list[tuple[list[Path], Path]]) -> list[Measured]:
+    """Make each clip (its WAV pieces in order → one MP3) and measure it.
 
-    MP3 encoding can overshoot a sharp onset by a dB or more, so the results are measured and any
-    whose true peak is too close to the ceiling is encoded again a little quieter.
+    Every piece is encoded once and kept beside its WAV, so a section shared by the bulletin and a
+    meeting clip, or by many guides, is encoded once; a clip is its pieces' frames one after another.
+    MP3 encoding can overshoot a sharp onset by a dB or more: a clip whose true peak comes too close
+    to the ceiling is encoded again whole, a little quieter.
     """
-    measured = _encode(clips, [0.0] * len(clips))
-    over = [k for k, (_, peak) in enumerate(measured) if peak > MAX_TRUE_PEAK]
+    segments = _segments([wav for pieces, _ in clips for wav in pieces])
+    for pieces, mp3 in clips:
+        mp3.write_bytes(b"".join(segments[wav].read_bytes() for wav in pieces))
+    measured = measure([mp3 for _, mp3 in clips])
+    over = [k for k, m in enumerate(measured) if m.true_peak > MAX_TRUE_PEAK]
     if over:
-        again = _encode([clips[k] for k in over], [MAX_TRUE_PEAK - 0.3 - measured[k][1] for k in over])
-        for k, value in zip(over, again):
-            measured[k] = value
+        _encode_whole([clips[k] for k in over], [MAX_TRUE_PEAK - 0.3 - measured[k].true_peak for k in over])
+        for k, again in zip(over, measure([clips[k][1] for k in over])):
+            measured[k] = again
     return measured
 
 
-def _encode(clips: list[tuple[list[Piece], Path]], gains: list[float]) -> list[tuple[float, float]]:
+def _segments(wavs: list[Path]) -> dict[Path, Path]:
+    """WAV → its MP3 frames, kept beside it; what is missing is encoded in one ffmpeg run."""
+    segments = {wav: wav.with_suffix(".mp3") for wav in wavs}
+    missing = [wav for wav, mp3 in segments.items() if not mp3.is_file()]
+    if missing:
+        staged = [staging(segments[wav]) for wav in missing]
+        try:
+            inputs = [arg for wav in missing for arg in ("-i", str(wav))]
+            maps = [arg for k, tmp in enumerate(staged) for arg in ("-map", f"{k}:a", *MP3, str(tmp))]
+            ffmpeg(*inputs, *maps)
+            for wav, tmp in zip(missing, staged):
+                os.replace(tmp, segments[wav])
+        finally:
+            for tmp in staged:
+                tmp.unlink(missing_ok=True)
+    return segments
+
+
+def _encode_whole(clips: list[tuple[list[Path], Path]], gains: list[float]) -> None:
+    """Each clip joined from its WAVs and encoded in one piece, turned down by its gain (dB)."""
     inputs: list[str] = []
     chains: list[str] = []
     for k, (pieces, _) in enumerate(clips):
-        labels = []
-        for piece in pieces:
-            index = len(inputs) // 2
-            inputs += ["-i", str(piece.wav)]
-            chains.append(f"[{index}:a]{MONO},apad=pad_dur={piece.pause:.3f}[p{index}]")
-            labels.append(f"[p{index}]")
-        chains.append(f"{''.join(labels)}concat=n={len(labels)}:v=0:a=1,volume={gains[k]:.2f}dB[c{k}]")
+        first = len(inputs) // 2
+        inputs += [arg for wav in pieces for arg in ("-i", str(wav))]
+        labels = "".join(f"[{first + n}:a]" for n in range(len(pieces)))
+        chains.append(f"{labels}concat=n={len(pieces)}:v=0:a=1,{MONO},volume={gains[k]:.2f}dB[c{k}]")
     maps = [arg for k, (_, mp3) in enumerate(clips) for arg in ("-map", f"[c{k}]", *MP3, str(mp3))]
     ffmpeg(*inputs, "-filter_complex", ";".join(chains), *maps)
-    return loudness([mp3 for _, mp3 in clips])
 
 
-def loudness(paths: list[Path]) -> list[tuple[float, float]]:
-    """(integrated LUFS, true peak dBTP) of each file, as ffmpeg's ebur128 filter measures them."""
+def measure(paths: list[Path]) -> list[Measured]:
+    """Loudness, true peak and length of each audio file, all decoded by one ffmpeg run."""
+    decoded = [staging(path.with_suffix(".pcm")) for path in paths]
     inputs = [arg for path in paths for arg in ("-i", str(path))]
-    graph = ";".join(f"[{k}:a]{MEASURE}:peak=true[m{k}]" for k in range(len(paths)))
-    maps = [arg for k in range(len(paths)) for arg in ("-map", f"[m{k}]", "-f", "null", "-")]
-    return _measurements(ffmpeg(*inputs, "-filter_complex", graph, *maps))
+    maps = [arg for k, pcm in enumerate(decoded)
+            for arg in ("-map", f"{k}:a", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", str(pcm))]
+    try:
+        ffmpeg(*inputs, *maps)
+        results = []
+        for pcm in decoded:
+            samples = np.fromfile(pcm, dtype="<i2")
+            results.append(Measured(integrated_lufs(samples, SAMPLE_RATE), true_peak(samples),
+                                    len(samples) / SAMPLE_RATE))
+        return results
+    finally:
+        for pcm in decoded:
+            pcm.unlink(missing_ok=True)
 
 
-_SUMMARY = re.compile(r"\[Parsed_ebur128_(\d+) @ [^\]]+\] Summary:.*?I:\s+(-?[\d.]+|-inf) LUFS"
-                      r"(?:(?:(?!Summary:).)*?Peak:\s+(-?[\d.]+|-inf) dBFS)?", re.S)
+def integrated_lufs(samples: np.ndarray, rate: int) -> float:
+    """Integrated loudness (BS.1770-4 / EBU R128 gating) of mono 16-bit samples."""
+    state = pyebur128.R128State(1, rate, pyebur128.MeasurementMode.MODE_I)
+    state.add_frames(samples, len(samples))
+    return pyebur128.get_loudness_global(state)
 
 
-def _measurements(report: str) -> list[tuple[float, float]]:
-    """Each ebur128 filter's (integrated, peak) in graph order. ffmpeg prints them in reverse, and
-    also prints an empty summary for a graph it configured and threw away: the last one counts."""
-    found = {int(m.group(1)): (float(m.group(2)), float(m.group(3) or "nan")) for m in _SUMMARY.finditer(report)}
-    return [found[index] for index in sorted(found)]
+def true_peak(samples: np.ndarray) -> float:
+    """True peak (dBTP) of mono 16-bit samples. Only the stretches around the loudest samples are
+    oversampled: elsewhere no interpolated value can reach the sample peak."""
+    width = len(PHASES)
+    peak = max(int(samples.max(initial=0)), -int(samples.min(initial=0)))
+    if len(samples) >= width and peak > 0:
+        threshold = peak / _OVERSHOOT_BOUND
+        loud = np.flatnonzero((samples > threshold) | (samples < -threshold))
+        near = np.zeros(len(samples) + width, dtype=bool)  # window n starts at sample n − width
+        for shift in range(width):
+            near[loud + shift + 1] = True
+        rows = np.flatnonzero(near[width:len(samples) + 1])
+        values = sliding_window_view(samples, width)[rows].astype(np.float32) @ PHASES
+        peak = max(peak, float(np.abs(values).max(initial=0)))
+    return 20 * math.log10(peak / 32768) if peak > 0 else -math.inf
 
 
-def wav_seconds(path: Path) -> float:
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """Samples and sample rate of a mono 16-bit WAV, as ffmpeg and the engines write them."""
     with wave.open(str(path)) as wav:
-        return wav.getnframes() / wav.getframerate()
+        if (wav.getnchannels(), wav.getsampwidth()) != (1, 2):
+            raise AudioError(f"{path.name}: cần âm thanh mono 16 bit")
+        return np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16), wav.getframerate()
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(np.clip(samples, -32768, 32767).astype("<i2").tobytes())
 
 
 def duration_seconds(path: Path) -> float:

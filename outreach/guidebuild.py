@@ -37,6 +37,7 @@ class Context:
     content: Content
     env: jinja2.Environment
     speaker: Speaker
+    pdf_reuse: dict = field(default_factory=dict)  # fonts and images WeasyPrint keeps between renders
 
 
 @dataclass
@@ -131,7 +132,7 @@ def render_product(ctx: Context, product: Product, guide: Guide, clips: list[dic
     try:
         return render_pdf(lambda scale: render_html(ctx.env, project, product, guide, ctx.content.commune, scale,
                                                     clips),
-                          project.templates_dir, roots, product.one_page, print_shop)
+                          project.templates_dir, roots, product.one_page, print_shop, ctx.pdf_reuse)
     except DoesNotFit as exc:
         raise DoesNotFit(product.name, *exc.args) from None
 
@@ -193,8 +194,8 @@ def _remove_stale_clips(folder: Path, keep: set[str]) -> None:
 
 def _clip_entry(clip: Clip) -> dict:
     return {"file": clip.path.name, "title": clip.title, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
-            "voice": clip.voice, "draft": clip.draft, "loudness_lufs": clip.lufs,
-            "true_peak_dbtp": clip.true_peak, "text": clip.reading,
+            "voice": clip.voice, "draft": clip.draft, "loudness_lufs": round(clip.lufs, 1),
+            "true_peak_dbtp": round(clip.true_peak, 1), "text": clip.reading,
             "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}
 
 

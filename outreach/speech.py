@@ -62,18 +62,17 @@ class Speaker:
                                 for text in texts})
         clips = []
         for (script, mp3, chime), engine, texts in zip(requests, engines, readings):
-            wavs = [ready[engine.name, text] for text in texts]
-            pieces = [audio.Piece(wav, PAUSE_BETWEEN_SECTIONS) for wav in wavs[:-1]]
-            pieces.append(audio.Piece(wavs[-1], PAUSE_AFTER_CHIME if chime else 0.0))
+            between = self._silence(PAUSE_BETWEEN_SECTIONS)
+            pieces = [piece for text in texts for piece in (ready[engine.name, text], between)][:-1]
             if chime:
-                pieces = [audio.Piece(self._chime(), PAUSE_AFTER_CHIME), *pieces, audio.Piece(self._chime())]
+                opening = [self._chime(), self._silence(PAUSE_AFTER_CHIME)]
+                pieces = [*opening, *pieces, *reversed(opening)]
             clips.append((pieces, mp3))
         with stage("audio"):
             measured = audio.assemble(clips)
         return [Clip(mp3, script.title, engine.name, engine.voice, engine.draft, "\n\n".join(texts),
-                     sum(audio.wav_seconds(p.wav) + p.pause for p in pieces), lufs, true_peak)
-                for (script, mp3, _), engine, texts, (pieces, _), (lufs, true_peak)
-                in zip(requests, engines, readings, clips, measured)]
+                     m.seconds, m.lufs, m.true_peak)
+                for (script, mp3, _), engine, texts, m in zip(requests, engines, readings, measured)]
 
     def _engine_for(self, readings: list[str]) -> Engine:
         """The best engine that has every section cached (a clip made online is reused offline),
@@ -105,7 +104,7 @@ class Speaker:
         ready, missing = {}, []
         for (_, text), engine in needed.items():
             raw = self._cache_path(engine, text)
-            ready[engine.name, text] = raw.with_name(f"{raw.stem}-{self.speed:.2f}.ready.wav")
+            ready[engine.name, text] = raw.with_name(f"{raw.stem}-{self.speed:.2f}-{audio.CHAIN_VERSION}.ready.wav")
             if not raw.is_file():
                 with stage("speech"):
                     atomically(raw, lambda staged: engine.synthesize(text, staged))
@@ -129,9 +128,15 @@ class Speaker:
             atomically(chime, audio.write_chime)
         return chime
 
+    def _silence(self, seconds: float) -> Path:
+        pause = self.cache_dir / f"pause-{seconds:.2f}-{audio.CHAIN_VERSION}.wav"
+        if not pause.is_file():
+            atomically(pause, lambda staged: audio.write_silence(staged, seconds))
+        return pause
+
     def _cache_path(self, engine: Engine, text: str) -> Path:
         """Where the engine's raw speech for `text` is kept; the key covers all that shapes it."""
-        key = json.dumps([text, engine.name, engine.cache_tag(), audio.CHAIN_VERSION], ensure_ascii=False)
+        key = json.dumps([text, engine.name, engine.cache_tag()], ensure_ascii=False)
         return self.cache_dir / engine.name / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,6 +36,16 @@ def run(project: Path, *args: str):
 def tool(*args: str) -> str:
     """Output of a poppler/zbar command; fails the test if the tool fails."""
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def ffmpeg_loudness(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) as ffmpeg's own ebur128 meter reads a file: the reference
+    the tool's faster meter is checked against."""
+    report = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
+                             "-f", "null", "-"], check=True, capture_output=True, text=True).stderr
+    summary = report[report.rindex("Summary:"):]
+    return (float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1)),
+            float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1)))
 
 
 @pytest.fixture

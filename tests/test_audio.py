@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, run
+from conftest import copy_project, ffmpeg_loudness, run
 from gtts_stub import Behaviour, StubServer
 from outreach import audio
 from outreach.engines import EspeakEngine, GttsEngine
@@ -37,7 +37,7 @@ def test_bulletin_is_loudspeaker_ready(espeak_build):
     stream = probe(mp3)
     assert (stream["codec_name"], stream["channels"], stream["sample_rate"]) == ("mp3", 1, "44100")
     assert int(stream["bit_rate"]) >= 64_000
-    [(integrated, true_peak)] = audio.loudness([mp3])
+    integrated, true_peak = ffmpeg_loudness(mp3)
     assert abs(integrated - (-16.0)) <= 1.0
     assert true_peak <= -1.0
     assert 45 <= audio.duration_seconds(mp3) <= 240
@@ -48,7 +48,7 @@ def test_meeting_clips_one_per_step_same_loudness(espeak_build):
     names = sorted(p.name for p in folder.glob("*.mp3"))
     assert names == ["00-gioi-thieu.mp3", "01-dang-nhap.mp3", "02-dien-to-khai.mp3", "03-nhan-ket-qua.mp3"]
     for name in names:
-        [(integrated, true_peak)] = audio.loudness([folder / name])
+        integrated, true_peak = ffmpeg_loudness(folder / name)
         assert abs(integrated + 16.0) <= 1.0 and true_peak <= -1.0, name
     index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
     assert [entry["file"] for entry in index] == names
@@ -68,6 +68,20 @@ def test_sidecar_says_what_was_read_and_flags_the_draft(espeak_build):
     assert not re.search(r"\d", text), "numbers must be spelled out"
     assert text.count("không hai năm một, một không hai hai") == 2, "the hotline is read twice"
     assert "https" not in text and "dichvucong" not in text
+
+
+def test_sidecars_report_what_ffmpeg_measures(espeak_build):
+    folder = espeak_build / "build" / "thu-tuc"
+    entries = [json.loads((folder / "broadcast.json").read_text(encoding="utf-8"))]
+    entries += [{**e, "file": f"meeting/{e['file']}"}
+                for e in json.loads((folder / "meeting" / "index.json").read_text(encoding="utf-8"))]
+    for entry in entries:
+        errors = subprocess.run(["ffmpeg", "-v", "error", "-i", str(folder / entry["file"]), "-f", "null", "-"],
+                                capture_output=True, text=True).stderr
+        assert errors == "", f"{entry['file']} is a clean MP3 stream (its pieces joined frame by frame): {errors}"
+        integrated, true_peak = ffmpeg_loudness(folder / entry["file"])
+        assert abs(entry["loudness_lufs"] - integrated) <= 0.15, entry["file"]
+        assert abs(entry["true_peak_dbtp"] - true_peak) <= 0.25, entry["file"]
 
 
 def test_broadcast_script_is_written_for_people_to_read(espeak_build):
