@@ -55,6 +55,7 @@ def render_pdf(html_for_scale: Callable[[float], str], base_dir: Path, roots: li
     from outreach.fetcher import ConfinedFetcher
     fetcher = ConfinedFetcher(roots)
     collect = _Collect()
+    shared = _reused(reuse if reuse is not None else {})
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:
@@ -63,8 +64,7 @@ def render_pdf(html_for_scale: Callable[[float], str], base_dir: Path, roots: li
             with stage("pdf"):
                 extra = [weasyprint.CSS(string=PRINT_SHOP_CSS)] if print_shop else []
                 document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/",
-                                           url_fetcher=fetcher).render(stylesheets=extra,
-                                                                           **_reused(reuse if reuse is not None else {}))
+                                           url_fetcher=fetcher).render(stylesheets=extra, **shared)
                 if not one_page or len(document.pages) == 1:
                     variant = {"pdf_variant": PRINT_SHOP_VARIANT} if print_shop else {}
                     return document.write_pdf(**variant), collect.messages

@@ -7,6 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import copy_project, ffmpeg_loudness, run
@@ -82,6 +83,16 @@ def test_sidecars_report_what_ffmpeg_measures(espeak_build):
         integrated, true_peak = ffmpeg_loudness(folder / entry["file"])
         assert abs(entry["loudness_lufs"] - integrated) <= 0.15, entry["file"]
         assert abs(entry["true_peak_dbtp"] - true_peak) <= 0.25, entry["file"]
+
+
+def test_true_peak_finds_the_peak_between_samples():
+    # A quarter-sample-rate tone sampled 45° off its crests: every sample is at 0.707 of the crest.
+    crest = 0.5
+    tone = np.rint(32768 * crest * np.sin(np.pi / 2 * np.arange(4000) + np.pi / 4)).astype(np.int16)
+    sample_peak = 20 * np.log10(np.abs(tone).max() / 32768)
+    assert abs(sample_peak - (-9.0)) < 0.1
+    assert abs(audio.true_peak(tone) - 20 * np.log10(crest)) < 0.2  # −6.0 dBTP, as a BS.1770 meter reads it
+    assert audio.true_peak(np.zeros(100, dtype=np.int16)) == -np.inf
 
 
 def test_broadcast_script_is_written_for_people_to_read(espeak_build):
