@@ -133,23 +133,28 @@ def _levelled(pairs: list[tuple[Path, Path]], shaping: str, shaping_loss: float,
     """
     inputs = [SHAPING_INPUT_LUFS - integrated_lufs(*read_wav(src)) for src, _ in pairs]
     limited = [out.with_suffix(".limited.wav") for _, out in pairs]
-    trims: dict[int, float] = {}
-    for drive in LIMITER_DRIVES:
-        todo = [k for k in range(len(pairs)) if k not in trims]
-        if not todo:
-            break
-        chains = [f"{PREPARED_FLOAT},volume={_finite(inputs[k]):.2f}dB,{shaping},"
-                  f"volume={lufs + drive - SHAPING_INPUT_LUFS + shaping_loss:.2f}dB,"
-                  f"alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false" for k in todo]
-        _filter_each([pairs[k][0] for k in todo], chains, [limited[k] for k in todo])
-        for k in todo:
-            reached = integrated_lufs(*read_wav(limited[k]))
-            if reached >= lufs - CLOSE_ENOUGH or drive == LIMITER_DRIVES[-1]:
-                trims[k] = min(0.0, lufs - reached) if math.isfinite(reached) else 0.0
-    for k, (_, out) in enumerate(pairs):
-        samples, rate = read_wav(limited[k])
-        write_wav(out, np.rint(samples * 10 ** (trims[k] / 20)), rate)
-        limited[k].unlink()
+    todo = list(range(len(pairs)))
+    try:
+        for drive in LIMITER_DRIVES:
+            chains = [f"{PREPARED_FLOAT},volume={_finite(inputs[k]):.2f}dB,{shaping},"
+                      f"volume={lufs + drive - SHAPING_INPUT_LUFS + shaping_loss:.2f}dB,"
+                      f"alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false" for k in todo]
+            _filter_each([pairs[k][0] for k in todo], chains, [limited[k] for k in todo])
+            short = []
+            for k in todo:
+                samples, rate = read_wav(limited[k])
+                reached = integrated_lufs(samples, rate)
+                if reached < lufs - CLOSE_ENOUGH and drive != LIMITER_DRIVES[-1]:
+                    short.append(k)
+                    continue
+                trim = min(0.0, lufs - reached) if math.isfinite(reached) else 0.0
+                write_wav(pairs[k][1], np.rint(samples * 10 ** (trim / 20)), rate)
+            todo = short
+            if not todo:
+                break
+    finally:
+        for path in limited:
+            path.unlink(missing_ok=True)
 
 
 def _finite(value: float) -> float:
