@@ -179,13 +179,14 @@ def assemble(clips: list[tuple[list[Path], Path]]) -> list[Measured]:
     to the ceiling is encoded again whole, a little quieter.
     """
     segments = _segments([wav for pieces, _ in clips for wav in pieces])
-    for pieces, mp3 in clips:
-        mp3.write_bytes(b"".join(segments[wav].read_bytes() for wav in pieces))
-    measured = measure([mp3 for _, mp3 in clips])
+    streams = [b"".join(segments[wav].read_bytes() for wav in pieces) for pieces, _ in clips]
+    for (_, mp3), stream in zip(clips, streams):
+        mp3.write_bytes(stream)
+    measured = measure(streams)
     over = [k for k, m in enumerate(measured) if m.true_peak > MAX_TRUE_PEAK]
     if over:
         _encode_whole([clips[k] for k in over], [MAX_TRUE_PEAK - 0.3 - measured[k].true_peak for k in over])
-        for k, again in zip(over, measure([clips[k][1] for k in over])):
+        for k, again in zip(over, measure([clips[k][1].read_bytes() for k in over])):
             measured[k] = again
     return measured
 
@@ -221,10 +222,9 @@ def _encode_whole(clips: list[tuple[list[Path], Path]], gains: list[float]) -> N
     ffmpeg(*inputs, "-filter_complex", ";".join(chains), *maps)
 
 
-def measure(paths: list[Path]) -> list[Measured]:
-    """Loudness, true peak and length of each MP3 (as this module writes them). They are decoded
-    as one stream by one ffmpeg run (a pipe, no temp files), then split where each one's frames end."""
-    streams = [path.read_bytes() for path in paths]
+def measure(streams: list[bytes]) -> list[Measured]:
+    """Loudness, true peak and length of each MP3 stream (as this module writes them). They are
+    decoded as one by one ffmpeg run (a pipe, no temp files), then split where each one's frames end."""
     decoded = ffmpeg("-f", "mp3", "-i", "pipe:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "pipe:1",
                      stdin=b"".join(streams))
     samples = np.frombuffer(decoded, dtype="<i2")
