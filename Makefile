@@ -3,9 +3,9 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
 # Debian packages: WeasyPrint's Pango and fast font subsetting, poppler/zbar/qpdf to read PDFs back,
-# espeak-ng and ffmpeg for audio, Chromium to check the catalog page as a browser shows it,
+# espeak-ng, ffmpeg and libmpg123 for audio, Chromium to check the catalog page as a browser shows it,
 # hunspell-vi for the spelling check.
-APT_PACKAGES = python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+APT_PACKAGES = python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libmpg123-0 \
                poppler-utils zbar-tools qpdf espeak-ng ffmpeg chromium hunspell hunspell-vi
 
 .PHONY: system install demo test bench clean

@@ -2,9 +2,9 @@
 
 Each spoken section is shaped and levelled once, and encoded to MP3 once; both are kept in the cache.
 A clip (bulletin or meeting clip) is then the MP3 frames of its pieces one after another: a chime,
-a pause, a section… Every clip is decoded and measured before it is handed over.
+a pause, a section… Every clip is decoded (in process, by libmpg123) and measured before it is handed over.
 
-Work is batched: one ffmpeg run handles every section (or every clip) of a guide, because starting
+Work is batched: one ffmpeg run handles every section of a guide, because starting
 ffmpeg costs more than processing a short section. Loudness is measured in Python because ffmpeg's
 ebur128 filter is six times slower than libebur128 and only runs at 48 kHz.
 """
@@ -22,6 +22,7 @@ import numpy as np
 import pyebur128
 from numpy.lib.stride_tricks import sliding_window_view
 
+from outreach import mp3
 from outreach.atomic import staging
 
 # Bump when the processing below changes: it names every prepared section, segment and chime in the
@@ -100,8 +101,8 @@ def ffmpeg(*args: str, stdin: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def mp3_to_wav(mp3: bytes, wav: Path) -> None:
-    ffmpeg("-f", "mp3", "-i", "pipe:0", "-af", MONO, str(wav), stdin=mp3)
+def mp3_to_wav(stream: bytes, wav: Path) -> None:
+    ffmpeg("-f", "mp3", "-i", "pipe:0", "-af", MONO, str(wav), stdin=stream)
 
 
 def prepare_speech(pairs: list[tuple[Path, Path]], speed: float) -> None:
@@ -180,8 +181,8 @@ def assemble(clips: list[tuple[list[Path], Path]]) -> list[Measured]:
     """
     segments = _segments([wav for pieces, _ in clips for wav in pieces])
     streams = [b"".join(segments[wav].read_bytes() for wav in pieces) for pieces, _ in clips]
-    for (_, mp3), stream in zip(clips, streams):
-        mp3.write_bytes(stream)
+    for (_, target), stream in zip(clips, streams):
+        target.write_bytes(stream)
     measured = measure(streams)
     over = [k for k, m in enumerate(measured) if m.true_peak > MAX_TRUE_PEAK]
     if over:
@@ -194,7 +195,7 @@ def assemble(clips: list[tuple[list[Path], Path]]) -> list[Measured]:
 def _segments(wavs: list[Path]) -> dict[Path, Path]:
     """WAV → its MP3 frames, kept beside it; what is missing is encoded in one ffmpeg run."""
     segments = {wav: wav.with_suffix(".mp3") for wav in wavs}
-    missing = [wav for wav, mp3 in segments.items() if not mp3.is_file()]
+    missing = [wav for wav, encoded in segments.items() if not encoded.is_file()]
     if missing:
         staged = [staging(segments[wav]) for wav in missing]
         try:
@@ -218,38 +219,20 @@ def _encode_whole(clips: list[tuple[list[Path], Path]], gains: list[float]) -> N
         inputs += [arg for wav in pieces for arg in ("-i", str(wav))]
         labels = "".join(f"[{first + n}:a]" for n in range(len(pieces)))
         chains.append(f"{labels}concat=n={len(pieces)}:v=0:a=1,{MONO},volume={gains[k]:.2f}dB[c{k}]")
-    maps = [arg for k, (_, mp3) in enumerate(clips) for arg in ("-map", f"[c{k}]", *MP3, str(mp3))]
+    maps = [arg for k, (_, target) in enumerate(clips) for arg in ("-map", f"[c{k}]", *MP3, str(target))]
     ffmpeg(*inputs, "-filter_complex", ";".join(chains), *maps)
 
 
 def measure(streams: list[bytes]) -> list[Measured]:
-    """Loudness, true peak and length of each MP3 stream (as this module writes them). They are
-    decoded as one by one ffmpeg run (a pipe, no temp files), then split where each one's frames end."""
-    decoded = ffmpeg("-f", "mp3", "-i", "pipe:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "pipe:1",
-                     stdin=b"".join(streams))
-    samples = np.frombuffer(decoded, dtype="<i2")
-    ends = np.cumsum([mp3_frames(stream) * SAMPLES_PER_FRAME for stream in streams])
-    if not len(ends) or ends[-1] != len(samples):
-        raise AudioError(f"giải mã được {len(samples)} mẫu, cần {ends[-1] if len(ends) else 0}")
-    return [Measured(integrated_lufs(clip, SAMPLE_RATE), true_peak(clip), len(clip) / SAMPLE_RATE)
-            for clip in np.split(samples, ends[:-1])]
-
-
-SAMPLES_PER_FRAME = 1152  # MPEG-1 layer III
-_KBITS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-_RATES = (44100, 48000, 32000)
-
-
-def mp3_frames(stream: bytes) -> int:
-    """How many frames an MPEG-1 layer III stream without tags holds, from the frame headers."""
-    count = position = 0
-    while position + 4 <= len(stream):
-        sync, flags = stream[position:position + 2], stream[position + 2]
-        if sync not in (b"\xff\xfa", b"\xff\xfb") or not 0 < flags >> 4 < 15 or (flags >> 2) & 3 == 3:
-            raise AudioError(f"không phải khung MP3 tại byte {position}")
-        position += 144_000 * _KBITS[flags >> 4] // _RATES[(flags >> 2) & 3] + ((flags >> 1) & 1)
-        count += 1
-    return count
+    """Loudness, true peak and length of each MP3 stream (as this module writes them), decoded."""
+    measured = []
+    for stream in streams:
+        try:
+            clip = mp3.decode(stream, SAMPLE_RATE)
+        except mp3.Mp3Error as exc:
+            raise AudioError(str(exc)) from None
+        measured.append(Measured(integrated_lufs(clip, SAMPLE_RATE), true_peak(clip), len(clip) / SAMPLE_RATE))
+    return measured
 
 
 def integrated_lufs(samples: np.ndarray, rate: int) -> float:
