@@ -23,6 +23,7 @@ def font_faces() -> list[tuple[int, str]]:
     return [(weight, (FONT_DIR / name).as_uri()) for weight, name in FONT_FACES.items()]
 
 
+@lru_cache(maxsize=64)  # a one-page product drawn at several type sizes needs it each time
 def qr_data_uri(url: str) -> str:
     """A vector QR code (SVG) for `url`, black on white with the standard quiet zone."""
     return segno.make(url, error="m", micro=False).svg_data_uri(dark="#000", light="#fff", border=4)

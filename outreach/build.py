@@ -4,6 +4,7 @@ unit in the manifest once its files are in place, then refresh the catalog."""
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -21,6 +22,8 @@ from outreach.manifest import MANIFEST, Manifest
 from outreach.plan import AUDIO_UNITS, PRINT_SHOP, UNITS, Fingerprints, Job
 from outreach.render import FACILITATOR, template_environment
 from outreach.speech import speaker_for
+
+MANIFEST_SAVE_INTERVAL = 1.0  # seconds
 
 
 @dataclass
@@ -60,19 +63,33 @@ def build(project: Project, options: Options = Options(),
     manifest = Manifest.load(project.build_dir)
     jobs, report.unchanged, probed = _plan(project, content, manifest, engine, options)
     report.guides = len({job.slug for job in jobs})
-    for done, result in enumerate(_run(project, content, engine, probed, jobs, options.jobs), 1):
-        _take(report, result, manifest)
-        write_atomic(project.build_dir / MANIFEST, manifest.text().encode())
-        if on_guide:
-            on_guide(done, len(jobs), result)
+    saved, unsaved = time.monotonic(), False
+    try:
+        for done, result in enumerate(_run(project, content, engine, probed, jobs, options.jobs), 1):
+            _take(report, result, manifest)
+            unsaved = True
+            # The whole manifest is written each time, so at most once a second: a build killed in
+            # between only makes again what it finished in that second.
+            if time.monotonic() - saved >= MANIFEST_SAVE_INTERVAL:
+                _save(project, manifest)
+                saved, unsaved = time.monotonic(), False
+            if on_guide:
+                on_guide(done, len(jobs), result)
+    finally:
+        if unsaved:
+            _save(project, manifest)
     try:
         if content.schedule is not None:
             report.warnings += schedule.build_outputs(project, content, manifest)
-            write_atomic(project.build_dir / MANIFEST, manifest.text().encode())
+            _save(project, manifest)
         catalog.refresh(project, content, manifest)
     except jinja2.TemplateError as exc:
         report.problems.append(template_problem(project, exc))
     return report
+
+
+def _save(project: Project, manifest: Manifest) -> None:
+    write_atomic(project.build_dir / MANIFEST, manifest.text().encode())
 
 
 def _remove_leftovers(build_dir: Path) -> None:
