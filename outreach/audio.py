@@ -105,9 +105,12 @@ def mp3_to_wav(stream: bytes, wav: Path) -> None:
     ffmpeg("-f", "mp3", "-i", "pipe:0", "-af", MONO, str(wav), stdin=stream)
 
 
-def prepare_speech(pairs: list[tuple[Path, Path]], speed: float) -> None:
-    """Spoken sections (raw WAV → out WAV), ready to join: mono, at `speed`, shaped, levelled."""
-    _levelled(pairs, f"atempo={speed},{SPEECH_SHAPING}", SHAPING_LOSS, TARGET_LUFS + MP3_LOUDNESS_LOSS)
+def prepare_speech(sections: list[tuple[Path, Path, float]]) -> None:
+    """Spoken sections (raw WAV → out WAV, stretch), ready to join: mono, slowed by `stretch` (below 1:
+    slower) where the engine could not speak at the commune's speed itself, shaped, levelled."""
+    _levelled([(raw, out) for raw, out, _ in sections],
+              [(f"atempo={stretch:.4f}," if stretch != 1 else "") + SPEECH_SHAPING for _, _, stretch in sections],
+              SHAPING_LOSS, TARGET_LUFS + MP3_LOUDNESS_LOSS)
 
 
 def write_chime(out: Path) -> None:
@@ -117,7 +120,7 @@ def write_chime(out: Path) -> None:
     tone = out.with_suffix(".tone.wav")
     ffmpeg("-f", "lavfi", "-i", f"aevalsrc='{notes}':s={SAMPLE_RATE}:d=1.4",
            "-af", "afade=t=in:d=0.01,afade=t=out:st=1.1:d=0.3", str(tone))
-    _levelled([(tone, out)], "anull", 0.0, CHIME_LUFS)
+    _levelled([(tone, out)], ["anull"], 0.0, CHIME_LUFS)
     tone.unlink()
 
 
@@ -125,8 +128,9 @@ def write_silence(out: Path, seconds: float) -> None:
     write_wav(out, np.zeros(round(seconds * PREPARE_RATE), dtype=np.int16), PREPARE_RATE)
 
 
-def _levelled(pairs: list[tuple[Path, Path]], shaping: str, shaping_loss: float, lufs: float) -> None:
-    """Shape each source and set its loudness to `lufs`, peaks under the limiter's ceiling.
+def _levelled(pairs: list[tuple[Path, Path]], shapings: list[str], shaping_loss: float, lufs: float) -> None:
+    """Shape each source (filters `shapings[k]`) and set its loudness to `lufs`, peaks under the
+    limiter's ceiling.
 
     One ffmpeg pass brings each source to SHAPING_INPUT_LUFS, shapes it and drives the limiter a few
     dB past the target; the result is measured and turned down to the target here. A source that
@@ -137,7 +141,7 @@ def _levelled(pairs: list[tuple[Path, Path]], shaping: str, shaping_loss: float,
     todo = list(range(len(pairs)))
     try:
         for drive in LIMITER_DRIVES:
-            chains = [f"{PREPARED_FLOAT},volume={_finite(inputs[k]):.2f}dB,{shaping},"
+            chains = [f"{PREPARED_FLOAT},volume={_finite(inputs[k]):.2f}dB,{shapings[k]},"
                       f"volume={lufs + drive - SHAPING_INPUT_LUFS + shaping_loss:.2f}dB,"
                       f"alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false" for k in todo]
             _filter_each([pairs[k][0] for k in todo], chains, [limited[k] for k in todo])

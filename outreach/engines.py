@@ -19,6 +19,7 @@ from typing import Protocol
 from outreach.audio import mp3_to_wav
 
 PREFERENCE = ("gtts", "piper", "espeak-ng")
+ESPEAK_WORDS_PER_MINUTE = 175  # espeak-ng's own pace, at speed 1.0
 
 
 class SpeechError(Exception):
@@ -29,6 +30,9 @@ class Engine(Protocol):
     name: str
     voice: str
     draft: bool  # robotic output: flagged everywhere it is listed
+    # The pace it speaks at, 1.0 being its own: an engine that can slow itself down for the elderly
+    # sounds better than one stretched afterwards (and that stretch costs time); the rest is stretched.
+    speed: float
 
     def unusable_reason(self) -> str | None:
         """None when the engine can speak here, else why not (Vietnamese)."""
@@ -45,9 +49,13 @@ class EspeakEngine:
     """espeak-ng: always offline and fast, but robotic — every clip it makes is a draft."""
 
     voice: str = "vi"
-    words_per_minute: int = 175  # espeak-ng's own pace; the speed setting (atempo) slows it for the elderly
+    speed: float = 1.0
     name: str = "espeak-ng"
     draft: bool = True
+
+    @property
+    def words_per_minute(self) -> int:
+        return round(ESPEAK_WORDS_PER_MINUTE * self.speed)
 
     def unusable_reason(self) -> str | None:
         return None if shutil.which("espeak-ng") else "chưa cài espeak-ng (apt-get install espeak-ng)"
@@ -70,6 +78,7 @@ class PiperEngine:
     """Piper: offline neural voice from a local .onnx model the commune downloads once."""
 
     model: Path | None
+    speed: float = 1.0
     name: str = "piper"
     draft: bool = False
 
@@ -90,11 +99,14 @@ class PiperEngine:
 
     def cache_tag(self) -> str:
         stat = self.model.stat() if self.model and self.model.is_file() else None
-        return f"{self.model} {stat.st_size if stat else 0} {stat.st_mtime_ns if stat else 0}"
+        return f"{self.model} {stat.st_size if stat else 0} {stat.st_mtime_ns if stat else 0} speed {self.speed:.2f}"
 
     def synthesize(self, text: str, wav: Path) -> None:
+        from piper import SynthesisConfig
+        voice = _piper_voice(self.model)
+        pace = SynthesisConfig(length_scale=voice.config.length_scale / self.speed)  # longer phonemes: slower
         with wave.open(str(wav), "wb") as out:
-            _piper_voice(self.model).synthesize_wav(text, out)
+            voice.synthesize_wav(text, out, syn_config=pace)
 
 
 _piper_voices: dict[Path, object] = {}
@@ -120,6 +132,7 @@ class GttsEngine:
 
     tld: str = "com.vn"
     voice: str = "vi"
+    speed: float = 1.0  # Google offers only "slow", too slow for anyone: the clip is stretched instead
     name: str = "gtts"
     draft: bool = False
     backoff: float = 1.0
@@ -204,15 +217,16 @@ def _point_gtts_at_override() -> None:
         gtts.tts._translate_url = lambda tld="com", path="": f"{base.rstrip('/')}/{path}"
 
 
-def make_engine(name: str, dialect: str, piper_model: Path | None, tld: str) -> Engine:
+def make_engine(name: str, dialect: str, piper_model: Path | None, tld: str, speed: float = 1.0) -> Engine:
+    """The engine `name`, speaking at `speed` itself where it can."""
     if name == "gtts":
         return GttsEngine(tld=tld)
     if name == "piper":
-        return PiperEngine(piper_model)
+        return PiperEngine(piper_model, speed)
     if name == "espeak-ng":
-        return EspeakEngine(voice="vi-vn-x-south" if dialect == "south" else "vi")
+        return EspeakEngine(voice="vi-vn-x-south" if dialect == "south" else "vi", speed=speed)
     raise SpeechError(f"không có công cụ đọc '{name}'; hãy chọn: auto, {', '.join(PREFERENCE)}")
 
 
-def all_engines(dialect: str, piper_model: Path | None, tld: str) -> list[Engine]:
-    return [make_engine(name, dialect, piper_model, tld) for name in PREFERENCE]
+def all_engines(dialect: str, piper_model: Path | None, tld: str, speed: float = 1.0) -> list[Engine]:
+    return [make_engine(name, dialect, piper_model, tld, speed) for name in PREFERENCE]

