@@ -2,7 +2,8 @@
 
 Each spoken section is shaped and levelled once, and encoded to MP3 once; both are kept in the cache.
 A clip (bulletin or meeting clip) is then the MP3 frames of its pieces one after another: a chime,
-a pause, a section… Every clip is decoded (in process, by libmpg123) and measured before it is handed over.
+a pause, a section… Every piece is decoded (in process, by libmpg123) and measured, so every clip's
+figures are measurements of its MP3 frames.
 
 Work is batched: one ffmpeg run handles every section of a guide, because starting
 ffmpeg costs more than processing a short section. Loudness is measured in Python because ffmpeg's
@@ -180,20 +181,45 @@ def assemble(clips: list[tuple[list[Path], Path]]) -> list[Measured]:
 
     Every piece is encoded once and kept beside its WAV, so a section shared by the bulletin and a
     meeting clip, or by many guides, is encoded once; a clip is its pieces' frames one after another.
+    Each distinct piece is decoded and measured once, and a clip's figures are its pieces' together.
     MP3 encoding can overshoot a sharp onset by a dB or more: a clip whose true peak comes too close
-    to the ceiling is encoded again whole, a little quieter.
+    to the ceiling is encoded again whole, a little quieter, and measured again whole.
     """
     segments = _segments([wav for pieces, _ in clips for wav in pieces])
-    streams = [b"".join(segments[wav].read_bytes() for wav in pieces) for pieces, _ in clips]
-    for (_, target), stream in zip(clips, streams):
-        target.write_bytes(stream)
-    measured = measure(streams)
+    encoded = {wav: segments[wav].read_bytes() for pieces, _ in clips for wav in pieces}
+    parts = {wav: _Part.of(stream) for wav, stream in encoded.items()}
+    measured = []
+    for pieces, target in clips:
+        target.write_bytes(b"".join(encoded[wav] for wav in pieces))
+        measured.append(_Part.joined([parts[wav] for wav in pieces]))
     over = [k for k, m in enumerate(measured) if m.true_peak > MAX_TRUE_PEAK]
     if over:
         _encode_whole([clips[k] for k in over], [MAX_TRUE_PEAK - 0.3 - measured[k].true_peak for k in over])
         for k, again in zip(over, measure([clips[k][1].read_bytes() for k in over])):
             measured[k] = again
     return measured
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One encoded piece, decoded and measured: its loudness blocks, true peak and length."""
+
+    loudness: pyebur128.R128State
+    true_peak: float
+    samples: int
+
+    @classmethod
+    def of(cls, stream: bytes) -> _Part:
+        samples = _decoded(stream)
+        return cls(_loudness_state(samples, SAMPLE_RATE), true_peak(samples), len(samples))
+
+    @staticmethod
+    def joined(parts: list[_Part]) -> Measured:
+        """The figures of the parts played one after another. Loudness pools the parts' gating blocks
+        (libebur128's measure of a programme made of parts); only blocks that would straddle a join
+        are missing, and every join is a pause, so it agrees with measuring the joined file."""
+        return Measured(pyebur128.get_loudness_global_multiple([p.loudness for p in parts]),
+                        max(p.true_peak for p in parts), sum(p.samples for p in parts) / SAMPLE_RATE)
 
 
 def _segments(wavs: list[Path]) -> dict[Path, Path]:
@@ -229,21 +255,25 @@ def _encode_whole(clips: list[tuple[list[Path], Path]], gains: list[float]) -> N
 
 def measure(streams: list[bytes]) -> list[Measured]:
     """Loudness, true peak and length of each MP3 stream (as this module writes them), decoded."""
-    measured = []
-    for stream in streams:
-        try:
-            clip = mp3.decode(stream, SAMPLE_RATE)
-        except mp3.Mp3Error as exc:
-            raise AudioError(str(exc)) from None
-        measured.append(Measured(integrated_lufs(clip, SAMPLE_RATE), true_peak(clip), len(clip) / SAMPLE_RATE))
-    return measured
+    return [_Part.joined([_Part.of(stream)]) for stream in streams]
+
+
+def _decoded(stream: bytes) -> np.ndarray:
+    try:
+        return mp3.decode(stream, SAMPLE_RATE)
+    except mp3.Mp3Error as exc:
+        raise AudioError(str(exc)) from None
 
 
 def integrated_lufs(samples: np.ndarray, rate: int) -> float:
     """Integrated loudness (BS.1770-4 / EBU R128 gating) of mono 16-bit samples."""
+    return pyebur128.get_loudness_global(_loudness_state(samples, rate))
+
+
+def _loudness_state(samples: np.ndarray, rate: int) -> pyebur128.R128State:
     state = pyebur128.R128State(1, rate, pyebur128.MeasurementMode.MODE_I)
     state.add_frames(samples, len(samples))
-    return pyebur128.get_loudness_global(state)
+    return state
 
 
 def true_peak(samples: np.ndarray) -> float:
