@@ -123,6 +123,8 @@ def _plan(project: Project, content: Content, manifest: Manifest, engine: str,
                 jobs.append(Job(slug, guide, part, inputs))
     if any(set(job.units) & set(AUDIO_UNITS) for job in jobs):
         speaker.best_usable()  # probe once here; workers reuse the answer
+    # Sound jobs take longest: started first, the build does not end waiting on one of them.
+    jobs.sort(key=lambda job: not set(job.units) & set(AUDIO_UNITS))
     return jobs, unchanged, speaker.probed
 
 
