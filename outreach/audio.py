@@ -17,6 +17,7 @@ import os
 import subprocess
 import wave
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -187,7 +188,7 @@ def assemble(clips: list[tuple[list[Path], Path]]) -> list[Measured]:
     """
     segments = _segments([wav for pieces, _ in clips for wav in pieces])
     encoded = {wav: segments[wav].read_bytes() for pieces, _ in clips for wav in pieces}
-    parts = {wav: _Part.of(stream) for wav, stream in encoded.items()}
+    parts = {wav: _measured_piece(segments[wav], segments[wav].stat().st_mtime_ns) for wav in encoded}
     measured = []
     for pieces, target in clips:
         target.write_bytes(b"".join(encoded[wav] for wav in pieces))
@@ -220,6 +221,13 @@ class _Part:
         are missing, and every join is a pause, so it agrees with measuring the joined file."""
         return Measured(pyebur128.get_loudness_global_multiple([p.loudness for p in parts]),
                         max(p.true_peak for p in parts), sum(p.samples for p in parts) / SAMPLE_RATE)
+
+
+@lru_cache(maxsize=64)
+def _measured_piece(segment: Path, _mtime_ns: int) -> _Part:
+    """Kept for the next guides built in this process: the chime, the pauses and the sections every
+    guide shares (help desk, thanks) are measured once. A segment rewritten has a new mtime."""
+    return _Part.of(segment.read_bytes())
 
 
 def _segments(wavs: list[Path]) -> dict[Path, Path]:
