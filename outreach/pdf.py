@@ -47,7 +47,8 @@ def _reused(reuse: dict) -> dict:
 
 
 def render_pdf(html_for_scale: Callable[[float], str], base_dir: Path, roots: list[Path],
-               one_page: bool, print_shop: bool = False, reuse: dict | None = None) -> tuple[bytes, list[str]]:
+               one_page: bool, print_shop: bool = False, reuse: dict | None = None,
+               first_scale: float = 1.0) -> tuple[bytes, list[str]]:
     """PDF bytes and WeasyPrint's warnings; raises DoesNotFit when one page is not enough.
     Pass the same `reuse` dict to every call of one build to share fonts and images between them."""
     import weasyprint  # here, not at the top: loading Pango costs half a second a no-op build need not pay
@@ -56,18 +57,37 @@ def render_pdf(html_for_scale: Callable[[float], str], base_dir: Path, roots: li
     fetcher = ConfinedFetcher(roots)
     collect = _Collect()
     shared = _reused(reuse if reuse is not None else {})
+    extra = [weasyprint.CSS(string=PRINT_SHOP_CSS)] if print_shop else []
+
+    def laid_out(scale: float):
+        html = html_for_scale(scale)
+        with stage("pdf"):
+            return weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/",
+                                   url_fetcher=fetcher).render(stylesheets=extra, **shared)
+
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:
-        for scale in FIT_SCALES if one_page else (1.0,):
-            html = html_for_scale(scale)
-            with stage("pdf"):
-                extra = [weasyprint.CSS(string=PRINT_SHOP_CSS)] if print_shop else []
-                document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/",
-                                           url_fetcher=fetcher).render(stylesheets=extra, **shared)
-                if not one_page or len(document.pages) == 1:
-                    variant = {"pdf_variant": PRINT_SHOP_VARIANT} if print_shop else {}
-                    return document.write_pdf(**variant), collect.messages
-        raise DoesNotFit(len(document.pages))
+        document = _fitted(laid_out, first_scale) if one_page else laid_out(1.0)
+        with stage("pdf"):
+            variant = {"pdf_variant": PRINT_SHOP_VARIANT} if print_shop else {}
+            return document.write_pdf(**variant), collect.messages
     finally:
         logger.removeHandler(collect)
+
+
+def _fitted(laid_out: Callable[[float], object], first_scale: float):
+    """The document laid out at the largest of FIT_SCALES that fits one page. The search starts at
+    `first_scale`, then goes up while the page still fits or down until it does (smaller type never
+    makes a page longer), so no scale is laid out twice."""
+    k = FIT_SCALES.index(first_scale)
+    document = laid_out(FIT_SCALES[k])
+    if len(document.pages) == 1:
+        while k > 0 and len((larger := laid_out(FIT_SCALES[k - 1])).pages) == 1:
+            document, k = larger, k - 1
+        return document
+    for scale in FIT_SCALES[k + 1:]:
+        document = laid_out(scale)
+        if len(document.pages) == 1:
+            return document
+    raise DoesNotFit(len(document.pages))
