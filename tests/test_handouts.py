@@ -6,11 +6,13 @@ import statistics
 import subprocess
 import unicodedata
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
 from conftest import REPO, sample_slugs, tool
+from outreach.pdf import FIT_SCALES, DoesNotFit, _fitted
 
 SLUGS = sample_slugs()
 
@@ -101,3 +103,22 @@ def test_every_sample_output_exists_and_is_not_empty(sample_build):
             path = sample_build / "build" / slug / f"{product}.pdf"
             assert path.stat().st_size > 5_000
             subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("first_scale", FIT_SCALES)
+@pytest.mark.parametrize("largest_fitting", [*FIT_SCALES, None])
+def test_type_shrinks_only_as_far_as_one_page_needs(first_scale, largest_fitting):
+    """Wherever the search starts, the handout gets the largest type that fits one page (or a clear
+    'too long'), and no size is laid out twice."""
+    tried = []
+
+    def laid_out(scale):
+        tried.append(scale)
+        return SimpleNamespace(scale=scale, pages=[1] if largest_fitting and scale <= largest_fitting else [1, 2])
+
+    if largest_fitting is None:
+        with pytest.raises(DoesNotFit):
+            _fitted(laid_out, first_scale)
+    else:
+        assert _fitted(laid_out, first_scale).scale == largest_fitting
+    assert len(tried) == len(set(tried))
