@@ -18,9 +18,10 @@ FONT_FACES = {400: "BeVietnamPro-Regular.ttf", 600: "BeVietnamPro-SemiBold.ttf",
 MAX_IMAGE_PIXELS = 1000
 
 
-def font_faces() -> list[tuple[int, str]]:
-    """(weight, file URL) of each Be Vietnam Pro face the templates declare."""
-    return [(weight, (FONT_DIR / name).as_uri()) for weight, name in FONT_FACES.items()]
+def font_face_css() -> str:
+    """The @font-face rule of each Be Vietnam Pro face, for every printed product."""
+    return "".join(f'@font-face {{ font-family: "Be Vietnam Pro"; font-weight: {weight}; '
+                   f'src: url("{(FONT_DIR / name).as_uri()}"); }}\n' for weight, name in FONT_FACES.items())
 
 
 @lru_cache(maxsize=64)  # a one-page product drawn at several type sizes needs it each time

@@ -6,8 +6,10 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from outreach import assets
 from outreach.timing import stage
 
+HOUSE_STYLE = "style.css"  # in templates/: the look every printed product shares
 # Type shrinks by these factors, in order, until a one-page product fits.
 FIT_SCALES = (1.0, 0.95, 0.9, 0.85)
 
@@ -46,28 +48,51 @@ def _reused(reuse: dict) -> dict:
     return reuse
 
 
-def render_pdf(html_for_scale: Callable[[float], str], base_dir: Path, roots: list[Path],
+def house_style(templates_dir: Path) -> str:
+    """The CSS every printed product gets: the fonts, then templates/style.css."""
+    sheet = templates_dir / HOUSE_STYLE
+    return assets.font_face_css() + (sheet.read_text(encoding="utf-8") if sheet.is_file() else "")
+
+
+def _house_style(reuse: dict, templates_dir: Path, fetcher):
+    """house_style() parsed once per build and process, kept in `reuse` (parsing it for every
+    document cost a twentieth of each render). WeasyPrint applies it as the reader's stylesheet: a
+    rule in a template's own <style> overrides it whatever its selector."""
+    import weasyprint
+
+    text = house_style(templates_dir)
+    if reuse.get("house_text") != text:
+        reuse["house_text"] = text
+        reuse["house_style"] = weasyprint.CSS(string=text, base_url=templates_dir.as_uri() + "/",
+                                              url_fetcher=fetcher, font_config=reuse["font_config"])
+    return reuse["house_style"]
+
+
+def render_pdf(html_for_scale: Callable[[float], str], templates_dir: Path, roots: list[Path],
                one_page: bool, print_shop: bool = False, reuse: dict | None = None,
                first_scale: float = 1.0) -> tuple[bytes, list[str]]:
-    """PDF bytes and WeasyPrint's warnings; raises DoesNotFit when one page is not enough.
-    Pass the same `reuse` dict to every call of one build to share fonts and images between them."""
+    """PDF bytes and WeasyPrint's warnings; raises DoesNotFit when one page is not enough. Every
+    document gets the fonts and `templates_dir`/style.css. Pass the same `reuse` dict to every call
+    of one build to share fonts, images and the parsed style between them."""
     import weasyprint  # here, not at the top: loading Pango costs half a second a no-op build need not pay
 
     from outreach.fetcher import ConfinedFetcher
     fetcher = ConfinedFetcher(roots)
     collect = _Collect()
     shared = _reused(reuse if reuse is not None else {})
-    extra = [weasyprint.CSS(string=PRINT_SHOP_CSS)] if print_shop else []
-
-    def laid_out(scale: float):
-        html = html_for_scale(scale)
-        with stage("pdf"):
-            return weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/",
-                                   url_fetcher=fetcher).render(stylesheets=extra, **shared)
-
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:
+        sheets = [_house_style(shared, templates_dir, fetcher)]
+        sheets += [weasyprint.CSS(string=PRINT_SHOP_CSS)] if print_shop else []
+
+        def laid_out(scale: float):
+            html = html_for_scale(scale)
+            with stage("pdf"):
+                return weasyprint.HTML(string=html, base_url=templates_dir.as_uri() + "/", url_fetcher=fetcher
+                                       ).render(stylesheets=sheets, font_config=shared["font_config"],
+                                                cache=shared["cache"])
+
         document = _fitted(laid_out, first_scale) if one_page else laid_out(1.0)
         with stage("pdf"):
             variant = {"pdf_variant": PRINT_SHOP_VARIANT} if print_shop else {}

@@ -14,6 +14,7 @@ from outreach import assets
 from outreach.content import Content, Project
 from outreach.manifest import digest
 from outreach.model import Guide
+from outreach.pdf import house_style
 from outreach.render import FACILITATOR, PRODUCTS
 
 PACKAGE_DIR = Path(__file__).parent
@@ -44,12 +45,14 @@ class Fingerprints:
         self.common = digest(_package_hash(), content.commune.model_dump_json())
         self.icons = _files_hash(sorted(project.icons_dir.glob("*.svg")))
         self.lexicon = digest(sorted(content.lexicon.items()))
+        self.house_style = digest(house_style(project.templates_dir))
 
     def for_guide(self, guide: Guide) -> dict[str, str]:
         base = digest(self.common, guide.model_dump_json())
         pictures = _files_hash([self.project.content_dir / p for p in _pictures(guide, self.content)])
         fonts = _files_hash([assets.FONT_DIR / name for name in assets.FONT_FACES.values()])
-        inputs = {p.name: digest(base, self._templates(p.template), self.icons, pictures, fonts) for p in PRODUCTS}
+        look = (self.house_style, self.icons, pictures, fonts)
+        inputs = {p.name: digest(base, self._templates(p.template), *look) for p in PRODUCTS}
         inputs["broadcast-text"] = digest(base, self._templates("broadcast.txt.j2"))
         inputs["sms"] = digest(base, self._templates("sms.j2"))
         audio = self.content.commune.audio
@@ -59,8 +62,7 @@ class Fingerprints:
                                     self._templates("meeting-step.txt.j2"), voice)
         for unit, product in PRINT_SHOP.items():
             inputs[unit] = digest(inputs[product], "print shop")
-        inputs[FACILITATOR.name] = digest(base, self._templates(FACILITATOR.template), self.icons, pictures, fonts,
-                                          inputs["meeting"])
+        inputs[FACILITATOR.name] = digest(base, self._templates(FACILITATOR.template), *look, inputs["meeting"])
         return inputs
 
     @cache

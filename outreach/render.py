@@ -60,7 +60,6 @@ def render_html(env: jinja2.Environment, project: Project, product: Product, gui
             commune=commune,
             portal_url=portal,
             qr=assets.qr_data_uri(portal),
-            fonts=assets.font_faces(),
             icon=lambda name: assets.icon_url(project.icons_dir, name),
             image=lambda rel: assets.image_data_uri(project.content_dir / rel),
             scale=scale,

@@ -110,7 +110,7 @@ def build_outputs(project, content, manifest) -> list[str]:
     from outreach import assets
     from outreach.atomic import write_atomic
     from outreach.manifest import UnitRecord, digest, file_record
-    from outreach.pdf import render_pdf
+    from outreach.pdf import house_style, render_pdf
     from outreach.render import template_environment
 
     folder = project.build_dir / "schedule"
@@ -134,8 +134,8 @@ def build_outputs(project, content, manifest) -> list[str]:
         campaigns.append({**campaign.model_dump(), "slots": slots})
     env = template_environment(project)
     html = env.get_template("schedule.html.j2").render(
-        commune=content.commune, campaigns=campaigns, weekdays=WEEKDAYS, fonts=assets.font_faces())
-    inputs = digest(html)
+        commune=content.commune, campaigns=campaigns, weekdays=WEEKDAYS)
+    inputs = digest(html, house_style(project.templates_dir))
     if not manifest.is_current("schedule/pdf", inputs):
         pdf, _ = render_pdf(lambda scale: html, project.templates_dir,
                             [project.templates_dir, assets.FONT_DIR], one_page=False)

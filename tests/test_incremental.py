@@ -74,10 +74,16 @@ def test_editing_one_guide_rebuilds_that_guide_only(built):
 
 def test_editing_a_handout_template_leaves_audio_alone(built):
     before = mtimes(built)
+    handout_text = subprocess.run(["pdftotext", str(built / "build" / "mot" / "handout.pdf"), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+    assert "HƯỚNG DẪN NỘP HỒ SƠ TRỰC TUYẾN" in handout_text
     css = built / "templates" / "style.css"
-    css.write_text(css.read_text(encoding="utf-8") + "\n.title { letter-spacing: 0.01em; }\n", encoding="utf-8")
+    css.write_text(css.read_text(encoding="utf-8") + "\n.kicker { display: none; }\n", encoding="utf-8")
     assert run(built, "build", "--engine", "espeak-ng").exit_code == 0
     after = mtimes(built)
+    handout_text = subprocess.run(["pdftotext", str(built / "build" / "mot" / "handout.pdf"), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+    assert "HƯỚNG DẪN NỘP HỒ SƠ TRỰC TUYẾN" not in handout_text  # the edit is in the new handouts
     for slug in ("mot", "hai"):
         assert after[f"{slug}/handout.pdf"] != before[f"{slug}/handout.pdf"]
         assert after[f"{slug}/poster.pdf"] != before[f"{slug}/poster.pdf"]
