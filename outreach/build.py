@@ -26,7 +26,7 @@ from outreach.speech import speaker_for
 
 MANIFEST_SAVE_INTERVAL = 1.0  # seconds
 # WeasyPrint makes hundreds of thousands of short-lived objects a page: with Python's default
-# (a collection every 700 new objects) the collector took a tenth of every render.
+# (a collection every 700 new objects) the collector took about a tenth of every render.
 GC_THRESHOLD = (10_000, 10, 10)
 
 

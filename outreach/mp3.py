@@ -8,7 +8,6 @@ decoded to be measured.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from functools import cache
 
 import numpy as np
@@ -68,9 +67,8 @@ def decode(stream: bytes, rate: int) -> np.ndarray:
 
 @cache
 def _libmpg123() -> ctypes.CDLL:
-    name = ctypes.util.find_library("mpg123") or "libmpg123.so.0"
     try:
-        lib = ctypes.CDLL(name)
+        lib = ctypes.CDLL("libmpg123.so.0")  # by its soname: find_library() would run gcc to look
     except OSError:
         raise Mp3Error("thiếu thư viện libmpg123 (apt-get install libmpg123-0)") from None
     handle, size, pointer = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p

@@ -10,7 +10,7 @@ from outreach import assets
 from outreach.timing import stage
 
 HOUSE_STYLE = "style.css"  # in templates/: the look every printed product shares
-# Type shrinks by these factors, in order, until a one-page product fits.
+# The type sizes a one-page product may take, as factors of its template's own, largest first.
 FIT_SCALES = (1.0, 0.95, 0.9, 0.85)
 
 
