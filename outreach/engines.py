@@ -228,5 +228,5 @@ def make_engine(name: str, dialect: str, piper_model: Path | None, tld: str, spe
     raise SpeechError(f"không có công cụ đọc '{name}'; hãy chọn: auto, {', '.join(PREFERENCE)}")
 
 
-def all_engines(dialect: str, piper_model: Path | None, tld: str, speed: float = 1.0) -> list[Engine]:
-    return [make_engine(name, dialect, piper_model, tld, speed) for name in PREFERENCE]
+def all_engines(dialect: str, piper_model: Path | None, tld: str) -> list[Engine]:
+    return [make_engine(name, dialect, piper_model, tld) for name in PREFERENCE]

@@ -46,12 +46,12 @@ class Fingerprints:
         self.icons = _files_hash(sorted(project.icons_dir.glob("*.svg")))
         self.lexicon = digest(sorted(content.lexicon.items()))
         self.house_style = digest(house_style(project.templates_dir))
+        self.fonts = _files_hash([assets.FONT_DIR / name for name in assets.FONT_FACES.values()])
 
     def for_guide(self, guide: Guide) -> dict[str, str]:
         base = digest(self.common, guide.model_dump_json())
         pictures = _files_hash([self.project.content_dir / p for p in _pictures(guide, self.content)])
-        fonts = _files_hash([assets.FONT_DIR / name for name in assets.FONT_FACES.values()])
-        look = (self.house_style, self.icons, pictures, fonts)
+        look = (self.house_style, self.icons, pictures, self.fonts)
         inputs = {p.name: digest(base, self._templates(p.template), *look) for p in PRODUCTS}
         inputs["broadcast-text"] = digest(base, self._templates("broadcast.txt.j2"))
         inputs["sms"] = digest(base, self._templates("sms.j2"))
