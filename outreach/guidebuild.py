@@ -132,8 +132,8 @@ def render_product(ctx: Context, product: Product, guide: Guide, clips: list[dic
     try:
         return render_pdf(lambda scale: render_html(ctx.env, project, product, guide, ctx.content.commune, scale,
                                                     clips),
-                          project.templates_dir, roots, product.one_page, print_shop, ctx.pdf_reuse,
-                          product.first_scale)
+                          project.templates_dir, roots, one_page=product.one_page, print_shop=print_shop,
+                          reuse=ctx.pdf_reuse, first_scale=product.first_scale)
     except DoesNotFit as exc:
         raise DoesNotFit(product.name, *exc.args) from None
 

@@ -1,8 +1,8 @@
 """The MP3 streams outreach writes (MPEG-1 layer III, no tags): count their frames, decode them.
 
 Decoding goes through libmpg123 (Debian's libmpg123-0, already a dependency of ffmpeg) in this
-process: starting ffmpeg for it cost more than the decoding itself, and every finished clip is
-decoded to be measured.
+process: starting ffmpeg for it cost more than the decoding itself, and every piece of every clip
+is decoded to be measured.
 """
 
 from __future__ import annotations
