@@ -1,4 +1,5 @@
-"""Loudspeaker-ready audio: ffmpeg filters and encodes, libebur128 (through pyebur128) and numpy measure.
+"""Loudspeaker-ready audio: ffmpeg filters, LAME (through lameenc) encodes, libebur128 (through
+pyebur128) and numpy measure.
 
 Each spoken section is shaped and levelled once, and encoded to MP3 once; both are kept in the cache.
 A clip (bulletin or meeting clip) is then the MP3 frames of its pieces one after another: a chime,
@@ -6,30 +7,31 @@ a pause, a section… Every piece is decoded (in process, by libmpg123) and meas
 figures are measurements of its MP3 frames.
 
 Work is batched: one ffmpeg run handles every section of a guide, because starting
-ffmpeg costs more than processing a short section. Loudness is measured in Python because ffmpeg's
+ffmpeg (about 70 ms of CPU: it loads two hundred libraries) costs more than processing a short
+section. For the same reason LAME runs in process. Loudness is measured in Python because ffmpeg's
 ebur128 filter is six times slower than libebur128 and only runs at 48 kHz.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import wave
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import lameenc
 import numpy as np
 import pyebur128
 from numpy.lib.stride_tricks import sliding_window_view
 
 from outreach import mp3
-from outreach.atomic import staging
+from outreach.atomic import write_atomic
 
 # Bump when the processing below changes: it names every prepared section, segment and chime in the
 # cache (the engines' raw speech is kept: what gTTS said online stays usable offline).
-CHAIN_VERSION = "7"
+CHAIN_VERSION = "8"
 SAMPLE_RATE = 44100
 TARGET_LUFS = -16.0
 # LAME takes about 0.4 LU off speech (measured on espeak-ng and piper voices): level sections that
@@ -56,19 +58,18 @@ CLOSE_ENOUGH = 0.2
 # even out syllables so quiet ones are not lost outdoors.
 SPEECH_SHAPING = ("highpass=f=120,lowpass=f=8000,"
                   "acompressor=threshold=-26dB:ratio=4:attack=2:release=100:makeup=2")
-BITEXACT = ["-fflags", "+bitexact", "-flags", "+bitexact", "-map_metadata", "-1"]
-# Sections are prepared at half the output rate: after the 8 kHz low-pass nothing is lost, and every
-# filter pass costs half as much. Gains are applied in floating point so that a quiet voice turned up
-# cannot clip before the limiter.
-PREPARE_RATE = 22050
-PREPARED_FLOAT = f"aresample={PREPARE_RATE},aformat=sample_fmts=flt:channel_layouts=mono"
+# Sections are filtered at half the output rate: after the 8 kHz low-pass nothing is lost, and every
+# filter costs half as much; the pass ends by resampling to the output rate, which LAME needs (its own
+# resampler is twice as slow as the encoding). Gains are applied in floating point so that a quiet voice
+# turned up cannot clip before the limiter.
+FILTER_RATE = 22050
+FILTERED_FLOAT = f"aresample={FILTER_RATE},aformat=sample_fmts=flt:channel_layouts=mono"
 MONO = f"aresample={SAMPLE_RATE},aformat=sample_fmts=s16:channel_layouts=mono"
-# Mono 44.1 kHz 96 kbit/s CBR; compression_level 7 is LAME's faster search, no audible loss on speech;
-# nothing above 8 kHz is left to encode (a tenth faster than LAME's default 17 kHz low-pass).
-# No Xing/LAME header and no tags: a clip is its pieces' frames one after another (the first frame
-# of a stream never borrows bits from the frame before it, so the joins decode cleanly).
-MP3 = ["-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "libmp3lame", "-b:a", "96k", "-compression_level", "7",
-       "-cutoff", "8000", "-write_xing", "0", "-id3v2_version", "0", *BITEXACT, "-f", "mp3"]
+# Mono 44.1 kHz 96 kbit/s CBR; quality 7 is LAME's faster search, no audible loss on speech. lameenc
+# writes no Xing/LAME header and no tags: a clip is its pieces' frames one after another (the first
+# frame of a stream never borrows bits from the frame before it, so the joins decode cleanly).
+MP3_KBITS = 96
+LAME_QUALITY = 7
 
 # True peak (BS.1770-4, annex 2): the signal oversampled four times by a 48-tap interpolating filter,
 # 12 taps a phase; column p of PHASES gives the value a quarter-sample step further along.
@@ -127,7 +128,7 @@ def write_chime(out: Path) -> None:
 
 
 def write_silence(out: Path, seconds: float) -> None:
-    write_wav(out, np.zeros(round(seconds * PREPARE_RATE), dtype=np.int16), PREPARE_RATE)
+    write_wav(out, np.zeros(round(seconds * SAMPLE_RATE), dtype=np.int16), SAMPLE_RATE)
 
 
 def _levelled(pairs: list[tuple[Path, Path]], shapings: list[str], shaping_loss: float, lufs: float) -> None:
@@ -143,9 +144,10 @@ def _levelled(pairs: list[tuple[Path, Path]], shapings: list[str], shaping_loss:
     todo = list(range(len(pairs)))
     try:
         for drive in LIMITER_DRIVES:
-            chains = [f"{PREPARED_FLOAT},volume={_finite(inputs[k]):.2f}dB,{shapings[k]},"
+            chains = [f"{FILTERED_FLOAT},volume={_finite(inputs[k]):.2f}dB,{shapings[k]},"
                       f"volume={lufs + drive - SHAPING_INPUT_LUFS + shaping_loss:.2f}dB,"
-                      f"alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false" for k in todo]
+                      f"alimiter=limit={PEAK_LIMIT}:attack=3:release=60:level=false,aresample={SAMPLE_RATE}"
+                      for k in todo]
             _filter_each([pairs[k][0] for k in todo], chains, [limited[k] for k in todo])
             short = []
             for k in todo:
@@ -231,34 +233,38 @@ def _measured_piece(segment: Path, _mtime_ns: int) -> _Part:
 
 
 def _segments(wavs: list[Path]) -> dict[Path, Path]:
-    """WAV → its MP3 frames, kept beside it; what is missing is encoded in one ffmpeg run."""
+    """WAV → its MP3 frames, kept beside it; what is missing is encoded now."""
     segments = {wav: wav.with_suffix(".mp3") for wav in wavs}
-    missing = [wav for wav, encoded in segments.items() if not encoded.is_file()]
-    if missing:
-        staged = [staging(segments[wav]) for wav in missing]
-        try:
-            inputs = [arg for wav in missing for arg in ("-i", str(wav))]
-            maps = [arg for k, tmp in enumerate(staged) for arg in ("-map", f"{k}:a", *MP3, str(tmp))]
-            ffmpeg(*inputs, *maps)
-            for wav, tmp in zip(missing, staged):
-                os.replace(tmp, segments[wav])
-        finally:
-            for tmp in staged:
-                tmp.unlink(missing_ok=True)
+    for wav, segment in segments.items():
+        if not segment.is_file():
+            write_atomic(segment, encoded(_output_samples(wav)))
     return segments
 
 
 def _encode_whole(clips: list[tuple[list[Path], Path]], gains: list[float]) -> None:
     """Each clip joined from its WAVs and encoded in one piece, turned down by its gain (dB)."""
-    inputs: list[str] = []
-    chains: list[str] = []
-    for k, (pieces, _) in enumerate(clips):
-        first = len(inputs) // 2
-        inputs += [arg for wav in pieces for arg in ("-i", str(wav))]
-        labels = "".join(f"[{first + n}:a]" for n in range(len(pieces)))
-        chains.append(f"{labels}concat=n={len(pieces)}:v=0:a=1,{MONO},volume={gains[k]:.2f}dB[c{k}]")
-    maps = [arg for k, (_, target) in enumerate(clips) for arg in ("-map", f"[c{k}]", *MP3, str(target))]
-    ffmpeg(*inputs, "-filter_complex", ";".join(chains), *maps)
+    for (pieces, target), gain in zip(clips, gains):
+        joined = np.concatenate([_output_samples(wav) for wav in pieces])
+        target.write_bytes(encoded(np.rint(joined * 10 ** (gain / 20))))
+
+
+def encoded(samples: np.ndarray) -> bytes:
+    """MP3 frames of mono 16-bit samples at SAMPLE_RATE."""
+    encoder = lameenc.Encoder()
+    encoder.set_channels(1)
+    encoder.set_in_sample_rate(SAMPLE_RATE)
+    encoder.set_out_sample_rate(SAMPLE_RATE)
+    encoder.set_bit_rate(MP3_KBITS)
+    encoder.set_quality(LAME_QUALITY)
+    pcm = np.clip(samples, -32768, 32767).astype("<i2").tobytes()
+    return bytes(encoder.encode(pcm) + encoder.flush())
+
+
+def _output_samples(wav: Path) -> np.ndarray:
+    samples, rate = read_wav(wav)
+    if rate != SAMPLE_RATE:
+        raise AudioError(f"{wav.name}: cần âm thanh {SAMPLE_RATE} Hz")
+    return samples
 
 
 def measure(streams: list[bytes]) -> list[Measured]:
