@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import subprocess
 import wave
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -161,7 +162,7 @@ def _levelled(pairs: list[tuple[Path, Path]], shapings: list[str], shaping_loss:
                     short.append(k)
                     continue
                 trim = min(0.0, lufs - reached) if math.isfinite(reached) else 0.0
-                write_wav(pairs[k][1], np.rint(samples * 10 ** (trim / 20)), rate)
+                write_wav(pairs[k][1], _turned_down(samples, trim), rate)
             todo = short
             if not todo:
                 break
@@ -241,27 +242,32 @@ def _segments(wavs: list[Path]) -> dict[Path, Path]:
     segments = {wav: wav.with_suffix(".mp3") for wav in wavs}
     for wav, segment in segments.items():
         if not segment.is_file():
-            write_atomic(segment, encoded(_output_samples(wav)))
+            write_atomic(segment, encoded([_output_samples(wav)]))
     return segments
 
 
 def _encode_whole(clips: list[tuple[list[Path], Path]], gains: list[float]) -> None:
     """Each clip joined from its WAVs and encoded in one piece, turned down by its gain (dB)."""
     for (pieces, target), gain in zip(clips, gains):
-        joined = np.concatenate([_output_samples(wav) for wav in pieces])
-        target.write_bytes(encoded(np.rint(joined * 10 ** (gain / 20))))
+        target.write_bytes(encoded(_turned_down(_output_samples(wav), gain) for wav in pieces))
 
 
-def encoded(samples: np.ndarray) -> bytes:
-    """MP3 frames of mono 16-bit samples at SAMPLE_RATE."""
+def encoded(blocks: Iterable[np.ndarray]) -> bytes:
+    """MP3 frames of mono 16-bit samples at SAMPLE_RATE, given block after block."""
     encoder = lameenc.Encoder()
     encoder.set_channels(1)
     encoder.set_in_sample_rate(SAMPLE_RATE)
     encoder.set_out_sample_rate(SAMPLE_RATE)
     encoder.set_bit_rate(MP3_KBITS)
     encoder.set_quality(LAME_QUALITY)
-    pcm = np.clip(samples, -32768, 32767).astype("<i2").tobytes()
-    return bytes(encoder.encode(pcm) + encoder.flush())
+    frames = [bytes(encoder.encode(np.ascontiguousarray(block, dtype="<i2"))) for block in blocks]
+    return b"".join([*frames, bytes(encoder.flush())])
+
+
+def _turned_down(samples: np.ndarray, db: float) -> np.ndarray:
+    """16-bit `samples` turned down by `db` (≤ 0, so nothing can clip)."""
+    scaled = samples * np.float32(10 ** (db / 20))
+    return np.rint(scaled, out=scaled).astype(np.int16)
 
 
 def _output_samples(wav: Path) -> np.ndarray:

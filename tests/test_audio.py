@@ -95,6 +95,21 @@ def test_true_peak_finds_the_peak_between_samples():
     assert audio.true_peak(np.zeros(100, dtype=np.int16)) == -np.inf
 
 
+def test_a_clip_too_close_to_the_ceiling_is_encoded_again_quieter(tmp_path):
+    # Tones peaking at −0.5 dBFS: joined frame by frame they would break the −1 dBTP ceiling.
+    pieces, seconds = [], np.arange(audio.SAMPLE_RATE * 4) / audio.SAMPLE_RATE
+    for n, freq in enumerate((440, 997, 1500)):
+        tone = 32768 * 10 ** (-0.5 / 20) * np.sin(2 * np.pi * freq * seconds)
+        audio.write_wav(tmp_path / f"{n}.wav", np.rint(tone).astype(np.int16), audio.SAMPLE_RATE)
+        pieces.append(tmp_path / f"{n}.wav")
+    target = tmp_path / "clip.mp3"
+    [measured] = audio.assemble([(pieces, target)])
+    integrated, true_peak = ffmpeg_loudness(target)
+    assert true_peak <= -1.0 and measured.true_peak <= -1.0  # the platforms' ceiling
+    assert abs(measured.true_peak - true_peak) <= 0.25 and abs(measured.lufs - integrated) <= 0.15
+    assert abs(audio.duration_seconds(target) - 12) < 0.2
+
+
 def test_broadcast_script_is_written_for_people_to_read(espeak_build):
     script = (espeak_build / "build" / "thu-tuc" / "broadcast.txt").read_text(encoding="utf-8")
     assert script.startswith("Kính thưa bà con xã An Viễn.")
