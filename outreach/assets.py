@@ -8,8 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import fontpkg_be_vietnam_pro
-import segno
-from PIL import Image
 
 FONT_DIR = Path(fontpkg_be_vietnam_pro.__file__).parent / "files"
 # Three weights are enough for a handout; each one more is another embedded font to subset.
@@ -27,6 +25,7 @@ def font_face_css() -> str:
 @lru_cache(maxsize=64)  # a one-page product drawn at several type sizes needs it each time
 def qr_data_uri(url: str) -> str:
     """A vector QR code (SVG) for `url`, black on white with the standard quiet zone."""
+    import segno  # here and PIL below: only rendering needs them, a no-op build does not load them
     return segno.make(url, error="m", micro=False).svg_data_uri(dark="#000", light="#fff", border=4)
 
 
@@ -44,6 +43,7 @@ def image_data_uri(path: Path) -> str:
 def _encoded_image(path: Path, mtime_ns: int, size: int) -> str:
     if path.suffix.lower() == ".svg":
         return "data:image/svg+xml;base64," + base64.b64encode(path.read_bytes()).decode()
+    from PIL import Image
     with Image.open(path) as image:
         image.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS))
         has_alpha = image.mode in ("RGBA", "LA", "P")

@@ -29,6 +29,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from outreach import mp3
 from outreach.atomic import write_atomic
+from outreach.engines import SpeechError
 
 # Bump when the processing below changes: it names every prepared section, segment and chime in the
 # cache (the engines' raw speech is kept: what gTTS said online stays usable offline).
@@ -83,7 +84,7 @@ _OVERSHOOT_BOUND = float(np.abs(PHASES).sum(axis=0).max())
 TRUE_PEAK_ROWS = 32768  # windows oversampled at once: 9 MB of temporaries
 
 
-class AudioError(Exception):
+class AudioError(SpeechError):
     """ffmpeg failed; the message carries its last words."""
 
 

@@ -14,7 +14,6 @@ import jinja2
 
 from outreach import assets, script, sms, timing
 from outreach.atomic import staging, write_atomic
-from outreach.audio import AudioError
 from outreach.content import Content, Project
 from outreach.engines import SpeechError
 from outreach.errors import Problem
@@ -93,7 +92,7 @@ def _attempt(ctx: Context, result: GuideResult, make) -> None:
                                        "trang, chỉ được 1); hãy rút gọn các bước hoặc danh sách giấy tờ"))
     except jinja2.TemplateError as exc:
         result.problems.append(template_problem(ctx.project, exc))
-    except (SpeechError, AudioError) as exc:
+    except SpeechError as exc:  # an engine or ffmpeg failed
         result.problems.append(Problem(guide_file, 1, "(âm thanh)", f"không tạo được âm thanh: {exc}"))
 
 
