@@ -272,6 +272,7 @@ def _turned_down(samples: np.ndarray, db: float) -> np.ndarray:
 
 
 def _output_samples(wav: Path) -> np.ndarray:
+    """The samples of a piece made for a clip: at SAMPLE_RATE, as LAME is given them."""
     samples, rate = read_wav(wav)
     if rate != SAMPLE_RATE:
         raise AudioError(f"{wav.name}: cần âm thanh {SAMPLE_RATE} Hz")
@@ -314,7 +315,7 @@ def true_peak(samples: np.ndarray) -> float:
             near[loud + shift + 1] = True
         rows = np.flatnonzero(near[width:len(samples) + 1])
         windows = sliding_window_view(samples, width)
-        for start in range(0, len(rows), TRUE_PEAK_ROWS):  # a block at a time: a long clip's would take GBs
+        for start in range(0, len(rows), TRUE_PEAK_ROWS):  # all at once, a bulletin's take hundreds of MB
             values = windows[rows[start:start + TRUE_PEAK_ROWS]].astype(np.float32) @ PHASES
             peak = max(peak, float(np.abs(values).max()))
     return 20 * math.log10(peak / 32768) if peak > 0 else -math.inf
