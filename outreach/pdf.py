@@ -55,15 +55,13 @@ def house_style(templates_dir: Path) -> str:
 
 
 def _house_style(reuse: dict, templates_dir: Path, fetcher):
-    """house_style() parsed once per build and process, kept in `reuse` (parsing it for every
-    document cost a twentieth of each render). WeasyPrint applies it as the reader's stylesheet: a
-    rule in a template's own <style> overrides it whatever its selector."""
+    """house_style() read and parsed once per build and process, kept in `reuse`, which lives that
+    long (parsing it for every document cost a twentieth of each render). WeasyPrint applies it as the
+    reader's stylesheet: a rule in a template's own <style> overrides it whatever its selector."""
     import weasyprint
 
-    text = house_style(templates_dir)
-    if reuse.get("house_text") != text:
-        reuse["house_text"] = text
-        reuse["house_style"] = weasyprint.CSS(string=text, base_url=templates_dir.as_uri() + "/",
+    if "house_style" not in reuse:
+        reuse["house_style"] = weasyprint.CSS(string=house_style(templates_dir), base_url=templates_dir.as_uri() + "/",
                                               url_fetcher=fetcher, font_config=reuse["font_config"])
     return reuse["house_style"]
 
