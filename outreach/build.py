@@ -15,14 +15,15 @@ from pathlib import Path
 import jinja2
 
 from outreach import catalog, guidebuild, schedule, timing
-from outreach.content import Content, Project, load_content
+from outreach.content import Content, load_content
+from outreach.project import Project
 from outreach.errors import Problem
 from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.guidebuild import GuideResult, template_problem
 from outreach.manifest import MANIFEST, Manifest
 from outreach.plan import AUDIO_UNITS, PRINT_SHOP, UNITS, Fingerprints, Job
 from outreach.render import FACILITATOR, template_environment
-from outreach.speech import speaker_for
+from outreach.sound.speech import speaker_for
 
 MANIFEST_SAVE_INTERVAL = 1.0  # seconds
 # WeasyPrint makes hundreds of thousands of short-lived objects a page: with Python's default

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from outreach.content import Content, Project
+from outreach.content import Content
+from outreach.project import Project
 from outreach.atomic import write_atomic
 from outreach.manifest import Manifest
 from outreach.render import template_environment

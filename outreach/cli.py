@@ -15,11 +15,12 @@ from outreach.build import BuildReport, Options
 from outreach.build import build as build_project
 from outreach.atomic import write_atomic
 from outreach.guidebuild import GuideResult
-from outreach.content import Project, load_content
-from outreach.errors import ContentError
-from outreach.engines import PREFERENCE, all_engines
+from outreach.content import load_content
+from outreach.project import Project
+from outreach.errors import ContentError, SpellerMissing
+from outreach.sound.engines import PREFERENCE, all_engines
 from outreach.model import SLUG_PATTERN, AudioSettings
-from outreach.reading import read_aloud
+from outreach.sound.reading import read_aloud
 from outreach.render import template_environment
 
 
@@ -57,7 +58,7 @@ def validate(project: Project, strict: bool) -> None:
     problems = list(content.problems)
     try:
         words = spelling.check(project, content)
-    except spelling.SpellerMissing as exc:
+    except SpellerMissing as exc:
         words = []
         click.echo(f"Bỏ qua kiểm tra chính tả: {exc}", err=True)
     if strict:
@@ -77,7 +78,7 @@ def check(project: Project) -> None:
     content = load_content(project)
     try:
         words = spelling.check(project, content)
-    except spelling.SpellerMissing as exc:
+    except SpellerMissing as exc:
         raise click.ClickException(str(exc)) from None
     if words:
         raise ContentError(words)

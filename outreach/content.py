@@ -4,53 +4,15 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, RootModel, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from outreach.errors import ContentError, Problem, display_path
-from outreach.model import SLUG_PATTERN, Commune, Guide, Text
-from outreach.schedule import Schedule, schedule_checks
+from outreach.errors import ContentError, Problem
+from outreach.model import SLUG_PATTERN, Commune, Guide, Lexicon, Schedule
+from outreach.project import Project
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
-
-
-@dataclass(frozen=True)
-class Project:
-    """The folders of one commune's project; rendering may read only content/ and templates/."""
-
-    root: Path
-
-    @property
-    def content_dir(self) -> Path:
-        return self.root / "content"
-
-    @property
-    def guides_dir(self) -> Path:
-        return self.content_dir / "guides"
-
-    @property
-    def templates_dir(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def icons_dir(self) -> Path:
-        return self.templates_dir / "icons"
-
-    @property
-    def build_dir(self) -> Path:
-        return self.root / "build"
-
-    @cached_property
-    def icon_names(self) -> frozenset[str]:
-        return frozenset(p.stem for p in self.icons_dir.glob("*.svg"))
-
-    def guide_paths(self) -> list[Path]:
-        return sorted(self.guides_dir.glob("*.yaml"))
-
-    def shown(self, path: Path) -> str:
-        return display_path(path, self.root)
 
 
 @dataclass
@@ -82,13 +44,10 @@ def load_content(project: Project) -> Content:
         if guide is not None:
             guides[path.stem] = guide
     schedule_path = project.content_dir / "schedule.yaml"
-    checks = schedule_checks({p.stem for p in project.guide_paths()})
-    schedule = _load_model(project, schedule_path, Schedule, problems, checks) if schedule_path.is_file() else None
+    slugs = {p.stem for p in project.guide_paths()}
+    schedule = (_load_model(project, schedule_path, Schedule, problems, lambda s: s.problems(slugs))
+                if schedule_path.is_file() else None)
     return Content(commune, guides, problems, lexicon, schedule)
-
-
-class Lexicon(RootModel[dict[Text, Text]]):
-    """content/lexicon.yaml: how the commune wants words read aloud, e.g. `VNeID: vê en e i đi`."""
 
 
 def _load_lexicon(project: Project, problems: list[Problem]) -> dict[str, str]:

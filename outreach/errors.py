@@ -1,9 +1,12 @@
-"""One exception family for bad content: every problem names its file, line and key."""
+"""One exception family: everything outreach reports to an officer is an OutreachError.
+
+The library raises them; only the boundary (the CLI, the web layer) turns them into messages. They
+subclass click.ClickException, so the CLI prints them and exits 1 without a traceback.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import click
 
@@ -21,20 +24,36 @@ class Problem:
         return f"{self.file}:{self.line}: {self.key}: {self.message}"
 
 
-class ContentError(click.ClickException):
-    """Bad input: the CLI prints every problem and exits 1, never a traceback."""
+class OutreachError(click.ClickException):
+    """Something an officer must know about; the message is in Vietnamese."""
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+class ContentError(OutreachError):
+    """Bad input: every problem found, each naming its file, line and key."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
-    def show(self, file=None) -> None:
-        click.echo(self.message, err=True)
+
+class SpeechError(OutreachError):
+    """An engine (or the audio chain after it) could not make audio; the message says why."""
 
 
-def display_path(path: Path, root: Path) -> str:
-    """The path as an officer sees it: relative to the project when possible."""
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+class DoesNotFit(OutreachError):
+    """A one-page product whose content needs more pages, even at the smallest type."""
+
+    def __init__(self, pages: int, product: str = ""):
+        self.pages = pages
+        self.product = product
+        super().__init__(f"nội dung quá dài cho {product or 'trang'} (cần {pages} trang, chỉ được 1)")
+
+    def __reduce__(self):  # custom arguments: say how to rebuild it when a worker process sends it back
+        return type(self), (self.pages, self.product)
+
+
+class SpellerMissing(OutreachError):
+    """hunspell or its Vietnamese dictionary is not installed."""

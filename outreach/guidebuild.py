@@ -14,15 +14,15 @@ import jinja2
 
 from outreach import assets, script, sms, timing
 from outreach.atomic import staging, write_atomic
-from outreach.content import Content, Project
-from outreach.engines import SpeechError
-from outreach.errors import Problem
+from outreach.content import Content
+from outreach.project import Project
+from outreach.errors import DoesNotFit, Problem, SpeechError
 from outreach.manifest import UnitRecord, file_record
 from outreach.model import Guide
-from outreach.pdf import DoesNotFit, render_pdf
+from outreach.pdf import render_pdf
 from outreach.plan import AUDIO_UNITS, Job
 from outreach.render import FACILITATOR, PRODUCTS, Product, render_html, template_environment
-from outreach.speech import Clip, Speaker, speaker_for
+from outreach.sound.speech import Clip, Speaker, speaker_for
 from outreach.yamlsource import WHOLE_FILE
 
 LONGEST_BULLETIN = 180  # seconds: residents stop listening to a loudspeaker after about three minutes
@@ -87,9 +87,8 @@ def _attempt(ctx: Context, result: GuideResult, make) -> None:
     try:
         make()
     except DoesNotFit as exc:
-        product, pages = exc.args
-        result.problems.append(Problem(guide_file, 1, WHOLE_FILE, f"nội dung quá dài cho {product}.pdf (cần {pages} "
-                                       "trang, chỉ được 1); hãy rút gọn các bước hoặc danh sách giấy tờ"))
+        result.problems.append(Problem(guide_file, 1, WHOLE_FILE, f"nội dung quá dài cho {exc.product}.pdf (cần "
+                                       f"{exc.pages} trang, chỉ được 1); hãy rút gọn các bước hoặc danh sách giấy tờ"))
     except jinja2.TemplateError as exc:
         result.problems.append(template_problem(ctx.project, exc))
     except SpeechError as exc:  # an engine or ffmpeg failed
@@ -134,7 +133,7 @@ def render_product(ctx: Context, product: Product, guide: Guide, clips: list[dic
                           project.templates_dir, roots, one_page=product.one_page, print_shop=print_shop,
                           reuse=ctx.pdf_reuse, first_scale=product.first_scale)
     except DoesNotFit as exc:
-        raise DoesNotFit(product.name, *exc.args) from None
+        raise DoesNotFit(exc.pages, product.name) from None
 
 
 def _scripts_and_audio(ctx: Context, job: Job, folder: Path, result: GuideResult) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, RootModel, StringConstraints, ValidationInfo, field_validator,
+                      model_validator)
 
 # No field of a handout needs more than a long paragraph; a runaway paste is an error, not a PDF.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
@@ -190,3 +191,82 @@ class Guide(Strict):
         for doc in self.documents:
             groups.setdefault(doc.case, []).append(doc)
         return list(groups.items())
+
+
+class Lexicon(RootModel[dict[Text, Text]]):
+    """content/lexicon.yaml: how the commune wants words read aloud, e.g. `VNeID: vê en e i đi`."""
+
+
+# --- content/schedule.yaml ---------------------------------------------------------------------
+
+Weekday = Literal["thứ hai", "thứ ba", "thứ tư", "thứ năm", "thứ sáu", "thứ bảy", "chủ nhật"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class Slot(Strict):
+    start: Clock
+    end: Clock
+    guides: list[Annotated[str, StringConstraints(pattern=SLUG_PATTERN.pattern)]] = Field(min_length=1)
+    priority: Priority = "thông thường"
+
+    @model_validator(mode="after")
+    def _ends_after_start(self):
+        if self.end <= self.start:
+            raise ValueError("giờ kết thúc phải sau giờ bắt đầu")
+        return self
+
+    @property
+    def minutes(self) -> int:
+        return _minutes(self.end) - _minutes(self.start)
+
+
+class Campaign(Strict):
+    name: Text
+    start: dt.date
+    end: dt.date
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
+    slots: list[Slot] = Field(min_length=1, max_length=12)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self):
+        if self.end < self.start:
+            raise ValueError("ngày kết thúc phải sau ngày bắt đầu")
+        return self
+
+
+class Schedule(Strict):
+    """content/schedule.yaml: broadcast campaigns, each with its days and time slots."""
+
+    campaigns: list[Campaign] = Field(min_length=1)
+
+    def problems(self, guide_slugs: set[str]) -> list[tuple[tuple, str]]:
+        """Checks beyond the schema, as (key path, message): guides that do not exist, slots that overlap."""
+        return _unknown_guides(self, guide_slugs) + _overlaps(self)
+
+
+def _unknown_guides(schedule: Schedule, slugs: set[str]) -> list[tuple[tuple, str]]:
+    return [(("campaigns", c, "slots", s, "guides", g), f"không có hướng dẫn content/guides/{slug}.yaml")
+            for c, campaign in enumerate(schedule.campaigns) for s, slot in enumerate(campaign.slots)
+            for g, slug in enumerate(slot.guides) if slug not in slugs]
+
+
+def _overlaps(schedule: Schedule) -> list[tuple[tuple, str]]:
+    """Two slots on the same day whose hours cross: one loudspeaker cannot play both."""
+    slots = [(c, s, campaign, slot) for c, campaign in enumerate(schedule.campaigns)
+             for s, slot in enumerate(campaign.slots)]
+    found = []
+    for i, (c1, s1, camp1, slot1) in enumerate(slots):
+        for c2, s2, camp2, slot2 in slots[i + 1:]:
+            same_days = set(camp1.days) & set(camp2.days) and camp1.start <= camp2.end and camp2.start <= camp1.end
+            if same_days and slot1.start < slot2.end and slot2.start < slot1.end:
+                found.append((("campaigns", c2, "slots", s2, "start"),
+                              f"trùng giờ với khung {slot1.start}–{slot1.end} của đợt '{camp1.name}'"))
+    return found
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+

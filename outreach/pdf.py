@@ -7,15 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from outreach import assets
+from outreach.errors import DoesNotFit
 from outreach.timing import stage
 
 HOUSE_STYLE = "style.css"  # in templates/: the look every printed product shares
 # The type sizes a one-page product may take, as factors of its template's own, largest first.
 FIT_SCALES = (1.0, 0.95, 0.9, 0.85)
-
-
-class DoesNotFit(Exception):
-    """The content is too long for the one page it must fill."""
 
 
 class _Collect(logging.Handler):

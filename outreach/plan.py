@@ -11,7 +11,8 @@ import jinja2
 import jinja2.meta
 
 from outreach import assets
-from outreach.content import Content, Project
+from outreach.content import Content
+from outreach.project import Project
 from outreach.manifest import digest
 from outreach.model import Guide
 from outreach.pdf import house_style
@@ -90,14 +91,17 @@ def _pictures(guide: Guide, content: Content) -> list[str]:
 
 @cache
 def _package_hash() -> str:
-    """outreach's own code and built-in lexicon: a new version of the tool rebuilds everything."""
-    return _files_hash(sorted(PACKAGE_DIR.glob("*.py")) + sorted(PACKAGE_DIR.glob("*.yaml")))
+    """outreach's own code and built-in lexicon, subpackages included: a new version of the tool
+    rebuilds everything."""
+    return _files_hash(sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".yaml")), PACKAGE_DIR)
 
 
-def _files_hash(paths: list[Path]) -> str:
+def _files_hash(paths: list[Path], base: Path | None = None) -> str:
+    """Hash of the files' names (relative to `base` if given) and contents."""
     sha = hashlib.sha256()
     for path in paths:
-        sha.update(path.name.encode() + b"\0" + path.read_bytes())
+        name = path.relative_to(base).as_posix() if base else path.name
+        sha.update(name.encode() + b"\0" + path.read_bytes())
     return sha.hexdigest()
 
 

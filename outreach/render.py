@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from outreach import assets, script
-from outreach.content import Project
+from outreach.project import Project
 from outreach.model import Commune, Guide
 from outreach.timing import stage
 

@@ -9,9 +9,10 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-from outreach.content import Content, Project
-from outreach.errors import Problem
-from outreach.yamlsource import ContentError, dotted_key, load_yaml
+from outreach.content import Content
+from outreach.project import Project
+from outreach.errors import ContentError, Problem, SpellerMissing
+from outreach.yamlsource import dotted_key, load_yaml
 
 WORD = re.compile(r"[^\W\d_]+")
 WEB_ADDRESS = re.compile(r"https?://\S+|\b[\w.-]+\.(?:vn|com|net|org)\b\S*")
@@ -22,10 +23,6 @@ OLD_STYLE = re.compile(f"([oOuU])([{TONE_MARKS}])([aAeEyY])$")
 # Values that are not Vietnamese prose: codes, addresses, names of files and settings.
 NOT_PROSE = {"code", "portal_url", "image", "icon", "logo", "piper_model", "gtts_tld", "engine", "dialect",
              "priority", "level", "online_level", "number"}
-
-
-class SpellerMissing(Exception):
-    """hunspell or its Vietnamese dictionary is not installed."""
 
 
 def check(project: Project, content: Content) -> list[Problem]:

@@ -19,11 +19,12 @@ import time
 from pathlib import Path
 
 from outreach.guidebuild import make_context, render_product
-from outreach.content import Project, load_content
-from outreach.engines import EspeakEngine, GttsEngine, PiperEngine
+from outreach.content import load_content
+from outreach.project import Project
+from outreach.sound.engines import EspeakEngine, GttsEngine, PiperEngine
 from outreach.render import PRODUCTS, template_environment
 from outreach.script import bulletin
-from outreach.speech import Speaker
+from outreach.sound.speech import Speaker
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = 20

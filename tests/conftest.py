@@ -48,6 +48,13 @@ def ffmpeg_loudness(path: Path) -> tuple[float, float]:
             float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1)))
 
 
+def duration_seconds(path: Path) -> float:
+    """Length of an audio file as ffprobe reads it."""
+    done = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                           str(path)], capture_output=True, text=True, check=True)
+    return float(done.stdout.strip())
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A project with the commune settings and no guide yet."""

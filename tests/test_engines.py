@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 
+from conftest import duration_seconds
 from gtts_stub import Behaviour, StubServer
-from outreach import audio
-from outreach.engines import EspeakEngine, GttsEngine, PiperEngine, SpeechError, chunks_for_gtts, make_engine
+from outreach.errors import SpeechError
+from outreach.sound.engines import EspeakEngine, GttsEngine, PiperEngine, chunks_for_gtts, make_engine
 
 SENTENCE = ("Kính thưa bà con, Ủy ban nhân dân xã xin thông báo: từ nay bà con có thể đăng ký khai sinh "
             "cho con ngay tại nhà, không cần xếp hàng. Mọi thắc mắc xin gọi tổng đài không hai năm một, "
@@ -47,14 +47,14 @@ def test_gtts_speaks_through_the_protocol(stub, tmp_path):
     wav = tmp_path / "a.wav"
     fast_gtts().synthesize(SENTENCE, wav)
     assert behaviour.texts == chunks_for_gtts(SENTENCE)
-    assert audio.duration_seconds(wav) > 5
+    assert duration_seconds(wav) > 5
 
 
 def test_gtts_backs_off_after_throttling(stub, tmp_path):
     behaviour = stub("throttle", throttled=2)
     fast_gtts().synthesize("Xin chào bà con.", tmp_path / "a.wav")
     assert len(behaviour.texts) == 3
-    assert audio.duration_seconds(tmp_path / "a.wav") > 0.5
+    assert duration_seconds(tmp_path / "a.wav") > 0.5
 
 
 @pytest.mark.parametrize("mode, reason", [
@@ -79,7 +79,7 @@ def test_gtts_probe_says_why_it_is_unusable(stub):
 def test_espeak_speaks_vietnamese_offline(tmp_path):
     wav = tmp_path / "e.wav"
     EspeakEngine("vi-vn-x-south").synthesize(SENTENCE, wav)
-    assert audio.duration_seconds(wav) > 8
+    assert duration_seconds(wav) > 8
     assert EspeakEngine().draft
 
 
@@ -88,7 +88,7 @@ def test_piper_adapter_with_the_bundled_english_voice(tmp_path):
     engine = PiperEngine(voice.model_path())
     assert engine.unusable_reason() is None
     engine.synthesize("Hello, this is the commune loudspeaker.", tmp_path / "p.wav")
-    assert audio.duration_seconds(tmp_path / "p.wav") > 1.5
+    assert duration_seconds(tmp_path / "p.wav") > 1.5
     assert not engine.draft
 
 
@@ -102,7 +102,7 @@ def test_offline_engines_slow_themselves_down(tmp_path, name):
     for speed in (0.8, 1.2):
         engine = make_engine(name, "north", model, "com.vn", speed)
         engine.synthesize(text, tmp_path / f"{speed}.wav")
-        lengths[speed] = audio.duration_seconds(tmp_path / f"{speed}.wav")
+        lengths[speed] = duration_seconds(tmp_path / f"{speed}.wav")
         tags.add(engine.cache_tag())
     assert lengths[0.8] > 1.2 * lengths[1.2]
     assert len(tags) == 2

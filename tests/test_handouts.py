@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from conftest import REPO, sample_slugs, tool
-from outreach.pdf import FIT_SCALES, DoesNotFit, _fitted
+from outreach.errors import DoesNotFit
+from outreach.pdf import FIT_SCALES, _fitted
 
 SLUGS = sample_slugs()
 

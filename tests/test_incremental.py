@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_project, run
-from outreach.engines import EspeakEngine
+from outreach.sound.engines import EspeakEngine
 from outreach.manifest import Manifest, file_record
 from test_validate import starter, write_guide
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from outreach.reading import builtin_lexicon, number_words, read_aloud
+from outreach.sound.reading import builtin_lexicon, number_words, read_aloud
 
 GOLDEN = Path(__file__).parent / "golden" / "readings.tsv"
 

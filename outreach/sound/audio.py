@@ -15,7 +15,6 @@ ebur128 filter is six times slower than libebur128 and only runs at 48 kHz.
 from __future__ import annotations
 
 import math
-import subprocess
 import wave
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,16 +24,15 @@ from pathlib import Path
 import lameenc
 import numpy as np
 import pyebur128
-from numpy.lib.stride_tricks import sliding_window_view
 
-from outreach import mp3
 from outreach.atomic import write_atomic
-from outreach.engines import SpeechError
+from outreach.sound import mp3
+from outreach.sound.ffmpeg import SAMPLE_RATE, AudioError, ffmpeg
+from outreach.sound.loudness import integrated_lufs, loudness_state, true_peak
 
 # Bump when the processing below changes: it names every prepared section, segment and chime in the
 # cache (the engines' raw speech is kept: what gTTS said online stays usable offline).
 CHAIN_VERSION = "8"
-SAMPLE_RATE = 44100
 TARGET_LUFS = -16.0
 # The decoded MP3 measures 0.4 to 0.5 LU below the section as levelled (measured at FILTER_RATE, on
 # espeak-ng and piper voices): level sections that much higher so the MP3 lands on −16 LUFS. (Aiming
@@ -67,25 +65,11 @@ SPEECH_SHAPING = ("highpass=f=120,lowpass=f=8000,"
 # turned up cannot clip before the limiter.
 FILTER_RATE = 22050
 FILTERED_FLOAT = f"aresample={FILTER_RATE},aformat=sample_fmts=flt:channel_layouts=mono"
-MONO = f"aresample={SAMPLE_RATE},aformat=sample_fmts=s16:channel_layouts=mono"
 # Mono 44.1 kHz 96 kbit/s CBR; quality 7 is LAME's faster search, no audible loss on speech. lameenc
 # writes no Xing/LAME header and no tags: a clip is its pieces' frames one after another (the first
 # frame of a stream never borrows bits from the frame before it, so the joins decode cleanly).
 MP3_KBITS = 96
 LAME_QUALITY = 7
-
-# True peak (BS.1770-4, annex 2): the signal oversampled four times by a 48-tap interpolating filter,
-# 12 taps a phase; column p of PHASES gives the value a quarter-sample step further along.
-_TAPS = np.arange(48)
-_INTERPOLATOR = np.sinc((_TAPS - 23.5) / 4) * np.kaiser(48, 8)
-PHASES = np.stack([_INTERPOLATOR[p::4][::-1] for p in range(4)], axis=1).astype(np.float32)
-# No interpolated value can exceed the loudest sample of its 12 by more than this factor.
-_OVERSHOOT_BOUND = float(np.abs(PHASES).sum(axis=0).max())
-TRUE_PEAK_ROWS = 32768  # windows oversampled at once: 9 MB of temporaries
-
-
-class AudioError(SpeechError):
-    """ffmpeg failed; the message carries its last words."""
 
 
 @dataclass(frozen=True)
@@ -95,21 +79,6 @@ class Measured:
     lufs: float
     true_peak: float  # dBTP
     seconds: float
-
-
-def ffmpeg(*args: str, stdin: bytes | None = None) -> bytes:
-    """Run ffmpeg quietly and return what it wrote to stdout; its last words become the AudioError
-    if it fails."""
-    done = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-y", *args], input=stdin,
-                          capture_output=True)
-    if done.returncode != 0:
-        last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise AudioError(f"ffmpeg: {' '.join(last)}")
-    return done.stdout
-
-
-def mp3_to_wav(stream: bytes, wav: Path) -> None:
-    ffmpeg("-f", "mp3", "-i", "pipe:0", "-af", MONO, str(wav), stdin=stream)
 
 
 def prepare_speech(sections: list[tuple[Path, Path, float]]) -> None:
@@ -220,7 +189,7 @@ class _Part:
     @classmethod
     def of(cls, stream: bytes) -> _Part:
         samples = _decoded(stream)
-        return cls(_loudness_state(samples, SAMPLE_RATE), true_peak(samples), len(samples))
+        return cls(loudness_state(samples, SAMPLE_RATE), true_peak(samples), len(samples))
 
     @staticmethod
     def joined(parts: list[_Part]) -> Measured:
@@ -291,36 +260,6 @@ def _decoded(stream: bytes) -> np.ndarray:
         raise AudioError(str(exc)) from None
 
 
-def integrated_lufs(samples: np.ndarray, rate: int) -> float:
-    """Integrated loudness (BS.1770-4 / EBU R128 gating) of mono 16-bit samples."""
-    return pyebur128.get_loudness_global(_loudness_state(samples, rate))
-
-
-def _loudness_state(samples: np.ndarray, rate: int) -> pyebur128.R128State:
-    state = pyebur128.R128State(1, rate, pyebur128.MeasurementMode.MODE_I)
-    state.add_frames(samples, len(samples))
-    return state
-
-
-def true_peak(samples: np.ndarray) -> float:
-    """True peak (dBTP) of mono 16-bit samples. Only the stretches around the loudest samples are
-    oversampled: elsewhere no interpolated value can reach the sample peak."""
-    width = len(PHASES)
-    peak = max(int(samples.max(initial=0)), -int(samples.min(initial=0)))
-    if len(samples) >= width and peak > 0:
-        threshold = peak / _OVERSHOOT_BOUND
-        loud = np.flatnonzero((samples > threshold) | (samples < -threshold))
-        near = np.zeros(len(samples) + width, dtype=bool)  # window n starts at sample n − width
-        for shift in range(width):
-            near[loud + shift + 1] = True
-        rows = np.flatnonzero(near[width:len(samples) + 1])
-        windows = sliding_window_view(samples, width)
-        for start in range(0, len(rows), TRUE_PEAK_ROWS):  # all at once, a bulletin's take hundreds of MB
-            values = windows[rows[start:start + TRUE_PEAK_ROWS]].astype(np.float32) @ PHASES
-            peak = max(peak, float(np.abs(values).max()))
-    return 20 * math.log10(peak / 32768) if peak > 0 else -math.inf
-
-
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
     """Samples and sample rate of a mono 16-bit WAV, as ffmpeg and the engines write them."""
     with wave.open(str(path)) as wav:
@@ -337,7 +276,3 @@ def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
         wav.writeframes(np.clip(samples, -32768, 32767).astype("<i2").tobytes())
 
 
-def duration_seconds(path: Path) -> float:
-    done = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-                           str(path)], capture_output=True, text=True, check=True)
-    return float(done.stdout.strip())

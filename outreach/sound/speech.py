@@ -1,6 +1,6 @@
 """Scripts → loudspeaker-ready MP3s: pick one engine per build, cache every spoken section.
 
-outreach.audio is imported where sound is made, not at the top: it loads numpy, LAME and libmpg123,
+outreach.sound.audio is imported where sound is made, not at the top: it loads numpy, LAME and libmpg123,
 which planning a build (a no-op build above all) does not need.
 """
 
@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from outreach import engines
+from outreach.sound import engines
 from outreach.atomic import atomically, staging
-from outreach.engines import Engine, SpeechError
-from outreach.reading import read_aloud
+from outreach.errors import SpeechError
+from outreach.sound.engines import Engine
+from outreach.sound.reading import read_aloud
 from outreach.script import Script
 from outreach.timing import stage
 
@@ -72,7 +73,7 @@ class Speaker:
                 opening = [self._chime(), self._silence(PAUSE_AFTER_CHIME)]
                 pieces = [*opening, *pieces, *reversed(opening)]
             clips.append((pieces, mp3))
-        from outreach import audio
+        from outreach.sound import audio
         with stage("audio"):
             measured = audio.assemble(clips)
         return [Clip(mp3, script.title, engine.name, engine.voice, engine.draft, "\n\n".join(texts),
@@ -106,7 +107,7 @@ class Speaker:
     def _prepared(self, needed: dict[tuple[str, str], Engine]) -> dict[tuple[str, str], Path]:
         """(engine name, text) → the section spoken and prepared at this speed; what is missing is
         spoken one section at a time, then prepared all together in one batch."""
-        from outreach import audio
+        from outreach.sound import audio
         ready, missing = {}, []
         for (_, text), engine in needed.items():
             raw = self._cache_path(engine, text)
@@ -129,14 +130,14 @@ class Speaker:
         return ready
 
     def _chime(self) -> Path:
-        from outreach import audio
+        from outreach.sound import audio
         chime = self.cache_dir / f"chime-{audio.CHAIN_VERSION}.wav"
         if not chime.is_file():
             atomically(chime, audio.write_chime)
         return chime
 
     def _silence(self, seconds: float) -> Path:
-        from outreach import audio
+        from outreach.sound import audio
         pause = self.cache_dir / f"pause-{seconds:.2f}-{audio.CHAIN_VERSION}.wav"
         if not pause.is_file():
             atomically(pause, lambda staged: audio.write_silence(staged, seconds))

@@ -12,6 +12,8 @@ from functools import cache
 
 import numpy as np
 
+from outreach.errors import OutreachError
+
 SAMPLES_PER_FRAME = 1152  # MPEG-1 layer III
 _KBITS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _RATES = (44100, 48000, 32000)
@@ -22,7 +24,7 @@ _FLAGS, _QUIET = 1, 0x20
 _MONO, _SIGNED_16 = 1, 0xD0
 
 
-class Mp3Error(Exception):
+class Mp3Error(OutreachError):
     """Not a stream as outreach writes them, or libmpg123 missing; the message is for the officer."""
 
 

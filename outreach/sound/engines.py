@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from outreach.errors import SpeechError
+from outreach.sound.ffmpeg import mp3_to_wav
+
 
 PREFERENCE = ("gtts", "piper", "espeak-ng")
 ESPEAK_WORDS_PER_MINUTE = 175  # espeak-ng's own pace, at speed 1.0
-
-
-class SpeechError(Exception):
-    """An engine (or ffmpeg after it) could not make audio; the message says why, for the officer."""
 
 
 class Engine(Protocol):
@@ -148,7 +147,6 @@ class GttsEngine:
         return f"{self.voice} {self.tld} chunk{GTTS_CHUNK}"
 
     def synthesize(self, text: str, wav: Path) -> None:
-        from outreach.audio import mp3_to_wav  # see speech.py: outreach.audio loads when sound is made
         mp3 = b"".join(self._speak_chunk(chunk) for chunk in chunks_for_gtts(text))
         mp3_to_wav(mp3, wav)
 

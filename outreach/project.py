@@ -1,0 +1,55 @@
+"""One commune's project: its folders, and how paths in it are shown to officers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Project:
+    """The folders of one commune's project; rendering may read only content/ and templates/."""
+
+    root: Path
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def guides_dir(self) -> Path:
+        return self.content_dir / "guides"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def icons_dir(self) -> Path:
+        return self.templates_dir / "icons"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def speech_cache_dir(self) -> Path:
+        return self.build_dir / ".cache" / "speech"
+
+    @cached_property
+    def icon_names(self) -> frozenset[str]:
+        return frozenset(p.stem for p in self.icons_dir.glob("*.svg"))
+
+    def guide_paths(self) -> list[Path]:
+        return sorted(self.guides_dir.glob("*.yaml"))
+
+    def guide_path(self, slug: str) -> Path:
+        return self.guides_dir / f"{slug}.yaml"
+
+    def shown(self, path: Path) -> str:
+        """The path as an officer sees it: relative to the project when possible."""
+        try:
+            return str(path.resolve().relative_to(self.root.resolve()))
+        except ValueError:
+            return str(path)
