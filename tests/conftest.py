@@ -33,6 +33,22 @@ def run(project: Path, *args: str):
     return CliRunner().invoke(main, ["--project", str(project), *args], catch_exceptions=False)
 
 
+def write_guide(project: Path, slug: str, text: str | bytes) -> Path:
+    path = project / "content" / "guides" / f"{slug}.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def starter(project: Path, slug: str = "thu-tuc") -> str:
+    """The text of a fresh starter guide (which validates as is)."""
+    assert run(project, "new", slug).exit_code == 0
+    return (project / "content" / "guides" / f"{slug}.yaml").read_text(encoding="utf-8")
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
 def tool(*args: str) -> str:
     """Output of a poppler/zbar command; fails the test if the tool fails."""
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout

@@ -10,11 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import copy_project, duration_seconds, ffmpeg_loudness, run
+from conftest import copy_project, duration_seconds, ffmpeg_loudness, run, starter, write_guide
 from gtts_stub import Behaviour, StubServer
 from outreach.sound import audio, loudness
 from outreach.sound.engines import EspeakEngine, GttsEngine
-from test_validate import starter, write_guide
 
 
 def probe(path: Path) -> dict:

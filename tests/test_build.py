@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 
-from conftest import run, tool
-from test_validate import starter, write_guide
+from conftest import run, starter, tool, write_guide
 
 
 def test_invalid_guide_is_reported_valid_guide_still_built_old_output_kept(project):

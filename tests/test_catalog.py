@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, run
-from test_validate import starter, write_guide
+from conftest import copy_project, run, starter, write_guide
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is installed by `make test`")

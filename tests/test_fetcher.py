@@ -7,9 +7,8 @@ import threading
 
 import pytest
 
-from conftest import run, tool
+from conftest import run, starter, tool, write_guide
 from outreach.fetcher import ConfinedFetcher
-from test_validate import starter, write_guide
 
 
 @pytest.fixture

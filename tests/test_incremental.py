@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project, run
+from conftest import REPO, copy_project, run, starter, write_guide
 from outreach.sound.engines import EspeakEngine
 from outreach.manifest import Manifest, file_record
-from test_validate import starter, write_guide
 
 
 def mtimes(root: Path) -> dict[str, int]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run, tool
-from test_validate import line_of, starter, write_guide
+from conftest import line_of, run, starter, tool, write_guide
 
 SCHEDULE = """campaigns:
   - name: Tháng cao điểm

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run
+from conftest import run, starter, write_guide
 from outreach.sms import Count, count, unaccented
-from test_validate import starter, write_guide
 
 
 @pytest.mark.parametrize("text, encoding, characters, parts", [

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
-from test_validate import line_of, starter, write_guide
+from conftest import line_of, run, starter, write_guide
 
 pytestmark = pytest.mark.skipif(not Path("/usr/share/hunspell/vi_VN.dic").is_file() or not shutil.which("hunspell"),
                                 reason="Debian hunspell-vi is installed by `make test`")

@@ -7,23 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
-
-
-def write_guide(project: Path, slug: str, text: str | bytes) -> Path:
-    path = project / "content" / "guides" / f"{slug}.yaml"
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
-
-
-def starter(project: Path, slug: str = "thu-tuc") -> str:
-    """The text of a fresh starter guide (which validates as is)."""
-    assert run(project, "new", slug).exit_code == 0
-    return (project / "content" / "guides" / f"{slug}.yaml").read_text(encoding="utf-8")
-
-
-def line_of(text: str, needle: str) -> int:
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+from conftest import line_of, run, starter, write_guide
 
 
 def test_starter_guide_validates_as_written(project):
