@@ -29,8 +29,11 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m", micro=False).svg_data_uri(dark="#000", light="#fff", border=4)
 
 
-def icon_url(icons_dir: Path, name: str) -> str:
-    return (icons_dir / f"{name}.svg").as_uri()
+def icon_url(path: Path | None) -> str:
+    """The file URL of a pictogram found in the template folders."""
+    if path is None:
+        raise LookupError("không có hình này trong templates/icons/")
+    return path.as_uri()
 
 
 def image_data_uri(path: Path) -> str:

@@ -12,18 +12,18 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
-from outreach import catalog, guidebuild, schedule, timing
-from outreach.content import Content, load_content
-from outreach.project import Project
-from outreach.errors import Problem
+from outreach import catalog, guidebuild, schedule
 from outreach.atomic import LEFTOVERS, write_atomic
-from outreach.guidebuild import GuideResult, template_problem
-from outreach.manifest import MANIFEST, Manifest
-from outreach.plan import AUDIO_UNITS, PRINT_SHOP, UNITS, Fingerprints, Job
-from outreach.render import FACILITATOR, template_environment
-from outreach.sound.speech import speaker_for
+from outreach.content import Content, load_content
+from outreach.errors import ContentError, Problem
+from outreach.guidebuild import GuideResult
+from outreach.manifest import MANIFEST, Manifest, UnitRecord
+from outreach.plan import Fingerprints, Job, stale_units, units_for
+from outreach.products import BY_NAME, Context
+from outreach.project import Project
+from outreach.sound.speech import Speaker
+from outreach.templating import BoundedSandbox, template_environment
+from outreach.timing import Timings
 
 MANIFEST_SAVE_INTERVAL = 1.0  # seconds
 # WeasyPrint makes hundreds of thousands of short-lived objects a page: with Python's default
@@ -51,26 +51,29 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     guides: int = 0
     stages: Counter = field(default_factory=Counter)
+    removed: list[str] = field(default_factory=list)     # guides whose YAML is gone: their outputs pruned
 
 
 def build(project: Project, options: Options = Options(),
           on_guide: Callable[[int, int, GuideResult], None] | None = None) -> BuildReport:
     """Build what is out of date; invalid guides are reported and keep their earlier outputs."""
-    timing.take()
-    with timing.stage("validate"):
+    timings = Timings()
+    with timings.stage("validate"):
         content = load_content(project)
-    report = BuildReport(problems=list(content.problems), stages=timing.take())
+    report = BuildReport(problems=list(content.problems), stages=timings.take())
     report.failed = {Path(p.file).stem for p in content.problems if p.file.startswith("content/guides/")}
     if content.commune is None:
         return report
     engine = options.engine or content.commune.audio.engine
     _remove_leftovers(project.build_dir)
     manifest = Manifest.load(project.build_dir)
-    jobs, report.unchanged, probed = _plan(project, content, manifest, engine, options)
+    report.removed = _prune_removed_guides(project, manifest)
+    env = template_environment(project)
+    jobs, report.unchanged, probed = _plan(project, env, content, manifest, engine, options)
     report.guides = len({job.slug for job in jobs})
-    saved, unsaved = time.monotonic(), False
+    saved, unsaved = time.monotonic(), bool(report.removed)
     try:
-        for done, result in enumerate(_run(project, content, engine, probed, jobs, options.jobs), 1):
+        for done, result in enumerate(_run(project, env, content, engine, probed, jobs, options.jobs), 1):
             _take(report, result, manifest)
             unsaved = True
             # The whole manifest is written each time, so at most once a second: a build killed in
@@ -85,11 +88,11 @@ def build(project: Project, options: Options = Options(),
             _save(project, manifest)
     try:
         if content.schedule is not None:
-            report.warnings += schedule.build_outputs(project, content, manifest)
+            report.warnings += schedule.build_outputs(project, env, content, manifest)
             _save(project, manifest)
-        catalog.refresh(project, content, manifest)
-    except jinja2.TemplateError as exc:
-        report.problems.append(template_problem(project, exc))
+        catalog.refresh(project, env, content, manifest, report.problems)
+    except ContentError as exc:
+        report.problems += exc.problems
     return report
 
 
@@ -103,45 +106,73 @@ def _remove_leftovers(build_dir: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _plan(project: Project, content: Content, manifest: Manifest, engine: str,
+def _prune_removed_guides(project: Project, manifest: Manifest) -> list[str]:
+    """Outputs of guides whose YAML was deleted: removed, so no old handout or clip is shared by
+    mistake. (A guide that is only invalid keeps its earlier outputs.)"""
+    gone = sorted({key.split("/")[0] for key in manifest.units if not key.startswith("schedule/")}
+                  - {path.stem for path in project.guide_paths()})
+    for slug in gone:
+        for key in [k for k in manifest.units if k.startswith(f"{slug}/")]:
+            for rel in manifest.units.pop(key).files:
+                (project.build_dir / rel).unlink(missing_ok=True)
+        _remove_empty_folders(project.build_dir / slug)
+    return gone
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
+        if not any(sub.iterdir()):
+            sub.rmdir()
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def _plan(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest, engine: str,
           options: Options) -> tuple[list[Job], int, dict[str, str | None]]:
     """The guides with out-of-date units, how many units are current, and engine probes made."""
-    env = template_environment(project)
+    assert content.commune is not None
     fingerprints = Fingerprints(project, env, content, engine)
-    speaker = speaker_for(project.root, project.build_dir / ".cache" / "speech", content.commune.audio,
-                          content.commune.dialect, content.lexicon, engine)
-    units = UNITS if options.with_audio else tuple(u for u in UNITS if u not in AUDIO_UNITS)
-    units += tuple(PRINT_SHOP) if options.print_shop else ()
+    speaker = Speaker.for_build(engine, content.commune.audio.engine_settings(project.root, content.commune.dialect),
+                                project.speech_cache_dir, content.lexicon)
+    units = units_for(options.with_audio, options.print_shop)
+    names = {u.name for u in units}
     jobs, unchanged = [], 0
     for slug, guide in content.guides.items():
         if options.only and slug != options.only:
             continue
-        inputs = fingerprints.for_guide(guide)
-        stale = tuple(u for u in units if options.force or not manifest.is_current(f"{slug}/{u}", inputs[u])
-                      or _better_voice_now(manifest.units[f"{slug}/{u}"], engine, speaker))
+        inputs = fingerprints.for_guide(guide, lambda name, hash_: name in names
+                                        or manifest.is_current(f"{slug}/{name}", hash_))
+        stale = stale_units(units, slug, inputs, manifest, options.force)
+        stale += tuple(u.name for u in units if u.name not in stale
+                       and _better_voice_now(manifest.units[f"{slug}/{u.name}"], engine, speaker))
         unchanged += len(units) - len(stale)
-        # Print and sound are separate jobs, so one edited guide still keeps two cores busy. The
-        # facilitator's notes list the clips' durations, so they follow the clips when there are any.
-        sound = (*AUDIO_UNITS, FACILITATOR.name) if options.with_audio else ()
-        for part in (tuple(u for u in stale if u not in sound), tuple(u for u in stale if u in sound)):
-            if part:
-                jobs.append(Job(slug, guide, part, inputs))
-    if any(set(job.units) & set(AUDIO_UNITS) for job in jobs):
+        jobs += [Job(slug, guide, part, inputs) for part in _split(tuple(u.name for u in units if u.name in stale))]
+    if any(job.sound for job in jobs):
         speaker.best_usable()  # probe once here; workers reuse the answer
     # Sound jobs take longest: started first, the build does not end waiting on one of them.
-    jobs.sort(key=lambda job: not set(job.units) & set(AUDIO_UNITS))
+    jobs.sort(key=lambda job: not job.sound)
     return jobs, unchanged, speaker.probed
 
 
-def _better_voice_now(unit, engine: str, speaker) -> bool:
+def _split(stale: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Print and sound of a guide as separate jobs, so one edited guide still keeps two cores busy. A
+    unit that shows a voiced unit's outputs (the facilitator sheet lists the clips) goes with them."""
+    sound = {name for name in stale if BY_NAME[name].voice}
+    sound |= {name for name in stale if sound & set(BY_NAME[name].after)}
+    parts = (tuple(n for n in stale if n not in sound), tuple(n for n in stale if n in sound))
+    return [part for part in parts if part]
+
+
+def _better_voice_now(unit: UnitRecord, engine: str, speaker: Speaker) -> bool:
     """A draft made offline is remade when `auto` finds a better engine (e.g. back online)."""
     return unit.draft and engine == "auto" and speaker.best_usable() not in (None, unit.engine)
 
 
-def _run(project: Project, content: Content, engine: str, probed: dict, jobs: list[Job], workers: int):
+def _run(project: Project, env: BoundedSandbox, content: Content, engine: str, probed: dict, jobs: list[Job],
+         workers: int):
     """Results as guides finish: in this process for one worker, else in a process pool."""
     if workers <= 1 or len(jobs) <= 1:
-        ctx = guidebuild.make_context(project, content, engine, probed)
+        ctx = guidebuild.make_context(project, content, engine, probed, env)
         default = gc.get_threshold()
         gc.set_threshold(*GC_THRESHOLD)
         try:
@@ -156,7 +187,7 @@ def _run(project: Project, content: Content, engine: str, probed: dict, jobs: li
             yield future.result()
 
 
-_context: guidebuild.Context | None = None
+_context: Context | None = None
 
 
 def _start_worker(project: Project, content: Content, engine: str, probed: dict) -> None:
@@ -166,6 +197,7 @@ def _start_worker(project: Project, content: Content, engine: str, probed: dict)
 
 
 def _work(job: Job) -> GuideResult:
+    assert _context is not None, "the pool's initializer makes it"
     return guidebuild.build_guide(_context, job)
 
 

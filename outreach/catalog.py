@@ -5,39 +5,46 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from outreach.content import Content
-from outreach.project import Project
 from outreach.atomic import write_atomic
+from outreach.content import Content
+from outreach.errors import Problem
 from outreach.manifest import Manifest
-from outreach.render import template_environment
+from outreach.model import Guide
+from outreach.products import BY_NAME, UNITS
+from outreach.project import Project
+from outreach.templating import BoundedSandbox, render
 
 
-def refresh(project: Project, content: Content, manifest: Manifest) -> None:
+def refresh(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest,
+            problems: list[Problem]) -> None:
     """Rewrite the catalog if what it shows changed (a no-op build writes nothing)."""
-    entries = [_entry(project, slug, guide, manifest) for slug, guide in sorted(content.guides.items())]
-    broken = sorted({p.file for p in content.problems if p.file.startswith("content/guides/")})
-    html = template_environment(project).get_template("catalog.html.j2").render(
-        commune=content.commune, entries=entries, broken=broken)
+    failing = {Path(p.file).stem: p for p in problems if p.file.startswith("content/guides/")}
+    entries = [_entry(project, slug, guide, manifest, failing.get(slug))
+               for slug, guide in sorted(content.guides.items())]
+    broken = sorted({p.file for p in problems if p.file.startswith("content/guides/")})
+    html = render(env, "catalog.html.j2", commune=content.commune, entries=entries, broken=broken)
     target = project.build_dir / "index.html"
     if not target.exists() or target.read_text(encoding="utf-8") != html:
         write_atomic(target, html.encode("utf-8"))
 
 
-def _entry(project: Project, slug: str, guide, manifest: Manifest) -> dict:
-    """What the catalog shows of one guide: only files that exist are linked."""
+def _entry(project: Project, slug: str, guide: Guide, manifest: Manifest, problem: Problem | None) -> dict:
+    """What the catalog shows of one guide: only files that exist are linked; when the guide has a
+    problem now, what is listed is from an earlier build and says so."""
     folder = project.build_dir / slug
     built = {rel for key, unit in manifest.units.items() if key.startswith(f"{slug}/") for rel in unit.files}
+
+    def made(unit: str) -> bool:
+        return f"{slug}/{BY_NAME[unit].file}" in built
+
     return {
         "slug": slug,
         "guide": guide,
-        "pdfs": [(label, f"{slug}/{name}") for name, label in (
-            ("handout.pdf", "Tờ hướng dẫn A4"), ("handout-large.pdf", "Bản chữ to"), ("poster.pdf", "Áp phích A3"),
-            ("facilitator.pdf", "Tài liệu cho người chủ trì"))
-            if f"{slug}/{name}" in built],
-        "bulletin": _json(folder / "broadcast.json") if f"{slug}/broadcast.mp3" in built else None,
-        "clips": _json(folder / "meeting" / "index.json") if f"{slug}/meeting/index.json" in built else [],
-        "script": _text(folder / "broadcast.txt") if f"{slug}/broadcast.txt" in built else None,
-        "sms": _text(folder / "sms.txt") if f"{slug}/sms.txt" in built else None,
+        "problem": problem.message if problem else None,
+        "pdfs": [(u.label, f"{slug}/{u.file}") for u in UNITS if u.kind == "pdf" and made(u.name)],
+        "texts": [(u.label, _text(folder / u.file)) for u in UNITS if u.kind == "text" and made(u.name)],
+        "bulletin": _json(folder / BY_NAME["broadcast"].file) if made("broadcast") else None,
+        "clips": _json(folder / BY_NAME["meeting"].file) if made("meeting") else [],
     }
 
 

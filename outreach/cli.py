@@ -18,10 +18,11 @@ from outreach.guidebuild import GuideResult
 from outreach.content import load_content
 from outreach.project import Project
 from outreach.errors import ContentError, SpellerMissing
-from outreach.sound.engines import PREFERENCE, all_engines
+from outreach.sound.engines import ENGINE_CHOICES, all_engines
+from outreach.sound.reading import DIALECTS
 from outreach.model import SLUG_PATTERN, AudioSettings
 from outreach.sound.reading import read_aloud
-from outreach.render import template_environment
+from outreach.templating import render, template_environment
 
 
 @click.group()
@@ -43,8 +44,7 @@ def new(project: Project, slug: str) -> None:
     target = project.guides_dir / f"{slug}.yaml"
     if target.exists():
         raise click.ClickException(f"{project.shown(target)} đã có; hãy chọn tên khác hoặc sửa tệp đó")
-    text = template_environment(project).get_template("new-guide.yaml.j2").render(
-        slug=slug, today=dt.date.today().isoformat())
+    text = render(template_environment(project), "new-guide.yaml.j2", slug=slug, today=dt.date.today().isoformat())
     write_atomic(target, text.encode("utf-8"))
     click.echo(f"Đã tạo {project.shown(target)}. Hãy sửa nội dung rồi chạy 'outreach validate'.")
 
@@ -85,12 +85,11 @@ def check(project: Project) -> None:
     click.echo("Chính tả: không có từ lạ.")
 
 
-ENGINE_CHOICES = click.Choice(["auto", *PREFERENCE])
 
 
 @main.command()
 @click.option("--only", metavar="SLUG", help="Build one guide only.")
-@click.option("--engine", type=ENGINE_CHOICES, help="Speech engine (default: audio.engine in commune.yaml).")
+@click.option("--engine", type=click.Choice(ENGINE_CHOICES), help="Speech engine (default: audio.engine in commune.yaml).")
 @click.option("--no-audio", is_flag=True, help="Printed products and scripts only.")
 @click.option("--force", is_flag=True, help="Rebuild everything, even what is up to date.")
 @click.option("--print", "print_shop", is_flag=True,
@@ -156,7 +155,7 @@ def _summary(project: Project, report: BuildReport) -> None:
 
 @main.command()
 @click.argument("text")
-@click.option("--dialect", type=click.Choice(["north", "south"]), help="Default: dialect in commune.yaml.")
+@click.option("--dialect", type=click.Choice(list(DIALECTS)), help="Default: dialect in commune.yaml.")
 @click.pass_obj
 def say(project: Project, text: str, dialect: str | None) -> None:
     """Print how TEXT will be read aloud."""
@@ -171,8 +170,8 @@ def engines(project: Project) -> None:
     """List the speech engines and whether each can be used here."""
     content = load_content(project)
     settings = content.commune.audio if content.commune else AudioSettings()
-    model = settings.piper_model_path(project.root)
-    for engine in all_engines(content.commune.dialect if content.commune else "north", model, settings.gtts_tld):
+    for engine in all_engines(settings.engine_settings(project.root, content.commune.dialect if content.commune
+                                                       else "north")):
         reason = engine.unusable_reason()
         state = "dùng được" if reason is None else f"không dùng được: {reason}"
         draft = " (giọng máy, chỉ tạo bản nháp)" if engine.draft else ""

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from outreach.errors import ContentError, Problem
 from outreach.model import SLUG_PATTERN, Commune, Guide, Lexicon, Schedule
 from outreach.project import Project
+from outreach.templating import icon_names, template_folders
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
 
@@ -35,12 +36,13 @@ def load_content(project: Project) -> Content:
                                 "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
     lexicon = _load_lexicon(project, problems)
     guides: dict[str, Guide] = {}
+    icons = icon_names(template_folders(project))
     for path in project.guide_paths():
         if not SLUG_PATTERN.match(path.stem):
             problems.append(Problem(project.shown(path), 1, WHOLE_FILE,
                                     "tên tệp chỉ gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ dang-ky-khai-sinh.yaml"))
             continue
-        guide = _load_model(project, path, Guide, problems)
+        guide = _load_model(project, path, Guide, problems, icons=icons)
         if guide is not None:
             guides[path.stem] = guide
     schedule_path = project.content_dir / "schedule.yaml"
@@ -59,14 +61,15 @@ def _load_lexicon(project: Project, problems: list[Problem]) -> dict[str, str]:
 
 
 def _load_model(project: Project, path: Path, model: type[BaseModel], problems: list[Problem],
-                checks=None) -> Any:
+                checks=None, icons: frozenset[str] | None = None) -> Any:
     """The validated model, or None after adding what is wrong to `problems`.
 
     `checks(model)` may return more (key path, message) problems that need the whole file to see.
     """
     try:
         source = load_yaml(path, project.shown(path))
-        context = {"icons": project.icon_names, "content_dir": project.content_dir}
+        context = {"icons": icons if icons is not None else icon_names(template_folders(project)),
+                   "content_dir": project.content_dir}
         value = model.model_validate(source.data, context=context)
         found = checks(value) if checks else []
         problems.extend(Problem(source.name, source.line_of(loc), dotted_key(loc), message) for loc, message in found)

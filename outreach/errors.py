@@ -46,13 +46,14 @@ class SpeechError(OutreachError):
 class DoesNotFit(OutreachError):
     """A one-page product whose content needs more pages, even at the smallest type."""
 
-    def __init__(self, pages: int, product: str = ""):
+    def __init__(self, pages: int, product: str = "", overflow_mm: int = 0):
         self.pages = pages
         self.product = product
+        self.overflow_mm = overflow_mm  # how far the content runs past the page at the smallest type
         super().__init__(f"nội dung quá dài cho {product or 'trang'} (cần {pages} trang, chỉ được 1)")
 
     def __reduce__(self):  # custom arguments: say how to rebuild it when a worker process sends it back
-        return type(self), (self.pages, self.product)
+        return type(self), (self.pages, self.product, self.overflow_mm)
 
 
 class SpellerMissing(OutreachError):

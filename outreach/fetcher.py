@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher
-
-log = logging.getLogger(__name__)
 
 
 class ConfinedFetcher(URLFetcher):
@@ -21,7 +18,6 @@ class ConfinedFetcher(URLFetcher):
     def __init__(self, roots: list[Path]):
         super().__init__(timeout=1, allowed_protocols={"file", "data"}, allow_redirects=False)
         self.roots = [root.resolve() for root in roots]
-        self.refused: list[str] = []
 
     def fetch(self, url: str, headers=None):
         scheme = url.split(":", 1)[0].lower()
@@ -29,7 +25,6 @@ class ConfinedFetcher(URLFetcher):
             return super().fetch(url, headers)
         path = self._allowed_path(url) if scheme == "file" else None
         if path is None:
-            self.refused.append(url)
             raise ValueError(f"outreach refuses to read {url!r}: only the project's folders are allowed")
         return super().fetch(path.as_uri(), headers)
 

@@ -1,42 +1,26 @@
-"""Make the out-of-date units of one guide. Runs in a worker process; returns what it made."""
+"""Make the out-of-date units of one guide, each through its maker in products.UNITS. Runs in a
+worker process; returns what it made. Whatever goes wrong in one unit fails that unit of that guide,
+with a message naming the guide, the output and the cause; the other units and guides go on."""
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
+import errno
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
-from outreach import assets, script, sms, timing
-from outreach.atomic import staging, write_atomic
 from outreach.content import Content
-from outreach.project import Project
-from outreach.errors import DoesNotFit, Problem, SpeechError
+from outreach.errors import ContentError, DoesNotFit, OutreachError, Problem
 from outreach.manifest import UnitRecord, file_record
 from outreach.model import Guide
-from outreach.pdf import render_pdf
-from outreach.plan import AUDIO_UNITS, Job
-from outreach.render import FACILITATOR, PRODUCTS, Product, render_html, template_environment
-from outreach.sound.speech import Clip, Speaker, speaker_for
+from outreach.plan import Job
+from outreach.products import BY_NAME, Context, Made, Unit
+from outreach.project import Project
+from outreach.sound.speech import Speaker
+from outreach.templating import BoundedSandbox, template_environment
+from outreach.timing import Timings
 from outreach.yamlsource import WHOLE_FILE
-
-LONGEST_BULLETIN = 180  # seconds: residents stop listening to a loudspeaker after about three minutes
-
-
-@dataclass
-class Context:
-    """What every job of a build shares; made once per worker process."""
-
-    project: Project
-    content: Content
-    env: jinja2.Environment
-    speaker: Speaker
-    pdf_reuse: dict = field(default_factory=dict)  # fonts and images WeasyPrint keeps between renders
 
 
 @dataclass
@@ -54,160 +38,107 @@ class GuideResult:
         return [rel for unit in self.units.values() for rel in unit.files]
 
 
-def make_context(project: Project, content: Content, engine: str, probed: dict[str, str | None]) -> Context:
-    commune = content.commune
-    speaker = speaker_for(project.root, project.build_dir / ".cache" / "speech", commune.audio, commune.dialect,
-                          content.lexicon, engine, probed)
-    return Context(project, content, template_environment(project), speaker)
+def make_context(project: Project, content: Content, engine: str, probed: dict[str, str | None],
+                 env: BoundedSandbox | None = None) -> Context:
+    """What the units of a build need, made once per build and process (`env`: the build's own
+    template environment, when it runs in this process)."""
+    assert content.commune is not None
+    timings = Timings()
+    settings = content.commune.audio.engine_settings(project.root, content.commune.dialect)
+    speaker = Speaker.for_build(engine, settings, project.speech_cache_dir, content.lexicon, probed, timings)
+    return Context(project, content, env or template_environment(project), speaker, timings)
 
 
 def build_guide(ctx: Context, job: Job) -> GuideResult:
     """Build `job.units` of one guide; a unit is reported only once all its files are in place."""
-    result = GuideResult(job.slug, "âm thanh" if set(job.units) & set(AUDIO_UNITS) else "bản in")
-    timing.take()
+    result = GuideResult(job.slug, "âm thanh" if job.sound else "bản in")
+    ctx.timings.take()
     folder = ctx.project.build_dir / job.slug
-    for product in PRODUCTS:
-        if product.name in job.units:
-            _attempt(ctx, result, lambda: _pdf_unit(ctx, job, product, folder, result))
-        if f"print-{product.name}" in job.units:
-            _attempt(ctx, result, lambda: _pdf_unit(ctx, job, product, folder / "print", result, print_shop=True))
-    if "sms" in job.units:
-        _attempt(ctx, result, lambda: _sms_unit(ctx, job, folder, result))
-    if {"broadcast-text", *AUDIO_UNITS} & set(job.units):
-        _attempt(ctx, result, lambda: _scripts_and_audio(ctx, job, folder, result))
-    if FACILITATOR.name in job.units:
-        _attempt(ctx, result, lambda: _facilitator_unit(ctx, job, folder, result))
-    result.stages = timing.take()
+    failed: set[str] = set()
+    for batch in _batches([BY_NAME[name] for name in job.units]):
+        made = _attempt(ctx, job, result, batch, folder)
+        failed |= {unit.name for unit in batch} - set(made)
+        for unit in batch:
+            if unit.name in made and not failed & set(unit.after):  # what it shows was made
+                _record(ctx, result, job, unit.name, made[unit.name])
+    result.stages = ctx.timings.take()
     return result
 
 
-def _attempt(ctx: Context, result: GuideResult, make) -> None:
-    """Run one unit's `make`; a failure becomes a problem of this guide and the next unit goes on."""
-    guide_file = ctx.project.shown(ctx.project.guides_dir / f"{result.slug}.yaml")
+def _batches(units: list[Unit]) -> list[list[Unit]]:
+    """The units in table order, each made alone but the voiced ones: those are spoken in one
+    batch (a section the bulletin and a meeting clip share is made once, one ffmpeg run shapes all)."""
+    voiced = [u for u in units if u.voice]
+    batches: list[list[Unit]] = []
+    for unit in units:
+        if not unit.voice:
+            batches.append([unit])
+        elif unit is voiced[0]:
+            batches.append(voiced)
+    return batches
+
+
+def _attempt(ctx: Context, job: Job, result: GuideResult, units: list[Unit], folder: Path) -> dict[str, Made]:
+    """Make `units`; any failure becomes a problem of this guide naming the outputs and the cause."""
     try:
-        make()
+        made = units[0].make(ctx, job.guide, folder, units)
+    except ContentError as exc:  # a template that fails or runs away: at its own file and line
+        result.problems += exc.problems
     except DoesNotFit as exc:
-        result.problems.append(Problem(guide_file, 1, WHOLE_FILE, f"nội dung quá dài cho {exc.product}.pdf (cần "
-                                       f"{exc.pages} trang, chỉ được 1); hãy rút gọn các bước hoặc danh sách giấy tờ"))
-    except jinja2.TemplateError as exc:
-        result.problems.append(template_problem(ctx.project, exc))
-    except SpeechError as exc:  # an engine or ffmpeg failed
-        result.problems.append(Problem(guide_file, 1, "(âm thanh)", f"không tạo được âm thanh: {exc}"))
+        result.problems.append(Problem(ctx.project.shown(ctx.project.guide_path(job.slug)), 1, WHOLE_FILE,
+                                       too_long(units[0].file, exc, job.guide)))
+    except Exception as exc:  # noqa: BLE001: the failure boundary of one guide's outputs
+        files = ", ".join(f"{job.slug}/{unit.file}" for unit in units)
+        result.problems.append(Problem(ctx.project.shown(ctx.project.guide_path(job.slug)), 1, _key(units),
+                                       f"không tạo được {files}: {cause(exc)}"))
+    else:
+        for m in made.values():
+            result.warnings += m.warnings
+        return made
+    return {}
 
 
-def _pdf_unit(ctx: Context, job: Job, product: Product, folder: Path, result: GuideResult,
-              print_shop: bool = False) -> None:
-    pdf, warnings = render_product(ctx, product, job.guide, print_shop=print_shop)
-    target = _write(folder / f"{product.name}.pdf", pdf)
-    _record(ctx, result, job, f"print-{product.name}" if print_shop else product.name, [target])
-    result.warnings += [f"{ctx.project.shown(target)}: {w}" for w in warnings]
+def _key(units: list[Unit]) -> str:
+    return "(âm thanh)" if any(u.voice for u in units) else WHOLE_FILE
 
 
-def _facilitator_unit(ctx: Context, job: Job, folder: Path, result: GuideResult) -> None:
-    """Notes for a meeting leader; they list the meeting clips with their durations when built."""
-    try:
-        clips = json.loads((folder / "meeting" / "index.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        clips = []
-    pdf, warnings = render_product(ctx, FACILITATOR, job.guide, clips)
-    target = _write(folder / f"{FACILITATOR.name}.pdf", pdf)
-    _record(ctx, result, job, FACILITATOR.name, [target])
-    result.warnings += [f"{ctx.project.shown(target)}: {w}" for w in warnings]
+def too_long(file: str, exc: DoesNotFit, guide: Guide) -> str:
+    """Why a one-page product does not fit, by how much, and where to cut."""
+    longest = sorted(((len(json.dumps(value, ensure_ascii=False)), key) for key, value in
+                      guide.model_dump(mode="json", include=set(PRINTED_PARTS)).items() if value), reverse=True)[:3]
+    parts = ", ".join(f"{key} ({size} ký tự)" for size, key in longest)
+    return (f"nội dung quá dài cho {file} (cần {exc.pages} trang, chỉ được 1; ở cỡ chữ nhỏ nhất vẫn thừa khoảng "
+            f"{exc.overflow_mm} mm); phần dài nhất: {parts}; hãy rút gọn các phần đó")
 
 
-def _sms_unit(ctx: Context, job: Job, folder: Path, result: GuideResult) -> None:
-    text, warnings = sms.sms_text(sms.notices(ctx.env, job.guide, ctx.content.commune))
-    target = _write(folder / "sms.txt", text.encode("utf-8"))
-    _record(ctx, result, job, "sms", [target])
-    result.warnings += [f"{ctx.project.shown(target)}: {w}" for w in warnings]
+# What the one-page handout prints of a guide, by key, for naming the longest parts.
+PRINTED_PARTS = ("promise", "documents", "steps", "processing_time", "fee", "result", "conditions", "key_messages",
+                 "legal_basis", "agency", "audience")
 
 
-def render_product(ctx: Context, product: Product, guide: Guide, clips: list[dict] | None = None,
-                   print_shop: bool = False) -> tuple[bytes, list[str]]:
-    """PDF bytes of one product and WeasyPrint's warnings about it."""
-    project = ctx.project
-    roots = [project.content_dir, project.templates_dir, assets.FONT_DIR]
-    try:
-        return render_pdf(lambda scale: render_html(ctx.env, project, product, guide, ctx.content.commune, scale,
-                                                    clips),
-                          project.templates_dir, roots, one_page=product.one_page, print_shop=print_shop,
-                          reuse=ctx.pdf_reuse, first_scale=product.first_scale)
-    except DoesNotFit as exc:
-        raise DoesNotFit(exc.pages, product.name) from None
+def cause(exc: BaseException) -> str:
+    """What went wrong, in words an officer can act on."""
+    if isinstance(exc, OutreachError):
+        return exc.format_message()
+    if isinstance(exc, OSError):
+        return _os_cause(exc)
+    return f"lỗi không mong đợi ({type(exc).__name__}: {exc})"
 
 
-def _scripts_and_audio(ctx: Context, job: Job, folder: Path, result: GuideResult) -> None:
-    commune = ctx.content.commune
-    bulletin = script.bulletin(ctx.env, job.guide, commune)
-    if "broadcast-text" in job.units:
-        _record(ctx, result, job, "broadcast-text", [_write(folder / "broadcast.txt", bulletin.text.encode())])
-    requests = []
-    if "broadcast" in job.units:
-        requests.append((bulletin, folder / "broadcast.mp3", True))
-    meeting = script.meeting_clips(ctx.env, job.guide, commune) if "meeting" in job.units else []
-    requests += [(part, folder / "meeting" / f"{part.name}.mp3", False) for part in meeting]
-    clips = _speak(ctx, requests)
-    if "broadcast" in job.units:
-        clip, clips = clips[0], clips[1:]
-        sidecar = _write(folder / "broadcast.json", _json({
-            "title": job.guide.title, "slug": job.slug, "priority": job.guide.priority or commune.audio.priority,
-            "speed": commune.audio.speed, **_clip_entry(clip)}))
-        _record(ctx, result, job, "broadcast", [clip.path, sidecar], [clip])
-        if clip.seconds > LONGEST_BULLETIN:
-            minutes, seconds = divmod(round(clip.seconds), 60)
-            result.warnings.append(f"{ctx.project.shown(clip.path)}: bản tin dài {minutes} phút {seconds} giây; "
-                                   "bản tin loa nên dưới 3 phút, hãy rút gọn lời các bước hoặc danh sách giấy tờ")
-    if "meeting" in job.units:
-        index = _write(folder / "meeting" / "index.json", _json([_clip_entry(c) for c in clips]))
-        _remove_stale_clips(folder / "meeting", {c.path.name for c in clips})
-        _record(ctx, result, job, "meeting", [c.path for c in clips] + [index], clips)
+def _os_cause(exc: OSError) -> str:
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return f"ổ đĩa đã đầy{where}; hãy giải phóng chỗ trống rồi chạy lại"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"không có quyền ghi{where}; hãy kiểm tra quyền của thư mục build/"
+    if isinstance(exc, FileNotFoundError):
+        return f"không tìm thấy tệp{where}; có thể một lần tạo khác đang chạy cùng lúc"
+    return f"lỗi đọc/ghi tệp{where}: {exc.strerror or exc}"
 
 
-def _record(ctx: Context, result: GuideResult, job: Job, unit: str, paths: list[Path],
-            clips: list[Clip] = ()) -> None:
+def _record(ctx: Context, result: GuideResult, job: Job, unit: str, made: Made) -> None:
+    clips = made.clips
     result.units[unit] = UnitRecord(
-        job.inputs[unit], {p.relative_to(ctx.project.build_dir).as_posix(): file_record(p) for p in paths},
+        job.inputs[unit], {p.relative_to(ctx.project.build_dir).as_posix(): file_record(p) for p in made.paths},
         engine=clips[0].engine if clips else None, draft=any(c.draft for c in clips))
     result.drafts += [c.path for c in clips if c.draft]
-
-
-def _speak(ctx: Context, requests: list[tuple[script.Script, Path, bool]]) -> list[Clip]:
-    """Make every MP3 beside its target, then rename each into place (a failure leaves the old ones)."""
-    staged = [(spoken, staging(target), chime) for spoken, target, chime in requests]
-    try:
-        clips = ctx.speaker.speak_many(staged) if staged else []
-        for (_, target, _), (_, tmp, _) in zip(requests, staged):
-            os.replace(tmp, target)
-    finally:
-        for _, tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-    return [dataclasses.replace(clip, path=target) for clip, (_, target, _) in zip(clips, requests)]
-
-
-def _remove_stale_clips(folder: Path, keep: set[str]) -> None:
-    """Clips of steps that were renamed or removed would otherwise be played at meetings."""
-    for old in folder.glob("*.mp3"):
-        if old.name not in keep:
-            old.unlink()
-
-
-def _clip_entry(clip: Clip) -> dict:
-    return {"file": clip.path.name, "title": clip.title, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
-            "voice": clip.voice, "draft": clip.draft, "loudness_lufs": round(clip.lufs, 1),
-            "true_peak_dbtp": round(clip.true_peak, 1), "text": clip.reading,
-            "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}
-
-
-def _json(value) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def template_problem(project: Project, exc: jinja2.TemplateError) -> Problem:
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
-    shown = project.shown(Path(name)) if name else "templates"
-    return Problem(shown, getattr(exc, "lineno", None) or 1, "(mẫu)", f"lỗi trong mẫu trình bày: {exc.message}")
-
-
-def _write(target: Path, data: bytes) -> Path:
-    write_atomic(target, data)
-    return target

@@ -11,6 +11,9 @@ from urllib.parse import urlsplit
 from pydantic import (BaseModel, ConfigDict, Field, RootModel, StringConstraints, ValidationInfo, field_validator,
                       model_validator)
 
+from outreach.sound.engines import ENGINE_CHOICES, EngineSettings
+from outreach.sound.reading import DIALECTS
+
 # No field of a handout needs more than a long paragraph; a runaway paste is an error, not a PDF.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -68,13 +71,16 @@ class Contact(Strict):
     phone: Text
 
 
+# The allowed values come from the engine registry and the reading rules' dialects, named once there.
+EngineName = Literal[ENGINE_CHOICES]  # type: ignore[valid-type]
+DialectName = Literal[tuple(DIALECTS)]  # type: ignore[valid-type]
 Priority = Literal["thông thường", "ưu tiên", "khẩn cấp"]  # bulletin priority, Circular 39/2020/TT-BTTTT
 
 
 class AudioSettings(Strict):
     """How bulletins are voiced: engine, speed for elderly listeners, default priority."""
 
-    engine: Literal["auto", "gtts", "piper", "espeak-ng"] = "auto"
+    engine: EngineName = "auto"
     speed: float = Field(default=0.9, ge=0.8, le=1.2)
     priority: Priority = "thông thường"
     piper_model: str | None = None   # a downloaded .onnx voice, e.g. vi_VN-vais1000-medium.onnx
@@ -83,6 +89,9 @@ class AudioSettings(Strict):
     def piper_model_path(self, root: Path) -> Path | None:
         """The voice file; a relative path is relative to the project folder."""
         return (root / self.piper_model) if self.piper_model else None
+
+    def engine_settings(self, root: Path, dialect: str) -> EngineSettings:
+        return EngineSettings(dialect, self.piper_model_path(root), self.gtts_tld, self.speed)
 
 
 class Commune(Strict):
@@ -95,7 +104,7 @@ class Commune(Strict):
     hotlines: list[Hotline] = Field(min_length=1, max_length=4)
     contacts: list[Contact] = Field(default_factory=list, max_length=4)
     logo: str | None = None
-    dialect: Literal["north", "south"] = "north"
+    dialect: DialectName = "north"
     portal_url: str = "https://dichvucong.gov.vn"
     audio: AudioSettings = AudioSettings()
 

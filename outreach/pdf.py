@@ -8,7 +8,8 @@ from pathlib import Path
 
 from outreach import assets
 from outreach.errors import DoesNotFit
-from outreach.timing import stage
+from outreach.templating import find_template_file, read_template_text
+from outreach.timing import Timings
 
 HOUSE_STYLE = "style.css"  # in templates/: the look every printed product shares
 # The type sizes a one-page product may take, as factors of its template's own, largest first.
@@ -45,51 +46,56 @@ def _reused(reuse: dict) -> dict:
     return reuse
 
 
-def house_style(templates_dir: Path) -> str:
-    """The CSS every printed product gets: the fonts, then templates/style.css."""
-    sheet = templates_dir / HOUSE_STYLE
-    return assets.font_face_css() + (sheet.read_text(encoding="utf-8") if sheet.is_file() else "")
+def house_style(folders: list[Path]) -> str:
+    """The CSS every printed product gets: the fonts, then style.css of the template folders."""
+    sheet = find_template_file(folders, HOUSE_STYLE)
+    return assets.font_face_css() + (read_template_text(sheet, HOUSE_STYLE) if sheet else "")
 
 
-def _house_style(reuse: dict, templates_dir: Path, fetcher):
-    """house_style() read and parsed once per build and process, kept in `reuse`, which lives that
-    long (parsing it for every document cost a twentieth of each render). WeasyPrint applies it as the
-    reader's stylesheet: a rule in a template's own <style> overrides it whatever its selector."""
+def _house_style(reuse: dict, folders: list[Path], fetcher):
+    """house_style() read and parsed once per build and process for each set of allowed folders,
+    kept in `reuse`, which lives that long (parsing it for every document cost a twentieth of each
+    render). WeasyPrint applies it as the reader's stylesheet: a rule in a template's own <style>
+    overrides it whatever its selector."""
     import weasyprint
 
-    if "house_style" not in reuse:
-        reuse["house_style"] = weasyprint.CSS(string=house_style(templates_dir), base_url=templates_dir.as_uri() + "/",
-                                              url_fetcher=fetcher, font_config=reuse["font_config"])
-    return reuse["house_style"]
+    key = ("house_style", tuple(folders), tuple(fetcher.roots))
+    if key not in reuse:
+        reuse[key] = weasyprint.CSS(string=house_style(folders), base_url=folders[0].as_uri() + "/",
+                                    url_fetcher=fetcher, font_config=reuse["font_config"])
+    return reuse[key]
 
 
-def render_pdf(html_for_scale: Callable[[float], str], templates_dir: Path, roots: list[Path],
+def render_pdf(html_for_scale: Callable[[float], str], folders: list[Path], roots: list[Path],
                one_page: bool, print_shop: bool = False, reuse: dict | None = None,
-               first_scale: float = 1.0) -> tuple[bytes, list[str]]:
+               first_scale: float = 1.0, timings: Timings | None = None) -> tuple[bytes, list[str]]:
     """PDF bytes and WeasyPrint's warnings; raises DoesNotFit when one page is not enough. Every
-    document gets the fonts and `templates_dir`/style.css. Pass the same `reuse` dict to every call
-    of one build to share fonts, images and the parsed style between them."""
+    document gets the fonts and the house style of the template `folders`; it may read files under
+    `roots` only. Pass the same `reuse` dict to every call of one build to share fonts, images and
+    the parsed style between them."""
     import weasyprint  # here, not at the top: loading Pango costs half a second a no-op build need not pay
 
     from outreach.fetcher import ConfinedFetcher
     fetcher = ConfinedFetcher(roots)
+    timings = timings if timings is not None else Timings()
     collect = _Collect()
     shared = _reused(reuse if reuse is not None else {})
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:
-        sheets = [_house_style(shared, templates_dir, fetcher)]
+        sheets = [_house_style(shared, folders, fetcher)]
         sheets += [weasyprint.CSS(string=PRINT_SHOP_CSS)] if print_shop else []
 
         def laid_out(scale: float):
-            html = html_for_scale(scale)
-            with stage("pdf"):
-                return weasyprint.HTML(string=html, base_url=templates_dir.as_uri() + "/", url_fetcher=fetcher
+            with timings.stage("html"):
+                html = html_for_scale(scale)
+            with timings.stage("pdf"):
+                return weasyprint.HTML(string=html, base_url=folders[0].as_uri() + "/", url_fetcher=fetcher
                                        ).render(stylesheets=sheets, font_config=shared["font_config"],
                                                 cache=shared["cache"])
 
         document = _fitted(laid_out, first_scale) if one_page else laid_out(1.0)
-        with stage("pdf"):
+        with timings.stage("pdf"):
             variant = {"pdf_variant": PRINT_SHOP_VARIANT} if print_shop else {}
             return document.write_pdf(**variant), collect.messages
     finally:
@@ -110,4 +116,20 @@ def _fitted(laid_out: Callable[[float], object], first_scale: float):
         document = laid_out(scale)
         if len(document.pages) == 1:
             return document
-    raise DoesNotFit(len(document.pages))
+    raise DoesNotFit(len(document.pages), overflow_mm=_overflow_mm(document))
+
+
+PX_PER_MM = 96 / 25.4
+
+
+def _overflow_mm(document) -> int:
+    """How far the content runs past the first page at the smallest type, in millimetres."""
+    def bottom(box) -> float:
+        own = box.position_y + box.margin_height() if hasattr(box, "margin_height") else 0.0
+        return max([own, *(bottom(child) for child in getattr(box, "children", []))])
+
+    used = 0.0
+    for page in document.pages[1:]:
+        box = getattr(page, "_page_box", None)  # WeasyPrint keeps the laid-out boxes here, unpublished
+        used += max(0.0, bottom(box) - box.margin_top) if box is not None else 0.0
+    return round(used / PX_PER_MM)

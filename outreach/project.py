@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 
@@ -26,20 +25,12 @@ class Project:
         return self.root / "templates"
 
     @property
-    def icons_dir(self) -> Path:
-        return self.templates_dir / "icons"
-
-    @property
     def build_dir(self) -> Path:
         return self.root / "build"
 
     @property
     def speech_cache_dir(self) -> Path:
         return self.build_dir / ".cache" / "speech"
-
-    @cached_property
-    def icon_names(self) -> frozenset[str]:
-        return frozenset(p.stem for p in self.icons_dir.glob("*.svg"))
 
     def guide_paths(self) -> list[Path]:
         return sorted(self.guides_dir.glob("*.yaml"))

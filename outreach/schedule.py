@@ -8,10 +8,12 @@ from pathlib import Path
 
 from outreach import assets
 from outreach.atomic import write_atomic
-from outreach.manifest import UnitRecord, digest, file_record
+from outreach.content import Content
+from outreach.manifest import Manifest, UnitRecord, digest, file_record
 from outreach.model import WEEKDAYS, Schedule
 from outreach.pdf import house_style, render_pdf
-from outreach.render import template_environment
+from outreach.project import Project
+from outreach.templating import BoundedSandbox, render, template_folders
 
 
 def playlists(schedule: Schedule, build_dir: Path, titles: dict[str, str]) -> dict[str, tuple[str, float]]:
@@ -37,7 +39,7 @@ def _bulletin_seconds(sidecar: Path) -> float | None:
         return None
 
 
-def build_outputs(project, content, manifest) -> list[str]:
+def build_outputs(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest) -> list[str]:
     """Write the playlists and schedule.pdf (only what changed); return warnings for slots too short."""
     folder = project.build_dir / "schedule"
     titles = {slug: guide.title for slug, guide in content.guides.items()}
@@ -58,13 +60,11 @@ def build_outputs(project, content, manifest) -> list[str]:
                 warnings.append(f"build/schedule/{name}: các bản tin dài {round(seconds)} giây, quá khung "
                                 f"{slot.start}–{slot.end} ({slot.minutes} phút)")
         campaigns.append({**campaign.model_dump(), "slots": slots})
-    env = template_environment(project)
-    html = env.get_template("schedule.html.j2").render(
-        commune=content.commune, campaigns=campaigns, weekdays=WEEKDAYS)
-    inputs = digest(html, house_style(project.templates_dir))
+    html = render(env, "schedule.html.j2", commune=content.commune, campaigns=campaigns, weekdays=WEEKDAYS)
+    folders = template_folders(project)
+    inputs = digest(html, house_style(folders))
     if not manifest.is_current("schedule/pdf", inputs):
-        pdf, _ = render_pdf(lambda scale: html, project.templates_dir,
-                            [project.templates_dir, assets.FONT_DIR], one_page=False)
+        pdf, _ = render_pdf(lambda scale: html, folders, [*folders, assets.FONT_DIR], one_page=False)
         write_atomic(folder / "schedule.pdf", pdf)
         record = {"schedule/schedule.pdf": file_record(folder / "schedule.pdf")}
         manifest.record("schedule/pdf", UnitRecord(inputs, record))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
-import jinja2
-
 from outreach.model import Commune, Guide
+from outreach.templating import BoundedSandbox, render
+from outreach.text import ascii_slug
 
 
 @dataclass(frozen=True)
@@ -24,18 +23,17 @@ class Script:
         return "\n\n".join(self.sections) + "\n"
 
 
-def bulletin(env: jinja2.Environment, guide: Guide, commune: Commune) -> Script:
-    return Script("broadcast", guide.title,
-                  _sections(env.get_template("broadcast.txt.j2").render(guide=guide, commune=commune)))
+def bulletin(env: BoundedSandbox, guide: Guide, commune: Commune) -> Script:
+    return Script("broadcast", guide.title, _sections(render(env, "broadcast.txt.j2", guide=guide, commune=commune)))
 
 
-def meeting_clips(env: jinja2.Environment, guide: Guide, commune: Commune) -> list[Script]:
+def meeting_clips(env: BoundedSandbox, guide: Guide, commune: Commune) -> list[Script]:
     """An intro clip, then one clip per step: `00-gioi-thieu`, `01-dang-nhap`, …"""
-    clips = [Script("00-gioi-thieu", "Giới thiệu", _sections(env.get_template("meeting-intro.txt.j2").render(
-        guide=guide, commune=commune)))]
-    step_template = env.get_template("meeting-step.txt.j2")
+    clips = [Script("00-gioi-thieu", "Giới thiệu",
+                    _sections(render(env, "meeting-intro.txt.j2", guide=guide, commune=commune)))]
     for number, step in enumerate(guide.steps, 1):
-        text = step_template.render(step=step, number=number, last=number == len(guide.steps), commune=commune)
+        text = render(env, "meeting-step.txt.j2", step=step, number=number, last=number == len(guide.steps),
+                      commune=commune)
         clips.append(Script(f"{number:02d}-{ascii_slug(step.title)}", f"Bước {number}: {step.title}", _sections(text)))
     return clips
 
@@ -43,21 +41,3 @@ def meeting_clips(env: jinja2.Environment, guide: Guide, commune: Commune) -> li
 def _sections(text: str) -> list[str]:
     """Blank-line separated sections, each on one line."""
     return [" ".join(block.split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
-
-
-def sentence(text: str) -> str:
-    """`text` ending with sentence punctuation, so the voice pauses before what follows."""
-    text = text.strip()
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
-
-
-def lower_first(text: str) -> str:
-    """'Đăng ký khai sinh' → 'đăng ký khai sinh', leaving words like VNeID alone."""
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
-
-
-def ascii_slug(text: str, limit: int = 40) -> str:
-    """A file-name-safe ASCII form of Vietnamese text: 'Đăng nhập' → 'dang-nhap'."""
-    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:limit].rstrip("-") or "buoc"

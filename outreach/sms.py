@@ -3,30 +3,21 @@ a phone network splits them."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
+
+from outreach.model import Commune, Guide
+from outreach.templating import BoundedSandbox, template_errors
+from outreach.text import unaccented
 
 # GSM 03.38 basic character set (one septet each) and its extension table (escape + char: two).
 GSM_BASIC = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
              "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 GSM_EXTENSION = "^{}\\[~]|€\f"
-# Typography an editor adds that GSM-7 lacks, replaced in the unaccented form.
-PLAIN_PUNCTUATION = str.maketrans({"–": "-", "—": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "...",
-                                   "\u00a0": " "})
-
-
 @dataclass(frozen=True)
 class Count:
     encoding: str   # "GSM-7" or "UCS-2"
     characters: int  # septets for GSM-7 (extension characters count two), UTF-16 units for UCS-2
     parts: int
-
-
-def unaccented(text: str) -> str:
-    """Vietnamese without diacritics, the way residents read unaccented SMS: 'Đã nhận' → 'Da nhan'."""
-    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", plain).translate(PLAIN_PUNCTUATION)
 
 
 def count(text: str) -> Count:
@@ -59,13 +50,14 @@ EXAMPLE = {"name": "Nguyễn Thị Thanh Hương", "file_number": "H19.25-251125
 MAX_PARTS = 2
 
 
-def notices(env, guide, commune) -> list[tuple[str, str, str]]:
+def notices(env: BoundedSandbox, guide: Guide, commune: Commune) -> list[tuple[str, str, str]]:
     """(title, accented text, unaccented text) of each notice, with the example values filled in."""
-    macros = env.get_template("sms.j2").module
     out = []
-    for name, title in NOTICES:
-        text = " ".join(str(getattr(macros, name)(guide, commune, **EXAMPLE)).split())
-        out.append((title, text, unaccented(text)))
+    with template_errors(env), env.time_limit():
+        macros = env.get_template("sms.j2").module
+        for name, title in NOTICES:
+            text = " ".join(str(getattr(macros, name)(guide, commune, **EXAMPLE)).split())
+            out.append((title, text, unaccented(text)))
     return out
 
 

@@ -1,25 +1,26 @@
-"""Seconds spent per build stage in this process, for the build summary and the benchmark."""
+"""Seconds spent per build stage, for the build summary and the benchmark; one per build and process."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 
-STAGES: Counter[str] = Counter()
 
+class Timings(Counter):
+    """Stage name → seconds."""
 
-@contextmanager
-def stage(name: str):
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        STAGES[name] += time.perf_counter() - start
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] += time.perf_counter() - start
 
-
-def take() -> Counter[str]:
-    """The stage times gathered since the last call, and a fresh start."""
-    taken = Counter(STAGES)
-    STAGES.clear()
-    return taken
+    def take(self) -> Counter:
+        """The times gathered since the last call, and a fresh start."""
+        taken = Counter(self)
+        self.clear()
+        return taken

@@ -18,13 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from outreach.guidebuild import make_context, render_product
 from outreach.content import load_content
+from outreach.guidebuild import make_context
+from outreach.products import UNITS, render_page
 from outreach.project import Project
-from outreach.sound.engines import EspeakEngine, GttsEngine, PiperEngine
-from outreach.render import PRODUCTS, template_environment
 from outreach.script import bulletin
+from outreach.sound.engines import EspeakEngine, GttsEngine, PiperEngine
 from outreach.sound.speech import Speaker
+from outreach.templating import template_environment
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = 20
@@ -36,14 +37,16 @@ def warm_render_times(project: Project) -> dict[str, float]:
     ctx = make_context(project, content, "espeak-ng", {})
     slug, guide = next(iter(sorted(content.guides.items())))
     medians = {}
-    for product in PRODUCTS:
-        render_product(ctx, product, guide)
+    for unit in UNITS:
+        if unit.page is None or unit.print_shop or unit.after:
+            continue
+        render_page(ctx, unit.page, guide)
         times = []
         for _ in range(RUNS):
             start = time.perf_counter()
-            render_product(ctx, product, guide)
+            render_page(ctx, unit.page, guide)
             times.append(time.perf_counter() - start)
-        medians[f"{slug}/{product.name}.pdf"] = statistics.median(times)
+        medians[f"{slug}/{unit.file}"] = statistics.median(times)
     return medians
 
 

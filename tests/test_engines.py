@@ -7,7 +7,7 @@ import pytest
 from conftest import duration_seconds
 from gtts_stub import Behaviour, StubServer
 from outreach.errors import SpeechError
-from outreach.sound.engines import EspeakEngine, GttsEngine, PiperEngine, chunks_for_gtts, make_engine
+from outreach.sound.engines import EngineSettings, EspeakEngine, GttsEngine, PiperEngine, chunks_for_gtts, make_engine
 
 SENTENCE = ("Kính thưa bà con, Ủy ban nhân dân xã xin thông báo: từ nay bà con có thể đăng ký khai sinh "
             "cho con ngay tại nhà, không cần xếp hàng. Mọi thắc mắc xin gọi tổng đài không hai năm một, "
@@ -100,7 +100,7 @@ def test_offline_engines_slow_themselves_down(tmp_path, name):
     text = SENTENCE if name == "espeak-ng" else "Hello, this is the commune loudspeaker."
     lengths, tags = {}, set()
     for speed in (0.8, 1.2):
-        engine = make_engine(name, "north", model, "com.vn", speed)
+        engine = make_engine(name, EngineSettings("north", model, "com.vn", speed))
         engine.synthesize(text, tmp_path / f"{speed}.wav")
         lengths[speed] = duration_seconds(tmp_path / f"{speed}.wav")
         tags.add(engine.cache_tag())
@@ -109,7 +109,7 @@ def test_offline_engines_slow_themselves_down(tmp_path, name):
 
 
 def test_gtts_leaves_the_speed_to_the_audio_chain():
-    assert make_engine("gtts", "north", None, "com.vn", 0.8).speed == 1.0
+    assert make_engine("gtts", EngineSettings("north", None, "com.vn", 0.8)).speed == 1.0
 
 
 def test_piper_without_a_voice_explains_itself(tmp_path):

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import time
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,8 +21,8 @@ from outreach.errors import SpeechError
 from outreach.sound.ffmpeg import mp3_to_wav
 
 
-PREFERENCE = ("gtts", "piper", "espeak-ng")
 ESPEAK_WORDS_PER_MINUTE = 175  # espeak-ng's own pace, at speed 1.0
+ESPEAK_VOICES = {"north": "vi", "south": "vi-vn-x-south"}  # by the commune's dialect
 
 
 class Engine(Protocol):
@@ -215,16 +216,34 @@ def _point_gtts_at_override() -> None:
         gtts.tts._translate_url = lambda tld="com", path="": f"{base.rstrip('/')}/{path}"
 
 
-def make_engine(name: str, dialect: str, piper_model: Path | None, tld: str, speed: float = 1.0) -> Engine:
-    """The engine `name`, speaking at `speed` itself where it can."""
-    if name == "gtts":
-        return GttsEngine(tld=tld)
-    if name == "piper":
-        return PiperEngine(piper_model, speed)
-    if name == "espeak-ng":
-        return EspeakEngine(voice="vi-vn-x-south" if dialect == "south" else "vi", speed=speed)
-    raise SpeechError(f"không có công cụ đọc '{name}'; hãy chọn: auto, {', '.join(PREFERENCE)}")
+@dataclass(frozen=True)
+class EngineSettings:
+    """What the commune's settings say to every engine."""
+
+    dialect: str = "north"
+    piper_model: Path | None = None
+    gtts_tld: str = "com.vn"
+    speed: float = 1.0  # the pace an engine that can slow itself down is asked to speak at
 
 
-def all_engines(dialect: str, piper_model: Path | None, tld: str) -> list[Engine]:
-    return [make_engine(name, dialect, piper_model, tld) for name in PREFERENCE]
+# The built-in engines, best first: `auto` tries them in this order. The settings' allowed values
+# and the CLI's choices are derived from it.
+REGISTRY: dict[str, Callable[[EngineSettings], Engine]] = {
+    "gtts": lambda s: GttsEngine(tld=s.gtts_tld),
+    "piper": lambda s: PiperEngine(s.piper_model, s.speed),
+    "espeak-ng": lambda s: EspeakEngine(voice=ESPEAK_VOICES[s.dialect], speed=s.speed),
+}
+PREFERENCE = tuple(REGISTRY)
+ENGINE_CHOICES = ("auto", *PREFERENCE)
+
+
+def make_engine(name: str, settings: EngineSettings) -> Engine:
+    """The engine `name`, speaking at `settings.speed` itself where it can."""
+    try:
+        return REGISTRY[name](settings)
+    except KeyError:
+        raise SpeechError(f"không có công cụ đọc '{name}'; hãy chọn: {', '.join(ENGINE_CHOICES)}") from None
+
+
+def all_engines(settings: EngineSettings) -> list[Engine]:
+    return [make_engine(name, settings) for name in PREFERENCE]

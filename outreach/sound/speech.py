@@ -6,19 +6,19 @@ which planning a build (a no-op build above all) does not need.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from outreach.sound import engines
-from outreach.atomic import atomically, staging
+from outreach.atomic import atomically, atomically_all
 from outreach.errors import SpeechError
-from outreach.sound.engines import Engine
-from outreach.sound.reading import read_aloud
 from outreach.script import Script
-from outreach.timing import stage
+from outreach.sound.engines import PREFERENCE, Engine, EngineSettings, make_engine
+from outreach.sound.reading import read_aloud
+from outreach.timing import Timings
 
 # Pauses (seconds): after the opening chime, between sections, before the closing chime.
 PAUSE_AFTER_CHIME = 0.6
@@ -44,13 +44,26 @@ class Speaker:
     """Turns scripts into MP3s with one engine chosen once per build (or forced by --engine)."""
 
     def __init__(self, candidates: list[Engine], cache_dir: Path, dialect: str,
-                 lexicon: Mapping[str, str], speed: float, probed: Mapping[str, str | None] | None = None):
+                 lexicon: Mapping[str, str], speed: float, probed: Mapping[str, str | None] | None = None,
+                 timings: Timings | None = None):
         self.candidates = candidates
         self.cache_dir = cache_dir
         self.dialect = dialect
         self.lexicon = lexicon
         self.speed = speed
         self.probed: dict[str, str | None] = dict(probed or {})  # engine → why unusable (None: usable)
+        self.timings = timings if timings is not None else Timings()
+
+    @classmethod
+    def for_build(cls, engine_name: str, settings: EngineSettings, cache_dir: Path, lexicon: Mapping[str, str],
+                  probed: Mapping[str, str | None] | None = None, timings: Timings | None = None) -> Speaker:
+        """The Speaker of a build: `auto` tries the engines in order of preference (piper only when
+        a voice is configured), any other name that engine alone."""
+        names = PREFERENCE if engine_name == "auto" else (engine_name,)
+        candidates = [make_engine(name, settings) for name in names]
+        if engine_name == "auto":
+            candidates = [e for e in candidates if not (e.name == "piper" and settings.piper_model is None)]
+        return cls(candidates, cache_dir, settings.dialect, lexicon, settings.speed, probed, timings)
 
     def readings(self, script: Script) -> list[str]:
         """What the voice says for each section of `script`."""
@@ -74,20 +87,30 @@ class Speaker:
                 pieces = [*opening, *pieces, *reversed(opening)]
             clips.append((pieces, mp3))
         from outreach.sound import audio
-        with stage("audio"):
+        with self.timings.stage("audio"):
             measured = audio.assemble(clips)
         return [Clip(mp3, script.title, engine.name, engine.voice, engine.draft, "\n\n".join(texts),
                      m.seconds, m.lufs, m.true_peak)
                 for (script, mp3, _), engine, texts, m in zip(requests, engines, readings, measured)]
 
+    def speak_into_place(self, requests: list[tuple[Script, Path, bool]]) -> list[Clip]:
+        """speak_many, each MP3 made beside its target and renamed into place once all are made (a
+        failure leaves the old ones)."""
+        clips: list[Clip] = []
+
+        def make(staged: list[Path]) -> None:
+            clips.extend(self.speak_many([(s, tmp, chime) for (s, _, chime), tmp in zip(requests, staged)]))
+
+        atomically_all([target for _, target, _ in requests], make)
+        return [dataclasses.replace(clip, path=target) for clip, (_, target, _) in zip(clips, requests)]
+
     def _engine_for(self, readings: list[str]) -> Engine:
-        """The best engine that has every section cached (a clip made online is reused offline),
-        else the best engine usable here."""
+        """The best engine that either has every section cached (a clip made online is reused
+        offline) or can speak here now (a draft is remade once a better voice answers again)."""
+        reasons = []
         for engine in self.candidates:
             if all(self._cache_path(engine, text).is_file() for text in readings):
                 return engine
-        reasons = []
-        for engine in self.candidates:
             reason = self.unusable_reason(engine)
             if reason is None:
                 return engine
@@ -113,20 +136,16 @@ class Speaker:
             raw = self._cache_path(engine, text)
             ready[engine.name, text] = raw.with_name(f"{raw.stem}-{self.speed:.2f}-{audio.CHAIN_VERSION}.ready.wav")
             if not raw.is_file():
-                with stage("speech"):
+                with self.timings.stage("speech"):
                     atomically(raw, lambda staged: engine.synthesize(text, staged))
             if not ready[engine.name, text].is_file():
                 missing.append((raw, ready[engine.name, text], self.speed / engine.speed))
         if missing:
-            staged = [(raw, staging(target), stretch) for raw, target, stretch in missing]
-            try:
-                with stage("audio"):
-                    audio.prepare_speech(staged)
-                for (_, tmp, _), (_, target, _) in zip(staged, missing):
-                    tmp.replace(target)
-            finally:
-                for _, tmp, _ in staged:
-                    tmp.unlink(missing_ok=True)
+            def prepare(staged: list[Path]) -> None:
+                with self.timings.stage("audio"):
+                    audio.prepare_speech([(raw, tmp, stretch) for (raw, _, stretch), tmp in zip(missing, staged)])
+
+            atomically_all([target for _, target, _ in missing], prepare)
         return ready
 
     def _chime(self) -> Path:
@@ -147,14 +166,3 @@ class Speaker:
         """Where the engine's raw speech for `text` is kept; the key covers all that shapes it."""
         key = json.dumps([text, engine.name, engine.cache_tag()], ensure_ascii=False)
         return self.cache_dir / engine.name / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
-
-
-def speaker_for(project_root: Path, cache_dir: Path, settings, dialect: str, lexicon: Mapping[str, str],
-                engine_name: str, probed: Mapping[str, str | None] | None = None) -> Speaker:
-    """The Speaker for a build: `auto` tries gTTS, then piper if configured, then espeak-ng."""
-    model = settings.piper_model_path(project_root)
-    names = engines.PREFERENCE if engine_name == "auto" else (engine_name,)
-    candidates = [engines.make_engine(name, dialect, model, settings.gtts_tld, settings.speed) for name in names]
-    if engine_name == "auto":
-        candidates = [e for e in candidates if not (e.name == "piper" and model is None)]
-    return Speaker(candidates, cache_dir, dialect, lexicon, settings.speed, probed)

@@ -1,0 +1,194 @@
+"""Every output of a guide, declared once: its name, what shapes it, how it is made, the files it
+writes and what the catalog calls it. Planning (plan.py), building (guidebuild.py) and the catalog
+(catalog.py) are derived from UNITS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from outreach import assets, script, sms
+from outreach.atomic import write_atomic
+from outreach.content import Content
+from outreach.model import Guide
+from outreach.pdf import render_pdf
+from outreach.project import Project
+from outreach.render import render_html
+from outreach.sound.speech import Clip, Speaker
+from outreach.templating import BoundedSandbox, template_folders
+from outreach.timing import Timings
+
+LONGEST_BULLETIN = 180  # seconds: residents stop listening to a loudspeaker after about three minutes
+
+
+@dataclass
+class Context:
+    """What every unit of a build shares; made once per build and worker process."""
+
+    project: Project
+    content: Content
+    env: BoundedSandbox
+    speaker: Speaker
+    timings: Timings
+    pdf_reuse: dict = field(default_factory=dict)  # fonts, images and style WeasyPrint keeps between renders
+
+
+@dataclass
+class Made:
+    """What making one unit wrote: its files, the clips among them, and warnings for the officer."""
+
+    paths: list[Path]
+    clips: list[Clip] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# A maker makes the given units of one guide into build/<slug>/ and says what each wrote. Units that
+# share a maker are made by one call (the bulletin and the meeting clips are spoken in one batch).
+Maker = Callable[[Context, Guide, Path, list["Unit"]], dict[str, Made]]
+
+
+@dataclass(frozen=True)
+class Page:
+    """How a printed unit is laid out."""
+
+    template: str
+    one_page: bool               # must fit exactly one page (type shrinks a little before giving up)
+    first_scale: float = 1.0     # where the search for the largest type that fits starts
+    print_shop: bool = False     # PDF/A-3b with 3 mm bleed and crop marks
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One output unit of a guide, recorded in the manifest as `<slug>/<name>`."""
+
+    name: str
+    label: str                   # what the catalog calls it (Vietnamese)
+    kind: str                    # "pdf", "text" or "audio": how the catalog shows it
+    file: str                    # its main file in build/<slug>/ (a PDF, a text, a sidecar)
+    make: Maker
+    templates: tuple[str, ...] = ()
+    page: Page | None = None
+    look: bool = False           # shaped by style.css, the pictograms, the pictures and the fonts
+    voice: bool = False          # shaped by the engine, the speed and the lexicon
+    after: tuple[str, ...] = ()  # units whose outputs it shows: made before it, and it follows them
+    print_shop: bool = False     # made only with --print
+
+
+def _printed(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
+    """Each printed unit as a PDF (a facilitator sheet lists the meeting clips made before it)."""
+    made = {}
+    for unit in units:
+        assert unit.page is not None
+        clips = _json_list(folder / "meeting" / "index.json") if "meeting" in unit.after else []
+        pdf, warnings = render_page(ctx, unit.page, guide, clips)
+        target = folder / unit.file
+        write_atomic(target, pdf)
+        made[unit.name] = Made([target], warnings=[f"{ctx.project.shown(target)}: {w}" for w in warnings])
+    return made
+
+
+def render_page(ctx: Context, page: Page, guide: Guide, clips: list[dict] | None = None) -> tuple[bytes, list[str]]:
+    """PDF bytes of one printed product and WeasyPrint's warnings about it."""
+    folders = template_folders(ctx.project)
+    return render_pdf(
+        lambda scale: render_html(ctx.env, ctx.project, page.template, guide, ctx.content.commune, scale, clips),
+        folders, [ctx.project.content_dir, *folders, assets.FONT_DIR], one_page=page.one_page,
+        print_shop=page.print_shop, reuse=ctx.pdf_reuse, first_scale=page.first_scale, timings=ctx.timings)
+
+
+def _bulletin_text(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
+    target = folder / "broadcast.txt"
+    write_atomic(target, script.bulletin(ctx.env, guide, ctx.content.commune).text.encode("utf-8"))
+    return {"broadcast-text": Made([target])}
+
+
+def _sms(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
+    text, warnings = sms.sms_text(sms.notices(ctx.env, guide, ctx.content.commune))
+    target = folder / "sms.txt"
+    write_atomic(target, text.encode("utf-8"))
+    return {"sms": Made([target], warnings=[f"{ctx.project.shown(target)}: {w}" for w in warnings])}
+
+
+def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
+    """The bulletin and the meeting clips, spoken in one batch (a section they share is made once)."""
+    commune, names = ctx.content.commune, {unit.name for unit in units}
+    scripts = [(script.bulletin(ctx.env, guide, commune), folder / "broadcast.mp3", True)] if "broadcast" in names else []
+    meeting = script.meeting_clips(ctx.env, guide, commune) if "meeting" in names else []
+    scripts += [(part, folder / "meeting" / f"{part.name}.mp3", False) for part in meeting]
+    clips = ctx.speaker.speak_into_place(scripts)
+    made = {}
+    if "broadcast" in names:
+        clip, clips = clips[0], clips[1:]
+        sidecar = folder / "broadcast.json"
+        write_atomic(sidecar, _json({"title": guide.title, "slug": folder.name,
+                                     "priority": guide.priority or commune.audio.priority,
+                                     "speed": commune.audio.speed, **_clip_entry(clip)}))
+        made["broadcast"] = Made([clip.path, sidecar], [clip], _length_warnings(ctx, clip))
+    if "meeting" in names:
+        index = folder / "meeting" / "index.json"
+        write_atomic(index, _json([_clip_entry(c) for c in clips]))
+        _remove_stale_clips(folder / "meeting", {c.path.name for c in clips})
+        made["meeting"] = Made([c.path for c in clips] + [index], clips)
+    return made
+
+
+def _length_warnings(ctx: Context, clip: Clip) -> list[str]:
+    if clip.seconds <= LONGEST_BULLETIN:
+        return []
+    minutes, seconds = divmod(round(clip.seconds), 60)
+    return [f"{ctx.project.shown(clip.path)}: bản tin dài {minutes} phút {seconds} giây; bản tin loa nên dưới 3 phút, "
+            "hãy rút gọn lời các bước hoặc danh sách giấy tờ"]
+
+
+def _remove_stale_clips(folder: Path, keep: set[str]) -> None:
+    """Clips of steps that were renamed or removed would otherwise be played at meetings."""
+    for old in folder.glob("*.mp3"):
+        if old.name not in keep:
+            old.unlink()
+
+
+def _clip_entry(clip: Clip) -> dict:
+    return {"file": clip.path.name, "title": clip.title, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
+            "voice": clip.voice, "draft": clip.draft, "loudness_lufs": round(clip.lufs, 1),
+            "true_peak_dbtp": round(clip.true_peak, 1), "text": clip.reading,
+            "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}
+
+
+def _json(value) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _json_list(path: Path) -> list[dict]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return value if isinstance(value, list) else []
+
+
+_handout = Page("handout.html.j2", one_page=True, first_scale=0.95)  # five of six samples fit at 95 % or less
+_poster = Page("poster.html.j2", one_page=True)
+
+UNITS: tuple[Unit, ...] = (
+    Unit("handout", "Tờ hướng dẫn A4", "pdf", "handout.pdf", _printed, ("handout.html.j2",), _handout, look=True),
+    Unit("handout-large", "Bản chữ to", "pdf", "handout-large.pdf", _printed, ("handout-large.html.j2",),
+         Page("handout-large.html.j2", one_page=False), look=True),
+    Unit("poster", "Áp phích A3", "pdf", "poster.pdf", _printed, ("poster.html.j2",), _poster, look=True),
+    Unit("broadcast-text", "Lời bản tin để đọc trên loa", "text", "broadcast.txt", _bulletin_text,
+         ("broadcast.txt.j2",)),
+    Unit("sms", "Mẫu tin nhắn SMS (có dấu và không dấu)", "text", "sms.txt", _sms, ("sms.j2",)),
+    Unit("broadcast", "Bản tin loa", "audio", "broadcast.json", _spoken, ("broadcast.txt.j2",), voice=True),
+    Unit("meeting", "Đoạn âm thanh cho buổi sinh hoạt", "audio", "meeting/index.json", _spoken,
+         ("meeting-intro.txt.j2", "meeting-step.txt.j2"), voice=True),
+    Unit("facilitator", "Tài liệu cho người chủ trì", "pdf", "facilitator.pdf", _printed, ("facilitator.html.j2",),
+         Page("facilitator.html.j2", one_page=False), look=True, after=("meeting",)),
+    Unit("print-handout", "Tờ hướng dẫn A4 cho nhà in", "pdf", "print/handout.pdf", _printed, ("handout.html.j2",),
+         Page(_handout.template, True, _handout.first_scale, print_shop=True), look=True, print_shop=True),
+    Unit("print-poster", "Áp phích A3 cho nhà in", "pdf", "print/poster.pdf", _printed, ("poster.html.j2",),
+         Page(_poster.template, True, print_shop=True), look=True, print_shop=True),
+)
+BY_NAME = {unit.name: unit for unit in UNITS}

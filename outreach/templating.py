@@ -1,0 +1,261 @@
+"""The commune's templates: code that a commune edits, so Jinja2 runs them sandboxed, reads them only
+from the project's templates/ and the built-in ones, and stops any render that runs away.
+
+A file in the project's templates/ overrides the built-in one of the same name; a project with no
+templates/ of its own uses the built-in ones alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+import jinja2.meta
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from outreach import text
+from outreach.errors import ContentError, Problem
+from outreach.project import Project
+
+PACKAGE_DIR = Path(__file__).parent
+MAX_TEMPLATE_BYTES = 256 * 1024
+MAX_OUTPUT_CHARS = 4_000_000     # a handout's HTML is about 20 000; a catalog of 1 000 guides fits
+MAX_SEQUENCE = 1_000_000         # longest string or list one `*` or `+` in a template may make
+MAX_EXPONENT = 64                # `2 ** 64` is plenty for a template; `10 ** 11` strings are not
+RENDER_SECONDS = 20.0            # no product takes a tenth of that
+
+
+def builtin_templates_dir() -> Path:
+    """The templates shipped with outreach: inside the package when installed, at the top of the
+    source tree when run from a checkout (an editable install)."""
+    installed = PACKAGE_DIR / "templates"
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / "templates"
+
+
+def template_folders(project: Project) -> list[Path]:
+    """Where templates are looked up, first match wins: the project's own, then the built-in ones."""
+    folders = [project.templates_dir, builtin_templates_dir()]
+    unique = []
+    for folder in folders:
+        if folder.is_dir() and all(folder.resolve() != seen.resolve() for seen in unique):
+            unique.append(folder)
+    return unique
+
+
+def find_template_file(folders: list[Path], name: str) -> Path | None:
+    """The file `name` (e.g. "style.css", "icons/pay.svg") of the first folder that has it, checked
+    to be a regular file really inside that folder (a symlink out of it is refused)."""
+    pieces = jinja2.loaders.split_template_path(name)
+    for folder in folders:
+        path = folder.joinpath(*pieces)
+        if not path.exists() and not path.is_symlink():
+            continue
+        real = path.resolve()
+        if not real.is_relative_to(folder.resolve()) or not real.is_file():
+            raise TemplateRefused(name, path)
+        return path
+    return None
+
+
+def icon_names(folders: list[Path]) -> frozenset[str]:
+    """The pictograms a guide may name: every icons/*.svg of the template folders."""
+    return frozenset(p.stem for folder in folders for p in (folder / "icons").glob("*.svg"))
+
+
+class TemplateRefused(jinja2.TemplateError):
+    """A template path that leaves its folder (symlink) or is not a plain file."""
+
+    def __init__(self, name: str, path: Path):
+        super().__init__(f"mẫu '{name}' trỏ ra ngoài thư mục templates/ hoặc không phải tệp thường; đã từ chối đọc")
+        self.filename = str(path)
+
+
+def read_template_text(path: Path, name: str) -> str:
+    """A template file's text, refusing files too large to be a template."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_TEMPLATE_BYTES + 1)
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise jinja2.TemplateError(f"mẫu '{name}' quá lớn (tối đa {MAX_TEMPLATE_BYTES // 1024} KB)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise jinja2.TemplateError(f"mẫu '{name}' không phải mã UTF-8") from None
+
+
+class ConfinedLoader(jinja2.BaseLoader):
+    """Templates from the folders only, never through a symlink that leaves them."""
+
+    def __init__(self, folders: list[Path]):
+        self.folders = folders
+
+    def get_source(self, environment, template: str):
+        path = find_template_file(self.folders, template)
+        if path is None:
+            raise jinja2.TemplateNotFound(template)
+        mtime = path.stat().st_mtime_ns
+        return read_template_text(path, template), str(path), lambda: path.stat().st_mtime_ns == mtime
+
+    def list_templates(self) -> list[str]:
+        names = {p.relative_to(folder).as_posix() for folder in self.folders for p in folder.rglob("*") if p.is_file()}
+        return sorted(names)
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox (no access to Python internals, no changing data), plus limits on
+    the size of what `*`, `+` and `**` make and on the time a render may take."""
+
+    intercepted_binops = frozenset({"*", "+", "**"})
+
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self._deadline = threading.local()
+
+    def call_binop(self, context, operator: str, left, right):
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"số mũ quá lớn ({right}) trong mẫu")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if hasattr(sequence, "__len__") and isinstance(count, int) and len(sequence) * count > MAX_SEQUENCE:
+                    raise SecurityError("mẫu tạo ra chuỗi quá dài")
+        if operator == "+" and hasattr(left, "__len__") and hasattr(right, "__len__"):
+            if len(left) + len(right) > MAX_SEQUENCE:
+                raise SecurityError("mẫu tạo ra chuỗi quá dài")
+        self.check_time()
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
+        __self.check_time()
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def getattr(self, obj, attribute):
+        self.check_time()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj, argument):
+        self.check_time()
+        return super().getitem(obj, argument)
+
+    def check_time(self) -> None:
+        deadline = getattr(self._deadline, "at", None)
+        if deadline is not None and time.monotonic() > deadline:
+            raise SecurityError(f"mẫu chạy quá {RENDER_SECONDS:.0f} giây; có vòng lặp quá lớn?")
+
+    @contextmanager
+    def time_limit(self) -> Iterator[None]:
+        """Renders (and macro calls) inside stop after RENDER_SECONDS; nested limits keep the outer one."""
+        outer = getattr(self._deadline, "at", None)
+        self._deadline.at = outer or time.monotonic() + RENDER_SECONDS
+        try:
+            yield
+        finally:
+            self._deadline.at = outer
+
+
+def template_environment(project: Project) -> BoundedSandbox:
+    """The one environment of a build (per process): sandboxed, confined, HTML autoescaped."""
+    env = BoundedSandbox(
+        loader=ConfinedLoader(template_folders(project)),
+        # select_autoescape matches by suffix; ".html.j2" must be listed or nothing is escaped.
+        autoescape=jinja2.select_autoescape(["html", "xml", "html.j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(vn_date=vn_date, short_url=short_url, sentence=text.sentence,
+                       lower_first=text.lower_first, contact_lines=contact_lines)
+    return env
+
+
+def render(env: BoundedSandbox, name: str, **variables: Any) -> str:
+    """Template `name` rendered with `variables`, bounded in time and size; a template that fails
+    or runs away raises ContentError naming its file and line."""
+    with template_errors(env), env.time_limit():
+        size, chunks = 0, []
+        for chunk in env.get_template(name).generate(**variables):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise SecurityError(f"mẫu tạo ra hơn {MAX_OUTPUT_CHARS:,} ký tự".replace(",", "."))
+            env.check_time()
+            chunks.append(chunk)
+        return "".join(chunks)
+
+
+@contextmanager
+def template_errors(env: jinja2.Environment) -> Iterator[None]:
+    """Any failure of a template (syntax, runtime, sandbox, runaway recursion or memory) becomes a
+    ContentError at the template's own file and line."""
+    try:
+        yield
+    except (jinja2.TemplateError, RecursionError, MemoryError, ArithmeticError, TypeError, ValueError,
+            LookupError, AttributeError) as exc:
+        raise ContentError([template_problem(exc)]) from None
+
+
+def template_problem(exc: BaseException) -> Problem:
+    """Where in which template `exc` happened, and what it was, for the officer."""
+    name = getattr(exc, "filename", None)
+    line = getattr(exc, "lineno", None)
+    if not name:  # runtime errors: the deepest frame Jinja rewrote to point into a template
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".j2", ".css"))]
+        if frames:
+            name, line = frames[-1].filename, frames[-1].lineno
+    if isinstance(exc, RecursionError):
+        what = "mẫu tự gọi lại chính nó quá nhiều lần (macro đệ quy?)"
+    elif isinstance(exc, MemoryError):
+        what = "mẫu dùng quá nhiều bộ nhớ"
+    else:
+        what = getattr(exc, "message", None) or str(exc)
+    return Problem(_shown_template(name), line or 1, "(mẫu)", f"lỗi trong mẫu trình bày: {what}")
+
+
+def _shown_template(name: str | None) -> str:
+    """templates/<name> for the officer, wherever the file really is."""
+    if not name:
+        return "templates"
+    path = Path(name)
+    for parent in path.parents:
+        if parent.name == "templates":
+            return f"templates/{path.relative_to(parent).as_posix()}"
+    return path.name
+
+
+def template_sources(env: jinja2.Environment, name: str) -> dict[str, str]:
+    """The source of template `name` and of every template it extends, includes or imports."""
+    seen: dict[str, str] = {}
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        try:
+            source, _, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
+            seen[current] = source
+            pending += [t for t in jinja2.meta.find_referenced_templates(env.parse(source)) if t]
+        except jinja2.TemplateError:  # missing or broken: the build reports it with its line
+            seen.setdefault(current, "(unreadable)")
+    return seen
+
+
+def vn_date(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def short_url(url: str) -> str:
+    """The address as printed under a QR code: no scheme, no trailing slash."""
+    parts = urlsplit(url)
+    return (parts.netloc + parts.path).rstrip("/")
+
+
+def contact_lines(commune) -> list[tuple[str, str]]:
+    """(label, number) of every way to reach the commune but the main hotline: the other hotlines,
+    then the officers."""
+    return ([(line.label, line.number) for line in commune.hotlines[1:]]
+            + [(f"{person.role} {person.name}", person.phone) for person in commune.contacts])
