@@ -69,7 +69,11 @@ def build(project: Project, options: Options = Options(),
     manifest = Manifest.load(project.build_dir)
     report.removed = _prune_removed_guides(project, manifest)
     env = template_environment(project)
-    jobs, report.unchanged, probed = _plan(project, env, content, manifest, engine, options)
+    try:
+        jobs, report.unchanged, probed = _plan(project, env, content, manifest, engine, options)
+    except ContentError as exc:  # the house style or a pictogram cannot be read: no page can be made
+        report.problems += exc.problems
+        return report
     report.guides = len({job.slug for job in jobs})
     saved, unsaved = time.monotonic(), bool(report.removed)
     try:

@@ -143,6 +143,8 @@ def _progress():
 
 
 def _summary(project: Project, report: BuildReport) -> None:
+    for slug in report.removed:
+        click.echo(f"Đã xóa các tệp trong build/{slug}/: tệp content/guides/{slug}.yaml không còn nữa.")
     if not report.built and not report.failed:
         click.echo(f"Không có gì thay đổi: {report.unchanged} phần đã mới nhất, không tạo lại gì.")
     else:

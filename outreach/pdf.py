@@ -8,7 +8,7 @@ from pathlib import Path
 
 from outreach import assets
 from outreach.errors import DoesNotFit
-from outreach.templating import find_template_file, read_template_text
+from outreach.templating import find_template_file, read_template_text, template_errors
 from outreach.timing import Timings
 
 HOUSE_STYLE = "style.css"  # in templates/: the look every printed product shares
@@ -48,8 +48,9 @@ def _reused(reuse: dict) -> dict:
 
 def house_style(folders: list[Path]) -> str:
     """The CSS every printed product gets: the fonts, then style.css of the template folders."""
-    sheet = find_template_file(folders, HOUSE_STYLE)
-    return assets.font_face_css() + (read_template_text(sheet, HOUSE_STYLE) if sheet else "")
+    with template_errors():
+        sheet = find_template_file(folders, HOUSE_STYLE)
+        return assets.font_face_css() + (read_template_text(sheet, HOUSE_STYLE) if sheet else "")
 
 
 def _house_style(reuse: dict, folders: list[Path], fetcher):
@@ -125,8 +126,12 @@ PX_PER_MM = 96 / 25.4
 def _overflow_mm(document) -> int:
     """How far the content runs past the first page at the smallest type, in millimetres."""
     def bottom(box) -> float:
-        own = box.position_y + box.margin_height() if hasattr(box, "margin_height") else 0.0
-        return max([own, *(bottom(child) for child in getattr(box, "children", []))])
+        """The lowest edge of what is drawn: leaves (text, pictures), not the boxes around them,
+        which may stretch to the page's height."""
+        children = getattr(box, "children", [])
+        if not children:
+            return box.position_y + box.height if isinstance(getattr(box, "height", None), (int, float)) else 0.0
+        return max(bottom(child) for child in children)
 
     used = 0.0
     for page in document.pages[1:]:

@@ -15,7 +15,8 @@ from outreach.model import Guide
 from outreach.pdf import house_style
 from outreach.products import BY_NAME, UNITS, Unit
 from outreach.project import Project
-from outreach.templating import BoundedSandbox, find_template_file, icon_names, template_folders, template_sources
+from outreach.templating import (BoundedSandbox, find_template_file, icon_names, template_errors, template_folders,
+                                 template_sources)
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -49,7 +50,9 @@ class Fingerprints:
         self.content = content
         folders = template_folders(project)
         self.common = digest(package_hash(), content.commune.model_dump_json())
-        self.icons = _files_hash([find_template_file(folders, f"icons/{name}.svg") for name in sorted(icon_names(folders))])
+        with template_errors():
+            self.icons = _files_hash([find_template_file(folders, f"icons/{name}.svg")
+                                      for name in sorted(icon_names(folders))])
         self.house_style = digest(house_style(folders))
         self.fonts = _files_hash([assets.FONT_DIR / name for name in assets.FONT_FACES.values()])
         audio = content.commune.audio

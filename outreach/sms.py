@@ -53,7 +53,7 @@ MAX_PARTS = 2
 def notices(env: BoundedSandbox, guide: Guide, commune: Commune) -> list[tuple[str, str, str]]:
     """(title, accented text, unaccented text) of each notice, with the example values filled in."""
     out = []
-    with template_errors(env), env.time_limit():
+    with template_errors(), env.time_limit():
         macros = env.get_template("sms.j2").module
         for name, title in NOTICES:
             text = " ".join(str(getattr(macros, name)(guide, commune, **EXAMPLE)).split())

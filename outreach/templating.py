@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 import jinja2.meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
 
 from outreach import text
 from outreach.errors import ContentError, Problem
@@ -117,6 +117,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     def __init__(self, **options: Any):
         super().__init__(**options)
         self._deadline = threading.local()
+        self.globals["range"] = bounded_range
 
     def call_binop(self, context, operator: str, left, right):
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
@@ -159,6 +160,14 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             self._deadline.at = outer
 
 
+def bounded_range(*args: int) -> range:
+    """range() as templates get it: no more than MAX_RANGE numbers (Jinja's own limit, in Vietnamese)."""
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise SecurityError(f"range() quá lớn trong mẫu: tối đa {MAX_RANGE:,} số".replace(",", "."))
+    return numbers
+
+
 def template_environment(project: Project) -> BoundedSandbox:
     """The one environment of a build (per process): sandboxed, confined, HTML autoescaped."""
     env = BoundedSandbox(
@@ -177,19 +186,22 @@ def template_environment(project: Project) -> BoundedSandbox:
 def render(env: BoundedSandbox, name: str, **variables: Any) -> str:
     """Template `name` rendered with `variables`, bounded in time and size; a template that fails
     or runs away raises ContentError naming its file and line."""
-    with template_errors(env), env.time_limit():
+    with template_errors(), env.time_limit():
+        template = env.get_template(name)
         size, chunks = 0, []
-        for chunk in env.get_template(name).generate(**variables):
+        for chunk in template.generate(**variables):
             size += len(chunk)
             if size > MAX_OUTPUT_CHARS:
-                raise SecurityError(f"mẫu tạo ra hơn {MAX_OUTPUT_CHARS:,} ký tự".replace(",", "."))
+                too_long = SecurityError(f"mẫu tạo ra hơn {MAX_OUTPUT_CHARS:,} ký tự".replace(",", "."))
+                too_long.filename = template.filename  # type: ignore[attr-defined]
+                raise too_long
             env.check_time()
             chunks.append(chunk)
         return "".join(chunks)
 
 
 @contextmanager
-def template_errors(env: jinja2.Environment) -> Iterator[None]:
+def template_errors() -> Iterator[None]:
     """Any failure of a template (syntax, runtime, sandbox, runaway recursion or memory) becomes a
     ContentError at the template's own file and line."""
     try:
