@@ -64,16 +64,24 @@ def build(project: Project, options: Options = Options(),
     report.failed = {Path(p.file).stem for p in content.problems if p.file.startswith("content/guides/")}
     if content.commune is None:
         return report
-    engine = options.engine or content.commune.audio.engine
     _remove_leftovers(project.build_dir)
     manifest = Manifest.load(project.build_dir)
     report.removed = _prune_removed_guides(project, manifest)
     env = template_environment(project)
     try:
-        jobs, report.unchanged, probed = _plan(project, env, content, manifest, engine, options)
-    except ContentError as exc:  # the house style or a pictogram cannot be read: no page can be made
+        _build_guides(project, env, content, manifest, options, report, on_guide)
+        _build_commune_outputs(project, env, content, manifest, report)
+    except ContentError as exc:  # the house style, a pictogram or a commune-wide template is broken
         report.problems += exc.problems
-        return report
+    return report
+
+
+def _build_guides(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest, options: Options,
+                  report: BuildReport, on_guide: Callable[[int, int, GuideResult], None] | None) -> None:
+    """Make every out-of-date unit, recording each guide in the manifest as it finishes."""
+    assert content.commune is not None
+    engine = options.engine or content.commune.audio.engine
+    jobs, report.unchanged, probed = _plan(project, env, content, manifest, engine, options)
     report.guides = len({job.slug for job in jobs})
     saved, unsaved = time.monotonic(), bool(report.removed)
     try:
@@ -90,14 +98,15 @@ def build(project: Project, options: Options = Options(),
     finally:
         if unsaved:
             _save(project, manifest)
-    try:
-        if content.schedule is not None:
-            report.warnings += schedule.build_outputs(project, env, content, manifest)
-            _save(project, manifest)
-        catalog.refresh(project, env, content, manifest, report.problems)
-    except ContentError as exc:
-        report.problems += exc.problems
-    return report
+
+
+def _build_commune_outputs(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest,
+                           report: BuildReport) -> None:
+    """What the commune's guides make together: the schedule's playlists and wall chart, the catalog."""
+    if content.schedule is not None:
+        report.warnings += schedule.build_outputs(project, env, content, manifest)
+        _save(project, manifest)
+    catalog.refresh(project, env, content, manifest, report.problems)
 
 
 def _save(project: Project, manifest: Manifest) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,14 @@ class Content:
     problems: list[Problem]
     lexicon: dict[str, str]
     schedule: Schedule | None = None
+    sources: list[Source] = field(default_factory=list)  # commune.yaml and every readable guide, as parsed
 
 
 def load_content(project: Project) -> Content:
     """Validate commune.yaml and every guide, collecting all problems instead of stopping."""
     problems: list[Problem] = []
-    commune = _load_model(project, project.content_dir / "commune.yaml", Commune, problems)
+    sources: list[Source] = []
+    commune = _load_model(project, project.content_dir / "commune.yaml", Commune, problems, sources=sources)
     if not project.guides_dir.is_dir():
         problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
                                 "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
@@ -42,14 +44,14 @@ def load_content(project: Project) -> Content:
             problems.append(Problem(project.shown(path), 1, WHOLE_FILE,
                                     "tên tệp chỉ gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ dang-ky-khai-sinh.yaml"))
             continue
-        guide = _load_model(project, path, Guide, problems, icons=icons)
+        guide = _load_model(project, path, Guide, problems, icons=icons, sources=sources)
         if guide is not None:
             guides[path.stem] = guide
     schedule_path = project.content_dir / "schedule.yaml"
     slugs = {p.stem for p in project.guide_paths()}
     schedule = (_load_model(project, schedule_path, Schedule, problems, lambda s: s.problems(slugs))
                 if schedule_path.is_file() else None)
-    return Content(commune, guides, problems, lexicon, schedule)
+    return Content(commune, guides, problems, lexicon, schedule, sources)
 
 
 def _load_lexicon(project: Project, problems: list[Problem]) -> dict[str, str]:
@@ -61,13 +63,15 @@ def _load_lexicon(project: Project, problems: list[Problem]) -> dict[str, str]:
 
 
 def _load_model(project: Project, path: Path, model: type[BaseModel], problems: list[Problem],
-                checks=None, icons: frozenset[str] | None = None) -> Any:
+                checks=None, icons: frozenset[str] | None = None, sources: list[Source] | None = None) -> Any:
     """The validated model, or None after adding what is wrong to `problems`.
 
     `checks(model)` may return more (key path, message) problems that need the whole file to see.
     """
     try:
         source = load_yaml(path, project.shown(path))
+        if sources is not None:
+            sources.append(source)
         context = {"icons": icons if icons is not None else icon_names(template_folders(project)),
                    "content_dir": project.content_dir}
         value = model.model_validate(source.data, context=context)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from outreach.content import Content
 from outreach.project import Project
-from outreach.errors import ContentError, Problem, SpellerMissing
-from outreach.yamlsource import dotted_key, load_yaml
+from outreach.errors import Problem, SpellerMissing
+from outreach.yamlsource import dotted_key
 
 WORD = re.compile(r"[^\W\d_]+")
 WEB_ADDRESS = re.compile(r"https?://\S+|\b[\w.-]+\.(?:vn|com|net|org)\b\S*")
@@ -29,11 +29,7 @@ def check(project: Project, content: Content) -> list[Problem]:
     """`file:line: key: từ lạ 'word'` for each word the dictionary and the commune's lists do not know."""
     known = _commune_words(project) | {word for key in content.lexicon for word in WORD.findall(key)}
     occurrences = []
-    for path in [project.content_dir / "commune.yaml", *project.guide_paths()]:
-        try:
-            source = load_yaml(path, project.shown(path))
-        except ContentError:
-            continue  # validate reports broken files; spelling only reads the readable ones
+    for source in content.sources:  # validation reports broken files; spelling reads the readable ones
         for key_path, text in _texts(source.data, ()):
             for word in WORD.findall(WEB_ADDRESS.sub(" ", text)):
                 if word not in known and not _looks_like_a_name_or_code(word):

@@ -1,0 +1,82 @@
+"""Planning without building: which units a build makes, what shapes each, how they are split into jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project, starter, write_guide
+from outreach.build import _split
+from outreach.content import load_content
+from outreach.manifest import Manifest
+from outreach.plan import Fingerprints, stale_units, units_for
+from outreach.project import Project
+from outreach.templating import template_environment
+
+
+def names(units) -> list[str]:
+    return [u.name for u in units]
+
+
+def test_units_a_build_makes():
+    assert "broadcast" not in names(units_for(with_audio=False, print_shop=False))
+    assert "facilitator" in names(units_for(with_audio=False, print_shop=False))
+    assert "print-handout" not in names(units_for(with_audio=True, print_shop=False))
+    every = names(units_for(with_audio=True, print_shop=True))
+    assert every.index("meeting") < every.index("facilitator"), "a unit comes after what it shows"
+
+
+@pytest.fixture
+def planned(tmp_path: Path):
+    root = copy_project(tmp_path / "p", guides=False)
+    write_guide(root, "thu-tuc", starter(root))
+    project = Project(root)
+
+    def inputs(present=lambda name, hash_: True, engine="espeak-ng"):
+        content = load_content(project)
+        env = template_environment(project)
+        return Fingerprints(project, env, content, engine).for_guide(content.guides["thu-tuc"], present)
+    return root, inputs
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    return {name for name in before if before[name] != after[name]}
+
+
+def test_each_input_changes_only_the_units_it_shapes(planned):
+    root, inputs = planned
+    base = inputs()
+    assert len(set(base.values())) == len(base), "every unit has its own hash"
+    (root / "content" / "lexicon.yaml").write_text("VNeID: vê en e i đi\n", encoding="utf-8")
+    assert changed(base, inputs()) == {"broadcast", "meeting", "facilitator"}  # the sheet shows the clips
+    css = root / "templates" / "style.css"
+    lexicon = inputs()
+    css.write_text(css.read_text(encoding="utf-8") + "\nh1 { color: #000; }\n", encoding="utf-8")
+    assert changed(lexicon, inputs()) == {"handout", "handout-large", "poster", "facilitator", "print-handout",
+                                          "print-poster"}
+    sms = root / "templates" / "sms.j2"
+    styled = inputs()
+    sms.write_text(sms.read_text(encoding="utf-8") + "\n{# note #}\n", encoding="utf-8")
+    assert changed(styled, inputs()) == {"sms"}
+    assert changed(inputs(), inputs(engine="gtts")) == {"broadcast", "meeting", "facilitator"}
+
+
+def test_the_facilitator_sheet_follows_whether_the_clips_are_there(planned):
+    _, inputs = planned
+    with_clips = inputs(present=lambda name, hash_: True)
+    without = inputs(present=lambda name, hash_: False)
+    assert changed(with_clips, without) == {"facilitator"}
+
+
+def test_stale_units_against_the_manifest(planned, tmp_path):
+    root, inputs = planned
+    units = units_for(with_audio=True, print_shop=False)
+    manifest = Manifest(root / "build")
+    assert stale_units(units, "thu-tuc", inputs(), manifest, force=False) == tuple(names(units))
+    assert stale_units((), "thu-tuc", inputs(), manifest, force=True) == ()
+
+
+def test_print_and_sound_are_separate_jobs_the_sheet_goes_with_the_clips():
+    assert _split(("handout", "sms", "meeting", "facilitator")) == [("handout", "sms"), ("meeting", "facilitator")]
+    assert _split(("handout", "facilitator")) == [("handout", "facilitator")]
