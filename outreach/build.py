@@ -7,17 +7,18 @@ import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import chain
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from outreach import catalog, guidebuild, schedule
+from outreach import catalog, guidebuild, schedule, share
 from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.content import Content, load_content
 from outreach.errors import ContentError, Problem
 from outreach.guidebuild import GuideResult
-from outreach.manifest import MANIFEST, Manifest, UnitRecord
+from outreach.manifest import MANIFEST, Manifest, UnitRecord, digest, file_record
 from outreach.plan import Fingerprints, Job, stale_units, units_for
 from outreach.products import BY_NAME, Context
 from outreach.project import Project
@@ -26,6 +27,7 @@ from outreach.templating import BoundedSandbox, template_environment
 from outreach.timing import Timings
 
 MANIFEST_SAVE_INTERVAL = 1.0  # seconds
+COMMUNE_UNITS = "_commune/"  # manifest keys of what all guides make together (no slug starts with "_")
 # WeasyPrint makes hundreds of thousands of short-lived objects a page: with Python's default
 # (a collection every 700 new objects) the collector took about a tenth of every render.
 GC_THRESHOLD = (10_000, 10, 10)
@@ -81,11 +83,13 @@ def _build_guides(project: Project, env: BoundedSandbox, content: Content, manif
     """Make every out-of-date unit, recording each guide in the manifest as it finishes."""
     assert content.commune is not None
     engine = options.engine or content.commune.audio.engine
-    jobs, report.unchanged, probed = _plan(project, env, content, manifest, engine, options)
-    report.guides = len({job.slug for job in jobs})
+    jobs, finals, report.unchanged, probed = _plan(project, env, content, manifest, engine, options)
+    report.guides = len({job.slug for job in jobs + finals})
     saved, unsaved = time.monotonic(), bool(report.removed)
     try:
-        for done, result in enumerate(_run(project, env, content, engine, probed, jobs, options.jobs), 1):
+        results = chain(_run(project, env, content, engine, probed, jobs, options.jobs),
+                        _collect(project, env, content, engine, probed, finals, report))
+        for done, result in enumerate(results, 1):
             _take(report, result, manifest)
             unsaved = True
             # The whole manifest is written each time, so at most once a second: a build killed in
@@ -94,7 +98,7 @@ def _build_guides(project: Project, env: BoundedSandbox, content: Content, manif
                 _save(project, manifest)
                 saved, unsaved = time.monotonic(), False
             if on_guide:
-                on_guide(done, len(jobs), result)
+                on_guide(done, len(jobs) + len(finals), result)
     finally:
         if unsaved:
             _save(project, manifest)
@@ -105,8 +109,28 @@ def _build_commune_outputs(project: Project, env: BoundedSandbox, content: Conte
     """What the commune's guides make together: the schedule's playlists and wall chart, the catalog."""
     if content.schedule is not None:
         report.warnings += schedule.build_outputs(project, env, content, manifest)
-        _save(project, manifest)
+    report.built += _joined_prints(project, content, manifest)
+    _save(project, manifest)
     catalog.refresh(project, env, content, manifest, report.problems)
+
+
+# One file for one print job: every guide's handout, and every poster, in the catalog's order.
+JOINED = {"handouts.pdf": "handout", "posters.pdf": "poster"}
+
+
+def _joined_prints(project: Project, content: Content, manifest: Manifest) -> list[str]:
+    """build/handouts.pdf and build/posters.pdf, remade when one of their pages changed."""
+    made = []
+    for name, unit in JOINED.items():
+        keys = [f"{slug}/{unit}" for slug in sorted(content.guides) if f"{slug}/{unit}" in manifest.units]
+        pdfs = [project.build_dir / rel for key in keys for rel in manifest.units[key].files]
+        inputs = digest([record.sha256 for key in keys for record in manifest.units[key].files.values()])
+        if not pdfs or manifest.is_current(f"{COMMUNE_UNITS}{name}", inputs):
+            continue
+        write_atomic(project.build_dir / name, share.joined_pdf(pdfs))
+        manifest.record(f"{COMMUNE_UNITS}{name}", UnitRecord(inputs, {name: file_record(project.build_dir / name)}))
+        made.append(name)
+    return made
 
 
 def _save(project: Project, manifest: Manifest) -> None:
@@ -122,7 +146,7 @@ def _remove_leftovers(build_dir: Path) -> None:
 def _prune_removed_guides(project: Project, manifest: Manifest) -> list[str]:
     """Outputs of guides whose YAML was deleted: removed, so no old handout or clip is shared by
     mistake. (A guide that is only invalid keeps its earlier outputs.)"""
-    gone = sorted({key.split("/")[0] for key in manifest.units if not key.startswith("schedule/")}
+    gone = sorted({key.split("/")[0] for key in manifest.units if not key.startswith(("schedule/", COMMUNE_UNITS))}
                   - {path.stem for path in project.guide_paths()})
     for slug in gone:
         for key in [k for k in manifest.units if k.startswith(f"{slug}/")]:
@@ -141,37 +165,42 @@ def _remove_empty_folders(folder: Path) -> None:
 
 
 def _plan(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest, engine: str,
-          options: Options) -> tuple[list[Job], int, dict[str, str | None]]:
-    """The guides with out-of-date units, how many units are current, and engine probes made."""
+          options: Options) -> tuple[list[Job], list[Job], int, dict[str, str | None]]:
+    """The guides' out-of-date units as jobs to run in parallel, then as jobs of the units that
+    collect a guide's other outputs (run once those are done); how many units are current; and the
+    engine probes made."""
     assert content.commune is not None
     fingerprints = Fingerprints(project, env, content, engine)
     speaker = Speaker.for_build(engine, content.commune.audio.engine_settings(project.root, content.commune.dialect),
                                 project.speech_cache_dir, content.lexicon)
     units = units_for(options.with_audio, options.print_shop)
     names = {u.name for u in units}
-    jobs, unchanged = [], 0
+    jobs, finals, unchanged = [], [], 0
     for slug, guide in content.guides.items():
         if options.only and slug != options.only:
             continue
-        inputs = fingerprints.for_guide(guide, lambda name, hash_: name in names
+        inputs = fingerprints.for_guide(slug, guide, lambda name, hash_: name in names
                                         or manifest.is_current(f"{slug}/{name}", hash_))
         stale = stale_units(units, slug, inputs, manifest, options.force)
         stale += tuple(u.name for u in units if u.name not in stale
                        and _better_voice_now(manifest.units[f"{slug}/{u.name}"], engine, speaker))
         unchanged += len(units) - len(stale)
         jobs += [Job(slug, guide, part, inputs) for part in _split(tuple(u.name for u in units if u.name in stale))]
+        collecting = tuple(u.name for u in units if u.name in stale and u.collects)
+        finals += [Job(slug, guide, collecting, inputs)] if collecting else []
     if any(job.sound for job in jobs):
         speaker.best_usable()  # probe once here; workers reuse the answer
     # Sound jobs take longest: started first, the build does not end waiting on one of them.
     jobs.sort(key=lambda job: not job.sound)
-    return jobs, unchanged, speaker.probed
+    return jobs, finals, unchanged, speaker.probed
 
 
 def _split(stale: tuple[str, ...]) -> list[tuple[str, ...]]:
     """Print and sound of a guide as separate jobs, so one edited guide still keeps two cores busy. A
     unit that shows a voiced unit's outputs (the facilitator sheet lists the clips) goes with them."""
+    stale = tuple(name for name in stale if not BY_NAME[name].collects)
     sound = {name for name in stale if BY_NAME[name].voice}
-    sound |= {name for name in stale if sound & set(BY_NAME[name].after)}
+    sound |= {name for name in stale if sound & set(BY_NAME[name].follows)}
     parts = (tuple(n for n in stale if n not in sound), tuple(n for n in stale if n in sound))
     return [part for part in parts if part]
 
@@ -198,6 +227,17 @@ def _run(project: Project, env: BoundedSandbox, content: Content, engine: str, p
                              initargs=(project, content, engine, probed)) as pool:
         for future in as_completed([pool.submit(_work, job) for job in jobs]):
             yield future.result()
+
+
+def _collect(project: Project, env: BoundedSandbox, content: Content, engine: str, probed: dict, finals: list[Job],
+             report: BuildReport) -> Iterator[GuideResult]:
+    """The units that gather a guide's outputs (its ZIP), once the guide's other jobs are done; not
+    for a guide that failed in this build, so they are made again once it is mended."""
+    ctx = None
+    for job in finals:
+        if job.slug not in report.failed:
+            ctx = ctx or guidebuild.make_context(project, content, engine, probed, env)
+            yield guidebuild.build_guide(ctx, job)
 
 
 _context: Context | None = None

@@ -22,10 +22,24 @@ def refresh(project: Project, env: BoundedSandbox, content: Content, manifest: M
     entries = [_entry(project, slug, guide, manifest, failing.get(slug))
                for slug, guide in sorted(content.guides.items())]
     broken = sorted({p.file for p in problems if p.file.startswith("content/guides/")})
-    html = render(env, "catalog.html.j2", commune=content.commune, entries=entries, broken=broken)
+    html = render(env, "catalog.html.j2", commune=content.commune, entries=entries, broken=broken,
+                  commune_files=_commune_files(project.build_dir))
     target = project.build_dir / "index.html"
     if not target.exists() or target.read_text(encoding="utf-8") != html:
         write_atomic(target, html.encode("utf-8"))
+
+
+# What all guides make together, linked at the top of the catalog when it is there.
+COMMUNE_FILES = (("handouts.pdf", "Mọi tờ hướng dẫn trong một tệp để in (PDF)"),
+                 ("posters.pdf", "Mọi áp phích trong một tệp để in (PDF)"),
+                 ("schedule/schedule.pdf", "Lịch phát thanh (PDF)"))
+
+
+def _commune_files(build_dir: Path) -> list[tuple[str, str]]:
+    """(label, link) of what exists of the commune's own files, and each broadcast slot's playlist."""
+    files = [(label, rel) for rel, label in COMMUNE_FILES if (build_dir / rel).is_file()]
+    return files + [(f"Danh sách phát khung {p.stem}", f"schedule/{p.name}")
+                    for p in sorted((build_dir / "schedule").glob("*.m3u"))]
 
 
 def _entry(project: Project, slug: str, guide: Guide, manifest: Manifest, problem: Problem | None) -> dict:
@@ -35,14 +49,17 @@ def _entry(project: Project, slug: str, guide: Guide, manifest: Manifest, proble
     built = {rel for key, unit in manifest.units.items() if key.startswith(f"{slug}/") for rel in unit.files}
 
     def made(unit: str) -> bool:
-        return f"{slug}/{BY_NAME[unit].file}" in built
+        return f"{slug}/{BY_NAME[unit].file_of(slug)}" in built
 
     return {
         "slug": slug,
         "guide": guide,
         "problem": problem.message if problem else None,
         "pdfs": [(u.label, f"{slug}/{u.file}") for u in UNITS if u.kind == "pdf" and made(u.name)],
+        "shared": [(u.label, f"{slug}/{u.file_of(slug)}") for u in UNITS if u.kind in ("picture", "file")
+                   and made(u.name)],
         "texts": [(u.label, _text(folder / u.file)) for u in UNITS if u.kind == "text" and made(u.name)],
+        "thumbnail": f"{slug}/{BY_NAME['share-handout'].file}" if made("share-handout") else None,
         "bulletin": _json(folder / BY_NAME["broadcast"].file) if made("broadcast") else None,
         "clips": _json(folder / BY_NAME["meeting"].file) if made("meeting") else [],
     }

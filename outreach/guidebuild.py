@@ -56,10 +56,13 @@ def build_guide(ctx: Context, job: Job) -> GuideResult:
     folder = ctx.project.build_dir / job.slug
     failed: set[str] = set()
     for batch in _batches([BY_NAME[name] for name in job.units]):
+        if any(failed & set(unit.after) for unit in batch):  # what it shows could not be made
+            failed |= {unit.name for unit in batch}
+            continue
         made = _attempt(ctx, job, result, batch, folder)
         failed |= {unit.name for unit in batch} - set(made)
         for unit in batch:
-            if unit.name in made and not failed & set(unit.after):  # what it shows was made
+            if unit.name in made:
                 _record(ctx, result, job, unit.name, made[unit.name])
     result.stages = ctx.timings.take()
     return result
@@ -88,7 +91,7 @@ def _attempt(ctx: Context, job: Job, result: GuideResult, units: list[Unit], fol
         result.problems.append(Problem(ctx.project.shown(ctx.project.guide_path(job.slug)), 1, WHOLE_FILE,
                                        too_long(units[0].file, exc, job.guide)))
     except Exception as exc:  # noqa: BLE001: the failure boundary of one guide's outputs
-        files = ", ".join(f"{job.slug}/{unit.file}" for unit in units)
+        files = ", ".join(f"{job.slug}/{unit.file_of(job.slug)}" for unit in units)
         result.problems.append(Problem(ctx.project.shown(ctx.project.guide_path(job.slug)), 1, _key(units),
                                        f"không tạo được {files}: {cause(exc)}"))
     else:

@@ -13,7 +13,7 @@ from outreach.content import Content
 from outreach.manifest import Manifest, digest
 from outreach.model import Guide
 from outreach.pdf import house_style
-from outreach.products import BY_NAME, UNITS, Unit
+from outreach.products import BY_NAME, UNITS, Unit, labels_for
 from outreach.project import Project
 from outreach.templating import (BoundedSandbox, find_template_file, icon_names, template_errors, template_folders,
                                  template_sources)
@@ -36,8 +36,14 @@ class Job:
 
 
 def units_for(with_audio: bool, print_shop: bool) -> tuple[Unit, ...]:
-    """The units a build makes, in table order (a unit comes after those it shows)."""
-    return tuple(u for u in UNITS if (with_audio or not u.voice) and (print_shop or not u.print_shop))
+    """The units a build makes, in table order (a unit comes after those it follows); a unit made
+    from one the build leaves out is left out too."""
+    chosen: list[Unit] = []
+    for unit in UNITS:
+        wanted = (with_audio or not unit.voice) and (print_shop or not unit.print_shop)
+        if wanted and all(name in {u.name for u in chosen} for name in unit.after):
+            chosen.append(unit)
+    return tuple(chosen)
 
 
 class Fingerprints:
@@ -58,18 +64,19 @@ class Fingerprints:
         audio = content.commune.audio
         self.voice = digest(engine, audio.speed, audio.piper_model, sorted(content.lexicon.items()))
 
-    def for_guide(self, guide: Guide, present: Callable[[str, str], bool]) -> dict[str, str]:
+    def for_guide(self, slug: str, guide: Guide, present: Callable[[str, str], bool]) -> dict[str, str]:
         """unit → hash of all that shapes it. `present(name, inputs)` says whether that unit's
         outputs will be there once this build is done: a unit that shows another's outputs (the
         facilitator sheet lists the meeting clips) is remade when they appear or go."""
         base = digest(self.common, guide.model_dump_json())
         look = digest(self.house_style, self.icons, self.fonts,
                       _files_hash([self.project.content_dir / p for p in _pictures(guide, self.content)]))
+        voice = digest(self.voice, labels_for(self.content, slug, guide))  # the clips' tags
         inputs: dict[str, str] = {}
         for unit in UNITS:
-            shown = [inputs[name] if present(name, inputs[name]) else "absent" for name in unit.after]
+            shown = [inputs[name] if present(name, inputs[name]) else "absent" for name in unit.follows]
             inputs[unit.name] = digest(base, unit.name, [self._templates(t) for t in unit.templates],
-                                       look if unit.look else None, self.voice if unit.voice else None, shown)
+                                       look if unit.look else None, voice if unit.voice else None, shown)
         return inputs
 
     @cache

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from outreach import assets, script, sms
+from outreach import assets, script, share, sms
 from outreach.atomic import write_atomic
 from outreach.content import Content
 from outreach.model import Guide
 from outreach.pdf import render_pdf
 from outreach.project import Project
 from outreach.render import render_html
-from outreach.sound.speech import Clip, Speaker
+from outreach.sound.speech import Clip, Labels, Speaker
 from outreach.templating import BoundedSandbox, template_folders
 from outreach.timing import Timings
 
@@ -74,8 +75,19 @@ class Unit:
     page: Page | None = None
     look: bool = False           # shaped by style.css, the pictograms, the pictures and the fonts
     voice: bool = False          # shaped by the engine, the speed and the lexicon
-    after: tuple[str, ...] = ()  # units whose outputs it shows: made before it, and it follows them
+    after: tuple[str, ...] = ()  # units it is made from: made before it; without them it is not made
+    shows: tuple[str, ...] = ()  # units whose outputs it lists when they are there (made before it)
     print_shop: bool = False     # made only with --print
+    collects: bool = False       # gathers the guide's other outputs: made once all its other units are
+
+    @property
+    def follows(self) -> tuple[str, ...]:
+        """Every unit whose outputs shape this one's."""
+        return self.after + self.shows
+
+    def file_of(self, slug: str) -> str:
+        """Its main file, relative to build/<slug>/ (a shared file is named after its guide)."""
+        return self.file.format(slug=slug)
 
 
 def _printed(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
@@ -83,12 +95,51 @@ def _printed(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dic
     made = {}
     for unit in units:
         assert unit.page is not None
-        clips = _json_list(folder / "meeting" / "index.json") if "meeting" in unit.after else []
+        clips = _json_list(folder / "meeting" / "index.json") if "meeting" in unit.shows else []
         pdf, warnings = render_page(ctx, unit.page, guide, clips)
         target = folder / unit.file
         write_atomic(target, pdf)
         made[unit.name] = Made([target], warnings=[f"{ctx.project.shown(target)}: {w}" for w in warnings])
     return made
+
+
+def _page_picture(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
+    """A printed page as a picture to forward on Zalo, from the PDF just made."""
+    made = {}
+    for unit in units:
+        target = folder / unit.file
+        write_atomic(target, share.page_picture(folder / BY_NAME[unit.after[0]].file))
+        made[unit.name] = Made([target])
+    return made
+
+
+def _card(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
+    """The phone card: its own one-page template, laid out at 1080 × 1350 px, then made a picture."""
+    [unit] = units
+    assert unit.page is not None
+    pdf, warnings = render_page(ctx, unit.page, guide)
+    target = folder / unit.file
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "card.pdf"
+        page.write_bytes(pdf)
+        write_atomic(target, share.page_picture(page, *share.CARD_SIZE))
+    return {unit.name: Made([target], warnings=[f"{ctx.project.shown(target)}: {w}" for w in warnings])}
+
+
+def _named_audio(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
+    """The bulletin under the guide's own name: a forwarded file keeps only its name and tags."""
+    [unit] = units
+    target = folder / unit.file_of(folder.name)
+    write_atomic(target, (folder / "broadcast.mp3").read_bytes())
+    return {unit.name: Made([target])}
+
+
+def _bundle(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
+    """Every output of the guide in one ZIP, for a hamlet head or a loudspeaker operator."""
+    [unit] = units
+    target = folder / unit.file_of(folder.name)
+    write_atomic(target, share.folder_zip(folder, skip={unit.file_of(folder.name)}))
+    return {unit.name: Made([target])}
 
 
 def render_page(ctx: Context, page: Page, guide: Guide, clips: list[dict] | None = None) -> tuple[bytes, list[str]]:
@@ -119,7 +170,7 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
     scripts = [(script.bulletin(ctx.env, guide, commune), folder / "broadcast.mp3", True)] if "broadcast" in names else []
     meeting = script.meeting_clips(ctx.env, guide, commune) if "meeting" in names else []
     scripts += [(part, folder / "meeting" / f"{part.name}.mp3", False) for part in meeting]
-    clips = ctx.speaker.speak_into_place(scripts)
+    clips = ctx.speaker.speak_into_place(scripts, labels_for(ctx.content, folder.name, guide))
     made = {}
     if "broadcast" in names:
         clip, clips = clips[0], clips[1:]
@@ -134,6 +185,14 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
         _remove_stale_clips(folder / "meeting", {c.path.name for c in clips})
         made["meeting"] = Made([c.path for c in clips] + [index], clips)
     return made
+
+
+def labels_for(content: Content, slug: str, guide: Guide) -> Labels:
+    """The tags of a guide's clips: the committee, the guide, and the first campaign that plays it."""
+    assert content.commune is not None
+    campaigns = [c.name for c in content.schedule.campaigns if any(slug in slot.guides for slot in c.slots)] \
+        if content.schedule else []
+    return Labels(content.commune.committee, guide.title, campaigns[0] if campaigns else Labels.album)
 
 
 def _length_warnings(ctx: Context, clip: Clip) -> list[str]:
@@ -185,10 +244,22 @@ UNITS: tuple[Unit, ...] = (
     Unit("meeting", "Đoạn âm thanh cho buổi sinh hoạt", "audio", "meeting/index.json", _spoken,
          ("meeting-intro.txt.j2", "meeting-step.txt.j2"), voice=True),
     Unit("facilitator", "Tài liệu cho người chủ trì", "pdf", "facilitator.pdf", _printed, ("facilitator.html.j2",),
-         Page("facilitator.html.j2", one_page=False), look=True, after=("meeting",)),
+         Page("facilitator.html.j2", one_page=False), look=True, shows=("meeting",)),
     Unit("print-handout", "Tờ hướng dẫn A4 cho nhà in", "pdf", "print/handout.pdf", _printed, ("handout.html.j2",),
          Page(_handout.template, True, _handout.first_scale, print_shop=True), look=True, print_shop=True),
     Unit("print-poster", "Áp phích A3 cho nhà in", "pdf", "print/poster.pdf", _printed, ("poster.html.j2",),
          Page(_poster.template, True, print_shop=True), look=True, print_shop=True),
 )
+_SHARED = (
+    Unit("share-handout", "Ảnh tờ hướng dẫn (gửi Zalo)", "picture", "share/handout.jpg", _page_picture,
+         after=("handout",)),
+    Unit("share-poster", "Ảnh áp phích (gửi Zalo)", "picture", "share/poster.jpg", _page_picture, after=("poster",)),
+    Unit("share-card", "Thẻ hướng dẫn cho điện thoại", "picture", "share/card.jpg", _card, ("card.html.j2",),
+         Page("card.html.j2", one_page=True), look=True),
+    Unit("share-audio", "Bản tin loa, tệp MP3 mang tên thủ tục", "file", "share/{slug}.mp3", _named_audio,
+         after=("broadcast",)),
+)
+UNITS += _SHARED
+UNITS += (Unit("share-zip", "Mọi tệp của thủ tục (ZIP)", "file", "share/{slug}.zip", _bundle,
+               shows=tuple(u.name for u in UNITS), collects=True),)
 BY_NAME = {unit.name: unit for unit in UNITS}

@@ -36,7 +36,7 @@ def planned(tmp_path: Path):
     def inputs(present=lambda name, hash_: True, engine="espeak-ng"):
         content = load_content(project)
         env = template_environment(project)
-        return Fingerprints(project, env, content, engine).for_guide(content.guides["thu-tuc"], present)
+        return Fingerprints(project, env, content, engine).for_guide("thu-tuc", content.guides["thu-tuc"], present)
     return root, inputs
 
 
@@ -49,24 +49,25 @@ def test_each_input_changes_only_the_units_it_shapes(planned):
     base = inputs()
     assert len(set(base.values())) == len(base), "every unit has its own hash"
     (root / "content" / "lexicon.yaml").write_text("VNeID: vê en e i đi\n", encoding="utf-8")
-    assert changed(base, inputs()) == {"broadcast", "meeting", "facilitator"}  # the sheet shows the clips
+    voiced = {"broadcast", "meeting", "facilitator", "share-audio", "share-zip"}  # and what shows or holds them
+    assert changed(base, inputs()) == voiced
     css = root / "templates" / "style.css"
     lexicon = inputs()
     css.write_text(css.read_text(encoding="utf-8") + "\nh1 { color: #000; }\n", encoding="utf-8")
     assert changed(lexicon, inputs()) == {"handout", "handout-large", "poster", "facilitator", "print-handout",
-                                          "print-poster"}
+                                          "print-poster", "share-handout", "share-poster", "share-card", "share-zip"}
     sms = root / "templates" / "sms.j2"
     styled = inputs()
     sms.write_text(sms.read_text(encoding="utf-8") + "\n{# note #}\n", encoding="utf-8")
-    assert changed(styled, inputs()) == {"sms"}
-    assert changed(inputs(), inputs(engine="gtts")) == {"broadcast", "meeting", "facilitator"}
+    assert changed(styled, inputs()) == {"sms", "share-zip"}
+    assert changed(inputs(), inputs(engine="gtts")) == voiced
 
 
 def test_the_facilitator_sheet_follows_whether_the_clips_are_there(planned):
     _, inputs = planned
     with_clips = inputs(present=lambda name, hash_: True)
     without = inputs(present=lambda name, hash_: False)
-    assert changed(with_clips, without) == {"facilitator"}
+    assert changed(with_clips, without) == {"facilitator", "share-handout", "share-poster", "share-audio", "share-zip"}
 
 
 def test_stale_units_against_the_manifest(planned, tmp_path):
@@ -80,3 +81,9 @@ def test_stale_units_against_the_manifest(planned, tmp_path):
 def test_print_and_sound_are_separate_jobs_the_sheet_goes_with_the_clips():
     assert _split(("handout", "sms", "meeting", "facilitator")) == [("handout", "sms"), ("meeting", "facilitator")]
     assert _split(("handout", "facilitator")) == [("handout", "facilitator")]
+
+
+def test_a_unit_made_from_one_the_build_leaves_out_is_left_out():
+    quiet = names(units_for(with_audio=False, print_shop=False))
+    assert "share-audio" not in quiet          # it is the bulletin under another name
+    assert "share-zip" in quiet                 # it holds whatever is there

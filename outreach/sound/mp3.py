@@ -17,6 +17,7 @@ from outreach.errors import OutreachError
 SAMPLES_PER_FRAME = 1152  # MPEG-1 layer III
 _KBITS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _RATES = (44100, 48000, 32000)
+_SIDE_INFO_MONO = 17  # where an Info/Xing tag starts in a mono frame, after the 4-byte header
 
 # libmpg123's constants (mpg123.h)
 _OK, _NEED_MORE, _NEW_FORMAT = 0, -10, -11
@@ -29,15 +30,34 @@ class Mp3Error(OutreachError):
 
 
 def frame_count(stream: bytes) -> int:
-    """How many frames an MPEG-1 layer III stream without tags holds, from the frame headers."""
-    count = position = 0
+    """How many audio frames an MPEG-1 layer III stream holds, from the frame headers; an ID3v2 tag
+    and an Info/Xing frame in front (tags.py writes both) are not counted."""
+    position = audio_start(stream)
+    count = 0
     while position + 4 <= len(stream):
-        sync, flags = stream[position:position + 2], stream[position + 2]
-        if sync not in (b"\xff\xfa", b"\xff\xfb") or not 0 < flags >> 4 < 15 or (flags >> 2) & 3 == 3:
-            raise Mp3Error(f"không phải khung MP3 tại byte {position}")
-        position += 144_000 * _KBITS[flags >> 4] // _RATES[(flags >> 2) & 3] + ((flags >> 1) & 1)
+        position += frame_size(stream[position:position + 4], position)
         count += 1
     return count
+
+
+def frame_size(header: bytes, position: int = 0) -> int:
+    """Bytes of the frame that starts with `header` (4 bytes)."""
+    sync, flags = header[:2], header[2]
+    if sync not in (b"\xff\xfa", b"\xff\xfb") or not 0 < flags >> 4 < 15 or (flags >> 2) & 3 == 3:
+        raise Mp3Error(f"không phải khung MP3 tại byte {position}")
+    return 144_000 * _KBITS[flags >> 4] // _RATES[(flags >> 2) & 3] + ((flags >> 1) & 1)
+
+
+def audio_start(stream: bytes) -> int:
+    """Where the first audio frame starts: after an ID3v2 tag and an Info/Xing frame, if any."""
+    position = 0
+    if stream[:3] == b"ID3" and len(stream) >= 10:
+        size = stream[6:10]
+        position = 10 + (size[0] << 21 | size[1] << 14 | size[2] << 7 | size[3])
+    info = position + 4 + _SIDE_INFO_MONO
+    if stream[info:info + 4] in (b"Info", b"Xing"):
+        position += frame_size(stream[position:position + 4], position)
+    return position
 
 
 def decode(stream: bytes, rate: int) -> np.ndarray:

@@ -17,6 +17,7 @@ from outreach.atomic import atomically, atomically_all
 from outreach.errors import SpeechError
 from outreach.script import Script
 from outreach.sound.engines import PREFERENCE, Engine, EngineSettings, make_engine
+from outreach.sound import tags
 from outreach.sound.reading import read_aloud
 from outreach.timing import Timings
 
@@ -38,6 +39,20 @@ class Clip:
     seconds: float
     lufs: float
     true_peak: float
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What the tags of a guide's clips say: whose they are, the guide, the campaign."""
+
+    artist: str = ""
+    guide: str = ""
+    album: str = tags.DEFAULT_ALBUM
+
+    def for_clip(self, title: str) -> tuple[str, str, str]:
+        """(title, artist, album): a meeting clip's title names its guide too."""
+        full = title if not self.guide or title == self.guide else f"{self.guide} – {title}"
+        return full, self.artist, self.album
 
 
 class Speaker:
@@ -69,11 +84,12 @@ class Speaker:
         """What the voice says for each section of `script`."""
         return [read_aloud(section, self.dialect, self.lexicon) for section in script.sections]
 
-    def speak(self, script: Script, mp3: Path, chime: bool) -> Clip:
-        return self.speak_many([(script, mp3, chime)])[0]
+    def speak(self, script: Script, mp3: Path, chime: bool, labels: Labels | None = None) -> Clip:
+        return self.speak_many([(script, mp3, chime)], labels)[0]
 
-    def speak_many(self, requests: list[tuple[Script, Path, bool]]) -> list[Clip]:
-        """Make each MP3 from its script (with chimes or not); cached sections are not spoken again."""
+    def speak_many(self, requests: list[tuple[Script, Path, bool]], labels: Labels | None = None) -> list[Clip]:
+        """Make each MP3 from its script (with chimes or not), tagged with `labels`; cached sections
+        are not spoken again."""
         readings = [self.readings(script) for script, _, _ in requests]
         engines = [self._engine_for(texts) for texts in readings]
         ready = self._prepared({(engine.name, text): engine for engine, texts in zip(engines, readings)
@@ -89,17 +105,19 @@ class Speaker:
         from outreach.sound import audio
         with self.timings.stage("audio"):
             measured = audio.assemble(clips)
+            for script, mp3, _ in requests:
+                mp3.write_bytes(tags.tagged(mp3.read_bytes(), *(labels or Labels()).for_clip(script.title)))
         return [Clip(mp3, script.title, engine.name, engine.voice, engine.draft, "\n\n".join(texts),
                      m.seconds, m.lufs, m.true_peak)
                 for (script, mp3, _), engine, texts, m in zip(requests, engines, readings, measured)]
 
-    def speak_into_place(self, requests: list[tuple[Script, Path, bool]]) -> list[Clip]:
+    def speak_into_place(self, requests: list[tuple[Script, Path, bool]], labels: Labels) -> list[Clip]:
         """speak_many, each MP3 made beside its target and renamed into place once all are made (a
         failure leaves the old ones)."""
         clips: list[Clip] = []
 
         def make(staged: list[Path]) -> None:
-            clips.extend(self.speak_many([(s, tmp, chime) for (s, _, chime), tmp in zip(requests, staged)]))
+            clips.extend(self.speak_many([(s, tmp, chime) for (s, _, chime), tmp in zip(requests, staged)], labels))
 
         atomically_all([target for _, target, _ in requests], make)
         return [dataclasses.replace(clip, path=target) for clip, (_, target, _) in zip(clips, requests)]

@@ -1,0 +1,99 @@
+"""What residents and hamlet heads forward: pictures for Zalo, named and tagged MP3s, one ZIP per guide,
+one PDF per print job; read back with zbarimg, ffprobe, unzip and pdfinfo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import copy_project, run, starter, tool, write_guide
+from outreach.sound import mp3
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("share"), guides=False)
+    write_guide(root, "mot", starter(root, "mot").replace("title: SỬA tên thủ tục", "title: Đăng ký khai sinh"))
+    write_guide(root, "hai", starter(root, "hai"))
+    (root / "content" / "schedule.yaml").write_text(
+        "campaigns:\n  - name: Tháng cao điểm\n    start: 2026-12-01\n    end: 2026-12-31\n    slots:\n"
+        "      - start: \"06:00\"\n        end: \"06:15\"\n        guides: [mot]\n", encoding="utf-8")
+    result = run(root, "build", "--engine", "espeak-ng")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def tags(path: Path) -> dict[str, str]:
+    out = tool("ffprobe", "-v", "error", "-show_entries", "format_tags:format=duration", "-of", "json", str(path))
+    data = json.loads(out)["format"]
+    return {**{k.lower(): v for k, v in data.get("tags", {}).items()}, "duration": data["duration"]}
+
+
+@pytest.mark.parametrize("name", ["handout.jpg", "poster.jpg", "card.jpg"])
+def test_pictures_are_sharp_small_and_their_qr_code_scans(shared, name):
+    picture = shared / "build" / "mot" / "share" / name
+    width, height = Image.open(picture).size
+    assert width >= 1080 and picture.stat().st_size <= 600 * 1024
+    if name == "card.jpg":
+        assert (width, height) == (1080, 1350)
+    assert tool("zbarimg", "-q", "--raw", str(picture)).strip() == "https://dichvucong.gov.vn"
+
+
+def test_the_card_is_made_for_a_phone_not_a_shrunk_page(shared):
+    card = shared / "build" / "mot" / "share" / "card.jpg"
+    handout = shared / "build" / "mot" / "share" / "handout.jpg"
+    assert Image.open(card).size[1] / Image.open(card).size[0] == pytest.approx(1.25)
+    assert Image.open(handout).size[1] / Image.open(handout).size[0] == pytest.approx(297 / 210, rel=0.01)
+
+
+def test_every_mp3_is_tagged_and_says_how_long_it_is(shared):
+    folder = shared / "build" / "mot"
+    named = folder / "share" / "mot.mp3"
+    assert named.read_bytes() == (folder / "broadcast.mp3").read_bytes()
+    bulletin = tags(named)
+    assert bulletin["title"] == "Đăng ký khai sinh"
+    assert bulletin["artist"] == "Ủy ban nhân dân xã An Viễn"
+    assert bulletin["album"] == "Tháng cao điểm"  # the campaign that plays it
+    sidecar = json.loads((folder / "broadcast.json").read_text(encoding="utf-8"))
+    assert abs(float(bulletin["duration"]) - sidecar["duration_seconds"]) < 0.1  # from the Info header
+    clip = tags(folder / "meeting" / "01-dang-nhap.mp3")
+    assert clip["title"] == "Đăng ký khai sinh – Bước 1: Đăng nhập"
+    assert tags(shared / "build" / "hai" / "broadcast.mp3")["album"] == "Hướng dẫn dịch vụ công trực tuyến"
+    stream = named.read_bytes()
+    assert stream[:3] == b"ID3"
+    assert len(mp3.decode(stream, 44100)) == mp3.frame_count(stream) * mp3.SAMPLES_PER_FRAME  # still readable
+
+
+def test_one_zip_holds_every_output_of_the_guide(shared):
+    listing = subprocess.run(["unzip", "-l", str(shared / "build" / "mot" / "share" / "mot.zip")],
+                             capture_output=True, text=True, check=True).stdout
+    for name in ("mot/handout.pdf", "mot/poster.pdf", "mot/broadcast.mp3", "mot/meeting/index.json",
+                 "mot/share/card.jpg", "mot/sms.txt", "mot/facilitator.pdf"):
+        assert name in listing, name
+    assert "mot/share/mot.zip" not in listing.split("\n", 1)[1]  # (the first line names the archive)
+    subprocess.run(["unzip", "-tq", str(shared / "build" / "mot" / "share" / "mot.zip")], check=True)
+
+
+def test_every_handout_and_poster_in_one_pdf_each(shared):
+    for name, size in (("handouts.pdf", "A4"), ("posters.pdf", "A3")):
+        info = tool("pdfinfo", str(shared / "build" / name))
+        assert "Pages:           2" in info and f"({size})" in info, info
+    text = tool("pdftotext", str(shared / "build" / "handouts.pdf"), "-")
+    assert text.index("Đăng ký khai sinh") > text.index("SỬA tên thủ tục")  # catalog order: hai, then mot
+
+
+def test_a_share_file_is_remade_only_when_what_it_shows_changed(shared, tmp_path):
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-a", str(shared), str(copy)], check=True)
+    folder = copy / "build" / "mot" / "share"
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    sms = copy / "templates" / "sms.j2"
+    sms.write_text(sms.read_text(encoding="utf-8") + "\n{# sửa #}\n", encoding="utf-8")
+    assert run(copy, "build", "--engine", "espeak-ng").exit_code == 0
+    after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert {name for name in before if before[name] != after[name]} == {"mot.zip"}
+    assert "Không có gì thay đổi" in run(copy, "build", "--engine", "espeak-ng").output
