@@ -59,7 +59,8 @@ def build(project: Project, options: Options = Options(),
     timing.take()
     with timing.stage("validate"):
         content = load_content(project)
-    report = BuildReport(problems=list(content.problems), stages=timing.take())
+    report = BuildReport(problems=list(content.problems), warnings=[str(w) for w in content.warnings],
+                         stages=timing.take())
     report.failed = {Path(p.file).stem for p in content.problems if p.file.startswith("content/guides/")}
     if content.commune is None:
         return report

@@ -56,6 +56,8 @@ def validate(project: Project, strict: bool) -> None:
     """Check commune.yaml and every guide; report all problems at once."""
     content = load_content(project)
     problems = list(content.problems)
+    for warning in content.warnings:
+        click.echo(f"Cảnh báo: {warning}", err=True)
     try:
         words = spelling.check(project, content)
     except SpellerMissing as exc:

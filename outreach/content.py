@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from outreach.errors import ContentError, Problem
-from outreach.model import SLUG_PATTERN, Commune, Guide, Lexicon, Schedule
+from outreach.model import DATE_FORMS, SLUG_PATTERN, Commune, Guide, Lexicon, Schedule
 from outreach.project import Project
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
@@ -24,48 +24,52 @@ class Content:
     problems: list[Problem]
     lexicon: dict[str, str]
     schedule: Schedule | None = None
+    warnings: list[Problem] = field(default_factory=list)  # worth reading, but nothing fails
 
 
 def load_content(project: Project) -> Content:
     """Validate commune.yaml and every guide, collecting all problems instead of stopping."""
     problems: list[Problem] = []
-    commune = _load_model(project, project.content_dir / "commune.yaml", Commune, problems)
+    warnings: list[Problem] = []
+    commune = _load_model(project, project.content_dir / "commune.yaml", Commune, problems, warnings)
     if not project.guides_dir.is_dir():
         problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
                                 "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
-    lexicon = _load_lexicon(project, problems)
+    lexicon = _load_lexicon(project, problems, warnings)
     guides: dict[str, Guide] = {}
     for path in project.guide_paths():
         if not SLUG_PATTERN.match(path.stem):
             problems.append(Problem(project.shown(path), 1, WHOLE_FILE,
                                     "tên tệp chỉ gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ dang-ky-khai-sinh.yaml"))
             continue
-        guide = _load_model(project, path, Guide, problems)
+        guide = _load_model(project, path, Guide, problems, warnings)
         if guide is not None:
             guides[path.stem] = guide
     schedule_path = project.content_dir / "schedule.yaml"
     slugs = {p.stem for p in project.guide_paths()}
-    schedule = (_load_model(project, schedule_path, Schedule, problems, lambda s: s.problems(slugs))
+    schedule = (_load_model(project, schedule_path, Schedule, problems, warnings, lambda s: s.problems(slugs))
                 if schedule_path.is_file() else None)
-    return Content(commune, guides, problems, lexicon, schedule)
+    return Content(commune, guides, problems, lexicon, schedule, warnings)
 
 
-def _load_lexicon(project: Project, problems: list[Problem]) -> dict[str, str]:
+def _load_lexicon(project: Project, problems: list[Problem], warnings: list[Problem]) -> dict[str, str]:
     path = project.content_dir / "lexicon.yaml"
     if not path.is_file():
         return {}
-    lexicon = _load_model(project, path, Lexicon, problems)
+    lexicon = _load_model(project, path, Lexicon, problems, warnings)
     return dict(lexicon.root) if lexicon is not None else {}
 
 
 def _load_model(project: Project, path: Path, model: type[BaseModel], problems: list[Problem],
-                checks=None) -> Any:
-    """The validated model, or None after adding what is wrong to `problems`.
+                warnings: list[Problem], checks=None) -> Any:
+    """The validated model, or None after adding what is wrong to `problems` (and to `warnings`
+    what the officer should read but that fails nothing).
 
     `checks(model)` may return more (key path, message) problems that need the whole file to see.
     """
     try:
         source = load_yaml(path, project.shown(path))
+        warnings.extend(source.warnings)
         context = {"icons": project.icon_names, "content_dir": project.content_dir}
         value = model.model_validate(source.data, context=context)
         found = checks(value) if checks else []
@@ -112,9 +116,9 @@ def _message(err: dict, model: type[BaseModel]) -> str:
         "less_than_equal": f"không được lớn hơn {ctx.get('le')}",
         "model_type": "phải là các mục dạng 'khóa: giá trị'",
         "model_attributes_type": "phải là các mục dạng 'khóa: giá trị'",
-        "date_type": "phải là ngày dạng NNNN-TT-NN, ví dụ 2026-11-20",
-        "date_from_datetime_parsing": "phải là ngày dạng NNNN-TT-NN, ví dụ 2026-11-20",
-        "date_parsing": "phải là ngày dạng NNNN-TT-NN, ví dụ 2026-11-20",
+        "date_type": f"phải là một ngày; {DATE_FORMS}",
+        "date_from_datetime_parsing": f"phải là một ngày; {DATE_FORMS}",
+        "date_parsing": f"phải là một ngày; {DATE_FORMS}",
     }
     return simple.get(kind, err["msg"])
 
