@@ -222,6 +222,7 @@ def _syntax_advice(problem: str, text: str, column: int) -> str:
         return "có ký tự Tab; YAML chỉ cho phép thụt lề bằng dấu cách"
     if "mapping values are not allowed" in problem:
         key, _, value = text.partition(": ")
+        value = re.sub(r"\s+#.*$", "", value)  # the example shows the text, not the officer's comment
         if value and ": " in value or value.rstrip().endswith(":") and column > len(key) + 1:
             return (f"đoạn chữ có dấu hai chấm; hãy đặt cả câu trong dấu ngoặc kép, "
                     f'ví dụ {key.strip()}: "{value.strip()}"')
