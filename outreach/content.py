@@ -47,8 +47,8 @@ def load_content(project: Project) -> Content:
             guides[path.stem] = guide
     schedule_path = project.content_dir / "schedule.yaml"
     slugs = {p.stem for p in project.guide_paths()}
-    schedule = (_load_model(project, schedule_path, Schedule, problems, warnings, lambda s: s.problems(slugs))
-                if schedule_path.is_file() else None)
+    schedule = (_load_model(project, schedule_path, Schedule, problems, warnings, lambda s: s.problems(slugs),
+                            optional=True) if schedule_path.is_file() else None)
     return Content(commune, guides, problems, lexicon, schedule, warnings)
 
 
@@ -56,20 +56,23 @@ def _load_lexicon(project: Project, problems: list[Problem], warnings: list[Prob
     path = project.content_dir / "lexicon.yaml"
     if not path.is_file():
         return {}
-    lexicon = _load_model(project, path, Lexicon, problems, warnings)
+    lexicon = _load_model(project, path, Lexicon, problems, warnings, optional=True)
     return dict(lexicon.root) if lexicon is not None else {}
 
 
 def _load_model(project: Project, path: Path, model: type[BaseModel], problems: list[Problem],
-                warnings: list[Problem], checks=None) -> Any:
+                warnings: list[Problem], checks=None, optional: bool = False) -> Any:
     """The validated model, or None after adding what is wrong to `problems` (and to `warnings`
     what the officer should read but that fails nothing).
 
     `checks(model)` may return more (key path, message) problems that need the whole file to see.
+    An `optional` file (schedule, lexicon) holding only comments is None: not used yet.
     """
     try:
-        source = load_yaml(path, project.shown(path))
+        source = load_yaml(path, project.shown(path), empty_ok=optional)
         warnings.extend(source.warnings)
+        if optional and not source.data:
+            return None
         context = {"icons": project.icon_names, "content_dir": project.content_dir}
         value = model.model_validate(source.data, context=context)
         found = checks(value) if checks else []

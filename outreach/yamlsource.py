@@ -68,14 +68,19 @@ _CURLY_VALUE = re.compile(r"^(?P<lead>[ ]*(?:-[ ]+)*(?:[^\s#:\-\"'][^:#]*:[ ]+|(
 _DROPPED_COMMENT = re.compile(r"^ #")
 
 
-def load_yaml(path: Path, name: str) -> Source:
-    """Parse `path` (shown to officers as `name`) or raise ContentError saying where and why."""
+def load_yaml(path: Path, name: str, empty_ok: bool = False) -> Source:
+    """Parse `path` (shown to officers as `name`) or raise ContentError saying where and why.
+
+    `empty_ok`: a file with nothing but comments is an empty mapping (an optional file not used yet).
+    """
     text = cleaned(_read_text(path, name))
     try:
         _check_events(text, name)
         loader = _TextLoader(text)
         try:
             node = loader.get_single_node()
+            if node is None and empty_ok:
+                return Source(name, {}, {(): 1})
             if node is None:
                 raise ContentError([Problem(name, 1, WHOLE_FILE, "tệp trống, chưa có nội dung")])
             lines: dict[Path_, int] = {(): 1}  # a key missing at the top is reported on line 1
