@@ -7,11 +7,15 @@ officer would read it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
-from conftest import line_of, run, starter, tool, write_guide
+from conftest import REPO, line_of, run, starter, tool, write_guide
+from outreach import __version__
+from outreach.cli import main
 from outreach.content import load_content
+from outreach.model import AudioSettings, Commune, Desk
 from outreach.project import Project
 
 GUIDE = "content/guides/thu-tuc.yaml"
@@ -227,3 +231,121 @@ def test_a_placeholder_left_in_blocks_the_build_and_is_named(project):
     assert (f"{GUIDE}:{line_of(text, 'title:')}: title: còn nội dung mẫu chưa sửa: 'SỬA tên thủ tục'; "
             "hãy thay bằng thông tin thật của thủ tục") in result.output
     assert not (project / "build" / "thu-tuc" / "handout.pdf").exists()
+
+
+# --- A newcomer's first steps: the command line ------------------------------------------------------
+
+COMMANDS = sorted(main.commands)
+ENGLISH = ("Usage:", "Options:", "Commands:", "Show this message", "[default", "Error:", "INTEGER", "TEXT",
+           "DIRECTORY", "Missing", "No such")
+
+
+def test_version(project):
+    result = run(project, "--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"outreach {__version__}"
+
+
+@pytest.mark.parametrize("command", [[], *[[name] for name in COMMANDS]])
+def test_help_of_every_command_is_vietnamese_and_offers_verbose_and_quiet(project, command):
+    result = run(project, *command, "--help")
+    assert result.exit_code == 0
+    assert result.output.startswith("Cách dùng: ")
+    assert "Tùy chọn:" in result.output and "Hiện hướng dẫn này rồi thoát." in result.output
+    assert "-v, --verbose" in result.output and "-q, --quiet" in result.output
+    for word in ENGLISH:
+        assert word not in result.output, word
+
+
+def test_jobs_default_is_the_machines_cores_not_a_number(project):
+    result = run(project, "build", "--help")
+    assert "(mặc định: số lõi của máy)" in " ".join(result.output.split())
+    assert f"default: {os.cpu_count()}" not in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["new"], "Lỗi: thiếu tham số 'TÊN'"),
+    (["build", "--nhanh"], "Lỗi: không có tùy chọn --nhanh"),
+    (["build", "--forse"], "Lỗi: không có tùy chọn --forse; có phải ý bạn là --force"),
+    (["buidl"], "Lỗi: không có lệnh 'buidl'"),
+    (["build", "--only"], "Lỗi: tùy chọn '--only' cần một giá trị đi kèm"),
+    (["build", "-j", "0"], "Lỗi: giá trị không hợp lệ cho '-j' / '--jobs': 0 nằm ngoài khoảng 1<=x<=64"),
+    (["build", "--engine", "google"], "Lỗi: giá trị không hợp lệ cho '--engine': 'google' không phải là một trong"),
+    (["say", "Gọi", "số", "1022"], "Lỗi: thừa tham số: số 1022; đoạn chữ có dấu cách phải đặt trong dấu ngoặc kép"),
+])
+def test_clicks_own_errors_are_vietnamese(project, args, message):
+    result = run(project, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    for word in ENGLISH:
+        assert word not in result.output, word
+
+
+def test_quiet_shows_only_errors_and_verbose_shows_each_file(project):
+    text = starter(project).replace("fee: Miễn lệ phí", "fee: Miễn lệ phí #1")
+    write_guide(project, "thu-tuc", text)
+    quiet = run(project, "validate", "-q")
+    assert quiet.exit_code == 0 and quiet.output == ""
+    assert run(project, "-q", "build", "--no-audio").output == ""
+    verbose = run(project, "validate", "-v")
+    assert "  content/guides/thu-tuc.yaml: hợp lệ" in verbose.output
+    verbose = run(project, "build", "--no-audio", "--force", "--verbose")
+    assert "  đã tạo build/thu-tuc/handout.pdf" in verbose.output
+    assert "Thời gian theo bước (giây): validate" in verbose.output
+    write_guide(project, "thu-tuc", "title: [\n")
+    quiet = run(project, "build", "-q", "--no-audio")
+    assert quiet.exit_code == 1
+    assert quiet.output.startswith("content/guides/thu-tuc.yaml:1: (tệp): lỗi cú pháp YAML")
+
+
+def test_only_judges_its_own_guide(project):
+    starter(project, "tot")
+    write_guide(project, "hong", "title: [\n")
+    for command in ("validate", "build"):
+        args = [command, "--only", "tot"] + (["--no-audio"] if command == "build" else [])
+        result = run(project, *args)
+        assert result.exit_code == 0, result.output
+        assert "Cảnh báo: content/guides/hong.yaml:1: (tệp): lỗi cú pháp YAML" in result.output
+    assert run(project, "build", "--only", "hong", "--no-audio").exit_code == 1
+
+
+def test_build_errors_come_last_with_a_one_line_summary(project):
+    starter(project, "tot")
+    write_guide(project, "hong", "title: [\n")
+    write_guide(project, "hong-nua", starter(project, "hong-nua").replace("icon: form", "icon: maybay"))
+    result = run(project, "build", "--no-audio")
+    assert result.exit_code == 1
+    lines = result.output.rstrip("\n").splitlines()
+    assert lines[-1] == ("Có lỗi ở 2 hướng dẫn (hong, hong-nua): xem các dòng ở trên; những gì có lỗi chưa được tạo "
+                         "lại (bản cũ, nếu có, vẫn giữ). Sửa xong chạy lại 'outreach build'.")
+    assert sorted(line.split(":")[0] for line in lines[-3:-1]) == ["content/guides/hong-nua.yaml",
+                                                                   "content/guides/hong.yaml"]
+    assert lines.index("Danh mục: build/index.html") < len(lines) - 3
+
+
+def test_init_makes_a_commune_project_that_builds_at_once(tmp_path):
+    target = tmp_path / "xa-moi"
+    result = run(tmp_path, "init", str(target), "--no-audio")
+    assert result.exit_code == 0, result.output
+    assert "Đã tạo dự án mới" in result.output and "outreach new" in result.output
+    commune = (target / "content" / "commune.yaml").read_text(encoding="utf-8")
+    for key in (*Commune.model_fields, *Desk.model_fields, *AudioSettings.model_fields, "label", "number", "role"):
+        row = next(row for row in commune.splitlines() if row.lstrip("# -").startswith(f"{key}:"))
+        assert "#" in row or commune.splitlines()[commune.splitlines().index(row) - 1].lstrip().startswith("#"), key
+    assert [p.name for p in (target / "content" / "guides").iterdir()] == ["dang-ky-khai-sinh.yaml"]
+    assert (target / "content" / "schedule.yaml").is_file() and (target / "content" / "lexicon.yaml").is_file()
+    assert (target / "build" / "dang-ky-khai-sinh" / "handout.pdf").stat().st_size > 5_000
+    assert (target / "templates" / "new-guide.yaml.j2").is_file()
+    checked = run(target, "validate")
+    assert checked.exit_code == 0, checked.output
+    assert "Cảnh báo" not in checked.output
+    again = run(tmp_path, "init", str(target))
+    assert again.exit_code == 1
+    assert "content/ đã có nội dung; hãy chọn một thư mục mới" in again.output
+
+
+def test_makefile_puts_outreach_on_the_path():
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "ln -sfn $(abspath $(BIN)/outreach) $(PREFIX)/bin/outreach" in makefile
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert ".venv/bin/outreach" not in readme.split("## Everyday use", 1)[1].split("\n## ", 1)[0]
