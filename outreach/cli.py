@@ -217,12 +217,17 @@ def _judged(project: Project, problems: list[Problem], only: str | None) -> tupl
 
 
 def _errors_in_one_line(project: Project, errors: list[Problem]) -> str:
-    guides = sorted({Path(p.file).stem for p in errors if Path(p.file).parent == Path(project.shown(project.guides_dir))})
-    files = sorted({p.file for p in errors if Path(p.file).parent != Path(project.shown(project.guides_dir))})
+    guides = sorted({slug for p in errors if (slug := _guide_of(project, p))})
+    files = sorted({p.file for p in errors if not _guide_of(project, p)})
     where = [f"{len(guides)} hướng dẫn ({', '.join(guides)})"] if guides else []
-    where += files
-    return (f"Có lỗi ở {' và '.join(where)}: xem các dòng ở trên; những gì có lỗi chưa được tạo lại "
+    return (f"Có lỗi ở {' và '.join(where + files)}: xem các dòng ở trên; những gì có lỗi chưa được tạo lại "
             "(bản cũ, nếu có, vẫn giữ). Sửa xong chạy lại 'outreach build'.")
+
+
+def _guide_of(project: Project, problem: Problem) -> str | None:
+    """The slug of the guide a problem is in, None for commune.yaml, the schedule, templates..."""
+    path = Path(problem.file)
+    return path.stem if path.parent == Path(project.shown(project.guides_dir)) else None
 
 
 @contextlib.contextmanager
@@ -259,7 +264,7 @@ REAL_VOICE = ("để có giọng thật: khi có mạng dùng giọng Google (--
 
 
 def _summary(project: Project, report: BuildReport, errors: list[Problem]) -> None:
-    failed = {Path(p.file).stem for p in errors if p.file.startswith(project.shown(project.guides_dir))}
+    failed = {slug for p in errors if (slug := _guide_of(project, p))}
     if not report.built and not failed:
         _tell(f"Không có gì thay đổi: {report.unchanged} phần đã mới nhất, không tạo lại gì.")
     else:

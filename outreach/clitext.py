@@ -72,6 +72,8 @@ class Group(click.Group):
         except click.Abort:
             click.echo("Đã dừng.", err=True)
             sys.exit(1)
+        except BrokenPipeError:  # `outreach say ... | head`: the reader left, nothing to report
+            sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
 

@@ -39,7 +39,8 @@ class Source:
 
 # libyaml's C loader when PyYAML has it: a province builds thousands of guides.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-ALIAS_MESSAGE = "không dùng bí danh YAML (*tên); hãy viết nội dung trực tiếp"
+ALIAS_MESSAGE = ("không dùng bí danh YAML (*tên); hãy viết nội dung trực tiếp (chữ bắt đầu bằng * thì "
+                 "đặt cả câu trong dấu ngoặc kép)")
 # A guide needs four levels; hundreds only come from a broken paste (or an attack on the parser).
 MAX_DEPTH = 30
 _TAGS = ("str", "seq", "map", "null")
@@ -212,16 +213,34 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, name: str, text: str) -> Problem:
     """The syntax error at the line the officer must change, with how to change it."""
     lines = text.splitlines() or [""]
     mark = exc.problem_mark or exc.context_mark
-    line = mark.line + 1 if mark else 1
-    problem = exc.problem or ""
-    if "could not find expected ':'" in problem and exc.context_mark:
-        line = exc.context_mark.line + 1  # the line that lacks the colon, not the one after it
-    line = max(1, min(line, len(lines)))  # "unexpected end of file" points past the last line
+    problem, context = exc.problem or "", exc.context or ""
+    if exc.context_mark and ("could not find expected ':'" in problem or "flow" in context
+                             or "quoted scalar" in context):
+        mark = exc.context_mark  # where the line without a colon, the bracket or the quote starts
+    line = max(1, min(mark.line + 1 if mark else 1, len(lines)))  # "end of file" points past the last line
     column = mark.column if mark and mark.line + 1 == line else 0
-    return Problem(name, line, WHOLE_FILE, f"lỗi cú pháp YAML: {_syntax_advice(problem, lines[line - 1], column)}")
+    opened = _unclosed_quote(lines[:line])
+    if opened:  # a quote left open swallows the lines after it: the error shows up far below
+        return Problem(name, opened, WHOLE_FILE, f"lỗi cú pháp YAML: {UNCLOSED_QUOTE}")
+    return Problem(name, line, WHOLE_FILE,
+                   f"lỗi cú pháp YAML: {_syntax_advice(problem, context, lines[line - 1], column)}")
 
 
-def _syntax_advice(problem: str, text: str, column: int) -> str:
+UNCLOSED_QUOTE = "dấu ngoặc mở ở dòng này chưa được đóng; hãy thêm dấu ngoặc đóng ở cuối đoạn chữ"
+_OPEN_QUOTE = re.compile(r"""^[ ]*(?:-[ ]+)?(?:[^\s#"'][^:#]*:[ ]+)?(["'])(?:(?!\1).)*$""")
+
+
+def _unclosed_quote(lines: list[str]) -> int | None:
+    """The 1-based line of the last value that opens a quote and does not close it on its line."""
+    found = [number for number, text in enumerate(lines, 1) if _OPEN_QUOTE.match(text)]
+    return found[-1] if found else None
+
+
+QUOTE_IT = "hãy đặt cả câu trong dấu ngoặc kép"
+_TEXT_AFTER_QUOTES = re.compile(r""":\s+(["']).*\1\s*[^\s#]""")
+
+
+def _syntax_advice(problem: str, context: str, text: str, column: int) -> str:
     """What is wrong on the line `text`, in the officer's words, and the fix."""
     if "\t" in text:
         return "có ký tự Tab; YAML chỉ cho phép thụt lề bằng dấu cách"
@@ -229,24 +248,28 @@ def _syntax_advice(problem: str, text: str, column: int) -> str:
         key, _, value = text.partition(": ")
         value = re.sub(r"\s+#.*$", "", value)  # the example shows the text, not the officer's comment
         if value and ": " in value or value.rstrip().endswith(":") and column > len(key) + 1:
-            return (f"đoạn chữ có dấu hai chấm; hãy đặt cả câu trong dấu ngoặc kép, "
-                    f'ví dụ {key.strip()}: "{value.strip()}"')
+            return f'đoạn chữ có dấu hai chấm; {QUOTE_IT}, ví dụ {key.strip()}: "{value.strip()}"'
         return ("thụt lề sai: dòng này lùi vào sâu hơn các khóa cùng cấp; "
                 "các khóa của cùng một mục phải thẳng cột (cùng số dấu cách ở đầu dòng)")
     if "could not find expected ':'" in problem:
         return ("dòng này không có dấu hai chấm; nếu là phần tiếp theo của dòng trên, hãy thụt lề nó vào "
                 "(thêm dấu cách ở đầu dòng) hoặc viết nối vào dòng trên; nếu là mục mới, hãy viết 'khóa: giá trị'")
+    if "maximum nesting depth" in problem:
+        return _too_deep()
+    if "flow" in context:
+        return f"dấu [ hoặc {{ ở dòng này chưa được đóng bằng ] hoặc }}; nếu đó là chữ, {QUOTE_IT}"
+    if "quoted scalar" in context:
+        return UNCLOSED_QUOTE
+    if "cannot start any token" in problem or "undefined alias" in problem:
+        char = text[column] if column < len(text) else "?"
+        return f"đoạn chữ không được bắt đầu bằng ký tự {char}; {QUOTE_IT}"
+    if _TEXT_AFTER_QUOTES.search(text):
+        return f"sau dấu ngoặc đóng vẫn còn chữ; {QUOTE_IT}, dấu ngoặc chỉ ở đầu và cuối câu"
     if "did not find expected" in problem or "expected <block end>" in problem:
         return ("thụt lề sai: các khóa của cùng một mục phải thẳng cột (cùng số dấu cách ở đầu dòng), "
                 "mỗi mục của danh sách bắt đầu bằng '- ' ở cùng một cột")
-    if "maximum nesting depth" in problem:
-        return _too_deep()
     if "found unhashable key" in problem:
         return "khóa phải là một từ (ví dụ title), không phải danh sách hay nhóm mục"
-    if "could not determine a constructor" in problem:
-        return "không dùng thẻ kiểu YAML (!!...); hãy viết giá trị trực tiếp"
-    if "found character '\t'" in problem:
-        return "có ký tự Tab; YAML chỉ cho phép thụt lề bằng dấu cách"
     return f"cú pháp YAML không hợp lệ ({problem or 'không rõ'}); hãy so với tệp mẫu của 'outreach new'"
 
 

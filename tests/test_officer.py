@@ -41,6 +41,10 @@ def assert_no_traceback(result) -> None:
     ("    note: 08\n", "08"),
     ("    note: 1e3\n", "1e3"),
     ("    note: 2026-11-25\n", "2026-11-25"),
+    ("    note: 010\n", "010"),          # YAML 1.1 read these as octal 8, sexagesimal 90, 1500.0, 31
+    ("    note: 1:30\n", "1:30"),
+    ("    note: 1.5e+3\n", "1.5e+3"),
+    ("    note: 0x1F\n", "0x1F"),
 ])
 def test_plain_words_stay_the_words_typed(project, typed, expected):
     text = starter(project).replace("    originals: 1", typed + "    originals: 2")
@@ -105,6 +109,24 @@ def test_unindented_continuation_line_is_reported_at_that_line(project):
     assert result.exit_code == 1
     assert (f"{GUIDE}:{line_of(text, 'miễn cho hộ nghèo')}: (tệp): lỗi cú pháp YAML: dòng này không có dấu hai "
             "chấm; nếu là phần tiếp theo của dòng trên, hãy thụt lề nó vào") in result.output
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("title: Đăng ký khai sinh", "title: [Đăng ký khai sinh",
+     "dấu [ hoặc { ở dòng này chưa được đóng bằng ] hoặc }; nếu đó là chữ, hãy đặt cả câu trong dấu ngoặc kép"),
+    ("title: Đăng ký khai sinh", 'title: "Đăng ký khai sinh',
+     "dấu ngoặc mở ở dòng này chưa được đóng; hãy thêm dấu ngoặc đóng ở cuối đoạn chữ"),
+    ("title: Đăng ký khai sinh", 'title: "Đăng ký" khai sinh',
+     "sau dấu ngoặc đóng vẫn còn chữ; hãy đặt cả câu trong dấu ngoặc kép, dấu ngoặc chỉ ở đầu và cuối câu"),
+    ("title: Đăng ký khai sinh", "title: @Đăng ký khai sinh",
+     "đoạn chữ không được bắt đầu bằng ký tự @; hãy đặt cả câu trong dấu ngoặc kép"),
+])
+def test_other_syntax_errors_say_what_to_type(project, old, new, message):
+    text = starter(project).replace(old, new)
+    write_guide(project, "thu-tuc", text)
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert f"{GUIDE}:{line_of(text, 'title:')}: (tệp): lỗi cú pháp YAML: {message}" in result.output
 
 
 def test_text_after_space_hash_is_warned_about_not_dropped_silently(project):
@@ -219,6 +241,17 @@ def test_schedule_dates_use_the_same_rules(project):
     assert result.exit_code == 1
     assert ("content/schedule.yaml:4: campaigns[0].end: không có ngày 31/2/2026: tháng 2 năm 2026 chỉ có 28 ngày"
             in result.output)
+
+
+def test_schedule_times_and_dates_need_no_quotes(project):
+    starter(project)
+    schedule = ("campaigns:\n  - name: Tháng cao điểm\n    start: 01/12/2025\n    end: 31/12/2025\n"
+                "    slots:\n      - start: 06:00\n        end: 06:15\n        guides: [thu-tuc]\n")
+    (project / "content" / "schedule.yaml").write_text(schedule, encoding="utf-8")
+    result = run(project, "validate")
+    assert result.exit_code == 0, result.output
+    campaign = load_content(Project(project)).schedule.campaigns[0]
+    assert (campaign.start, campaign.slots[0].start) == (dt.date(2025, 12, 1), "06:00")
 
 
 # --- The starter's placeholders --------------------------------------------------------------------
