@@ -246,7 +246,7 @@ def _progress() -> Iterator[Callable[[int, int, GuideResult], None]]:
             files(result)
         yield plain
         return
-    bar = None
+    bar: Any = None  # click.progressbar, opened when the first guide reports (its length is known then)
     def draw(done: int, total: int, result: GuideResult) -> None:
         nonlocal bar
         if bar is None:

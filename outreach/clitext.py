@@ -61,11 +61,12 @@ class Group(click.Group):
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         return _in_vietnamese(super().get_help_option(ctx))
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, prog_name, complete_var, False, **extra)
         try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
+            result = super().main(args, prog_name, complete_var, False, **extra)
         except click.ClickException as exc:
             show_error(exc)
             sys.exit(exc.exit_code)

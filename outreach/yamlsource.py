@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -50,8 +50,8 @@ class _TextLoader(_Loader):  # type: ignore[misc, valid-type]
     """Every plain scalar stays text: `code: 1.001190`, `note: no`, `08`, `on` are what the officer
     typed, and the schema (lax for numbers) decides what each key holds. An empty value is null."""
 
-    yaml_implicit_resolvers: dict = {}
-    yaml_constructors = {f"tag:yaml.org,2002:{tag}": yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{tag}"]
+    yaml_implicit_resolvers: ClassVar[dict] = {}
+    yaml_constructors: ClassVar[dict] = {f"tag:yaml.org,2002:{tag}": yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{tag}"]
                          for tag in _TAGS}
 
 
@@ -120,15 +120,17 @@ def _check_events(text: str, name: str) -> None:
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent):
-            raise ContentError([Problem(name, event.start_mark.line + 1, WHOLE_FILE,
-                                        f"lỗi cú pháp YAML: {ALIAS_MESSAGE}")])
+            raise ContentError([Problem(name, _line_of(event), WHOLE_FILE, f"lỗi cú pháp YAML: {ALIAS_MESSAGE}")])
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise ContentError([Problem(name, event.start_mark.line + 1, WHOLE_FILE,
-                                            f"lỗi cú pháp YAML: {_too_deep()}")])
+                raise ContentError([Problem(name, _line_of(event), WHOLE_FILE, f"lỗi cú pháp YAML: {_too_deep()}")])
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+
+
+def _line_of(event: yaml.Event) -> int:
+    return event.start_mark.line + 1 if event.start_mark is not None else 1
 
 
 def _too_deep() -> str:
@@ -217,8 +219,8 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, name: str, text: str) -> Problem:
     if exc.context_mark and ("could not find expected ':'" in problem or "flow" in context
                              or "quoted scalar" in context):
         mark = exc.context_mark  # where the line without a colon, the bracket or the quote starts
-    line = max(1, min(mark.line + 1 if mark else 1, len(lines)))  # "end of file" points past the last line
-    column = mark.column if mark and mark.line + 1 == line else 0
+    line = max(1, min(mark.line + 1 if mark is not None else 1, len(lines)))  # "end of file" is past the end
+    column = mark.column if mark is not None and mark.line + 1 == line else 0
     opened = _unclosed_quote(lines[:line])
     if opened:  # a quote left open swallows the lines after it: the error shows up far below
         return Problem(name, opened, WHOLE_FILE, f"lỗi cú pháp YAML: {UNCLOSED_QUOTE}")

@@ -10,8 +10,8 @@ import datetime as dt
 import os
 
 import pytest
-
 from conftest import REPO, line_of, run, starter, tool, write_guide
+
 from outreach import __version__
 from outreach.cli import main
 from outreach.content import load_content
@@ -223,13 +223,14 @@ def test_a_date_that_does_not_exist_is_a_message_in_every_command(project, old, 
     assert f"{GUIDE}:{line_of(text, needle)}: {key}: {message}" in built.output
 
 
-@pytest.mark.parametrize("typed", ["20/11/2025", "20-11-2025", "20.11.2025", "2025-11-20", "20/11/2025"])
+@pytest.mark.parametrize("typed", ["20/11/2025", "20-11-2025", "20.11.2025", "2025-11-20", "5/1/2025"])
 def test_dates_in_the_vietnamese_order_are_dates(project, typed):
     text = starter(project)
     old = next(row for row in text.splitlines() if row.startswith("last_checked:"))
     write_guide(project, "thu-tuc", text.replace(old, f"last_checked: {typed}"))
     assert run(project, "validate").exit_code == 0
-    assert guide_of(project).last_checked == dt.date(2025, 11, 20)
+    expected = dt.date(2025, 1, 5) if typed == "5/1/2025" else dt.date(2025, 11, 20)  # day first, always
+    assert guide_of(project).last_checked == expected
 
 
 def test_schedule_dates_use_the_same_rules(project):
