@@ -20,7 +20,7 @@ _PLACEHOLDER = re.compile("|".join(rf"(?<!\w){re.escape(marker)}(?!\w)" for mark
 
 def edited(value: str) -> str:
     """`value`, unless it is still the starter's placeholder."""
-    if _PLACEHOLDER.search(value):
+    if any(marker in value for marker in PLACEHOLDER_MARKERS) and _PLACEHOLDER.search(value):
         raise ValueError(f"còn nội dung mẫu chưa sửa: '{value}'; hãy thay bằng thông tin thật của thủ tục")
     return value
 

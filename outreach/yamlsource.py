@@ -58,8 +58,9 @@ class _TextLoader(_Loader):  # type: ignore[misc, valid-type]
 _TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^~?$"), ["~", ""])
 
 # What Word, Zalo and web pages paste: invisible characters removed, odd spaces made plain.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"))
-_SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u200a\u3000"), " ")
+# (Regular expressions, not str.translate: they skip a clean file at C speed.)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]")
+_SPACES = re.compile("[\u00a0\u202f\u2007\u2009\u200a\u3000]")
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
 # A whole value in typographic quotes (“1.004194”, what Word and phones type): the officer meant
 # YAML's quotes, so the line is read as if they had typed "1.004194".
@@ -105,8 +106,9 @@ def load_yaml(path: Path, name: str, empty_ok: bool = False) -> Source:
 def cleaned(text: str) -> str:
     """`text` without what pasting brings along: invisible characters, non-breaking spaces,
     Windows line endings; a value wrapped whole in curly quotes gets YAML's straight ones."""
-    text = _LINE_BREAKS.sub("\n", text).translate(_INVISIBLE).translate(_SPACES)
-    return _CURLY_VALUE.sub(_straight_quotes, text)
+    text = _SPACES.sub(" ", _INVISIBLE.sub("", _LINE_BREAKS.sub("\n", text)))
+    # Removing an invisible character can leave a letter next to its combining mark again.
+    return unicodedata.normalize("NFC", _CURLY_VALUE.sub(_straight_quotes, text))
 
 
 def _straight_quotes(match: re.Match) -> str:
