@@ -99,8 +99,8 @@ def _message(err: dict, model: type[BaseModel]) -> str:
         return _unknown_key_message(model, err["loc"])
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
-    if kind == "string_type" and isinstance(value, (int, float)):
-        return f"phải là chữ; hãy đặt giá trị trong dấu ngoặc kép, ví dụ \"{value}\""
+    if kind in ("string_type", "date_type") and value is None:
+        return "còn để trống; hãy điền nội dung sau dấu hai chấm (hoặc xóa cả dòng nếu mục này không bắt buộc)"
     if kind == "literal_error":
         return "phải là một trong: " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
     simple = {
@@ -115,6 +115,9 @@ def _message(err: dict, model: type[BaseModel]) -> str:
         "too_long": f"nhiều nhất {ctx.get('max_length')} mục",
         "int_type": "phải là một số nguyên",
         "int_parsing": "phải là một số nguyên",
+        "int_from_float": "phải là một số nguyên",
+        "float_type": "phải là một số, dùng dấu chấm thập phân, ví dụ 0.9",
+        "float_parsing": "phải là một số, dùng dấu chấm thập phân, ví dụ 0.9",
         "greater_than_equal": f"không được nhỏ hơn {ctx.get('ge')}",
         "less_than_equal": f"không được lớn hơn {ctx.get('le')}",
         "model_type": "phải là các mục dạng 'khóa: giá trị'",

@@ -167,6 +167,27 @@ def test_odd_keys_and_deep_nesting_get_a_message_not_a_traceback(project, extra,
     assert message in result.output
 
 
+@pytest.mark.parametrize("old, new, message", [
+    ("title: Đăng ký khai sinh", "title:",
+     "title: còn để trống; hãy điền nội dung sau dấu hai chấm (hoặc xóa cả dòng nếu mục này không bắt buộc)"),
+    ("    originals: 1", "    originals: 1,5", "documents[0].originals: phải là một số nguyên"),
+])
+def test_empty_values_and_decimal_commas_are_explained(project, old, new, message):
+    text = starter(project).replace(old, new)
+    write_guide(project, "thu-tuc", text)
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert f"{GUIDE}:{line_of(text, new.strip())}: {message}" in result.output
+
+
+def test_a_decimal_comma_in_the_speed_is_explained(project):
+    path = project / "content" / "commune.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "audio:\n  speed: 0,9\n", encoding="utf-8")
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert "audio.speed: phải là một số, dùng dấu chấm thập phân, ví dụ 0.9" in result.output
+
+
 # --- Pasted text is cleaned ---------------------------------------------------------------------
 
 PASTED = {"\u200b": "zero-width space", "\u200d": "zero-width joiner", "\u00ad": "soft hyphen",
