@@ -2,6 +2,8 @@
 VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
+# `outreach` on the PATH, as every message spells it: a link to the virtual environment's command.
+PREFIX ?= /usr/local
 # Debian packages: WeasyPrint's Pango and fast font subsetting, poppler/zbar/qpdf to read PDFs back,
 # espeak-ng, ffmpeg and libmpg123 for audio, Chromium to check the catalog page as a browser shows it,
 # hunspell-vi for the spelling check.
@@ -22,6 +24,8 @@ $(BIN)/outreach: pyproject.toml
 	touch $@
 
 install: system $(BIN)/outreach
+	mkdir -p $(PREFIX)/bin
+	ln -sfn $(abspath $(BIN)/outreach) $(PREFIX)/bin/outreach
 
 demo: install
 	$(BIN)/outreach build --print

@@ -62,7 +62,8 @@ def build(project: Project, options: Options = Options(),
     timings = Timings()
     with timings.stage("validate"):
         content = load_content(project)
-    report = BuildReport(problems=list(content.problems), stages=timings.take())
+    report = BuildReport(problems=list(content.problems), warnings=[str(w) for w in content.warnings],
+                         stages=timings.take())
     report.failed = {Path(p.file).stem for p in content.problems if p.file.startswith("content/guides/")}
     if content.commune is None:
         return report
@@ -134,7 +135,10 @@ def _joined_prints(project: Project, content: Content, manifest: Manifest) -> li
 
 
 def _save(project: Project, manifest: Manifest) -> None:
-    write_atomic(project.build_dir / MANIFEST, manifest.text().encode())
+    """Write the manifest if it says anything new (a no-op build writes nothing)."""
+    text, target = manifest.text(), project.build_dir / MANIFEST
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        write_atomic(target, text.encode())
 
 
 def _remove_leftovers(build_dir: Path) -> None:

@@ -1,4 +1,7 @@
-"""The `outreach` command: each subcommand loads the project and calls one library function."""
+"""The `outreach` command: each subcommand loads the project and calls one library function.
+
+Every word an officer reads is Vietnamese, click's own included (outreach/clitext.py).
+"""
 
 from __future__ import annotations
 
@@ -6,75 +9,153 @@ import contextlib
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
-from outreach import spelling
+from outreach import __version__, scaffold, spelling
 from outreach.build import BuildReport, Options
 from outreach.build import build as build_project
 from outreach.atomic import write_atomic
+from outreach.clitext import Group
 from outreach.guidebuild import GuideResult
 from outreach.content import load_content
 from outreach.project import Project
-from outreach.errors import ContentError, SpellerMissing
+from outreach.errors import ContentError, Problem, SpellerMissing
 from outreach.sound.engines import ENGINE_CHOICES, all_engines
 from outreach.sound.reading import DIALECTS
 from outreach.model import SLUG_PATTERN, AudioSettings
 from outreach.sound.reading import read_aloud
 from outreach.templating import render, template_environment
 
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+_VERBOSITY = "outreach.verbosity"  # in click's meta, which every context of one run shares
 
-@click.group()
-@click.option("--project", "-p", "root", default=".", show_default=True,
+
+def verbosity_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """-v/--verbose and -q/--quiet, accepted before the command name and after it."""
+    def remember(level: int) -> Callable[[click.Context, click.Parameter, bool], None]:
+        def callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+            if value:
+                ctx.meta[_VERBOSITY] = level
+        return callback
+    command = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=remember(QUIET),
+                           help="Chỉ in lỗi.")(command)
+    return click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=remember(VERBOSE),
+                        help="In thêm chi tiết: từng tệp, từng bước.")(command)
+
+
+def _level() -> int:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_VERBOSITY, NORMAL) if ctx else NORMAL
+
+
+def _tell(message: str) -> None:
+    """A normal message: not shown with -q."""
+    if _level() >= NORMAL:
+        click.echo(message)
+
+
+def _detail(message: str) -> None:
+    """Shown only with -v."""
+    if _level() >= VERBOSE:
+        click.echo(message)
+
+
+def _warn(message: object) -> None:
+    if _level() >= NORMAL:
+        click.echo(f"Cảnh báo: {message}", err=True)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]},
+             help="Biến các hướng dẫn thủ tục (tệp YAML) thành tờ hướng dẫn để in và bản tin loa cho người dân.")
+@click.version_option(__version__, "--version", message="outreach %(version)s", help="In số phiên bản rồi thoát.")
+@click.option("--project", "-p", "root", default=".", metavar="THƯ_MỤC",
               type=click.Path(file_okay=False, path_type=Path),
-              help="Project folder holding content/ and templates/.")
+              help="Thư mục dự án của xã (chứa content/ và templates/); mặc định: thư mục hiện tại.")
+@verbosity_options
 @click.pass_context
 def main(ctx: click.Context, root: Path) -> None:
-    """Turn YAML guides into printable handouts (and audio) for residents."""
     ctx.obj = Project(root.resolve())
 
 
-@main.command()
-@click.argument("slug")
+@main.command(short_help="Tạo dự án mới cho một xã, rồi tạo sản phẩm mẫu.",
+              help="Tạo dự án mới cho một xã trong THƯ_MỤC (mặc định: thư mục dự án): content/commune.yaml "
+                   "có ghi chú từng mục, một hướng dẫn mẫu, lịch phát thanh và bảng cách đọc còn trống, các mẫu "
+                   "trình bày trong templates/; rồi tạo ngay sản phẩm của hướng dẫn mẫu.")
+@click.argument("directory", metavar="[THƯ_MỤC]", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--no-audio", is_flag=True, help="Chỉ tạo bản in, chưa tạo âm thanh.")
+@verbosity_options
+@click.pass_obj
+def init(project: Project, directory: Path | None, no_audio: bool) -> None:
+    target = Project((directory or project.root).resolve())
+    for path in scaffold.create(target):
+        _detail(f"  đã viết {target.shown(path)}")
+    _tell(f"Đã tạo dự án mới trong {target.root}. Đang tạo sản phẩm của hướng dẫn mẫu...")
+    _build_and_report(target, Options(with_audio=not no_audio))
+    where = f"vào thư mục dự án (cd {directory}), " if directory else ""
+    _tell(f"Tiếp theo: {where}sửa content/commune.yaml cho đúng xã mình, tạo hướng dẫn mới bằng "
+          "'outreach new <tên-thủ-tục>', rồi chạy 'outreach validate' và 'outreach build'.")
+
+
+@main.command(short_help="Viết hướng dẫn mẫu content/guides/TÊN.yaml.",
+              help="Viết hướng dẫn mẫu content/guides/TÊN.yaml, có ghi chú từng mục, để sửa thành thủ tục thật.")
+@click.argument("slug", metavar="TÊN")
+@verbosity_options
 @click.pass_obj
 def new(project: Project, slug: str) -> None:
-    """Write a commented starter guide content/guides/SLUG.yaml."""
     _check_slug(slug)
-    target = project.guides_dir / f"{slug}.yaml"
+    target = project.guide_path(slug)
     if target.exists():
         raise click.ClickException(f"{project.shown(target)} đã có; hãy chọn tên khác hoặc sửa tệp đó")
     text = render(template_environment(project), "new-guide.yaml.j2", slug=slug, today=dt.date.today().isoformat())
     write_atomic(target, text.encode("utf-8"))
-    click.echo(f"Đã tạo {project.shown(target)}. Hãy sửa nội dung rồi chạy 'outreach validate'.")
+    _tell(f"Đã tạo {project.shown(target)}. Hãy sửa nội dung rồi chạy 'outreach validate'.")
 
 
-@main.command()
-@click.option("--strict", is_flag=True, help="Unknown words (spelling) are errors, not warnings.")
+@main.command(short_help="Kiểm tra mọi tệp, báo mọi lỗi cùng lúc.",
+              help="Kiểm tra commune.yaml và mọi hướng dẫn; báo mọi lỗi cùng lúc (tệp:dòng: mục: lỗi).")
+@click.option("--strict", is_flag=True, help="Từ lạ (chính tả) cũng tính là lỗi, không chỉ là cảnh báo.")
+@click.option("--only", metavar="TÊN", help="Chỉ xét hướng dẫn này; lỗi của hướng dẫn khác chỉ là cảnh báo.")
+@verbosity_options
 @click.pass_obj
-def validate(project: Project, strict: bool) -> None:
-    """Check commune.yaml and every guide; report all problems at once."""
+def validate(project: Project, strict: bool, only: str | None) -> None:
+    _check_only(project, only)
     content = load_content(project)
-    problems = list(content.problems)
+    problems, others = _judged(project, content.problems, only)
+    for warning in [*content.warnings, *others]:
+        _warn(warning)
     try:
         words = spelling.check(project, content)
     except SpellerMissing as exc:
         words = []
-        click.echo(f"Bỏ qua kiểm tra chính tả: {exc}", err=True)
+        _warn(f"bỏ qua kiểm tra chính tả: {exc}")
     if strict:
-        problems += words
+        problems += _judged(project, words, only)[0]
     else:
         for word in words:
-            click.echo(f"Cảnh báo: {word}", err=True)
+            _warn(word)
+    _list_files(project, problems)
     if problems:
         raise ContentError(problems)
-    click.echo(f"Hợp lệ: commune.yaml và {len(content.guides)} hướng dẫn.")
+    _tell(f"Hợp lệ: commune.yaml và {len(content.guides)} hướng dẫn.")
 
 
-@main.command()
+def _list_files(project: Project, problems: list[Problem]) -> None:
+    """With -v: each file read and whether it holds errors."""
+    with_errors = {p.file for p in problems}
+    for path in [project.content_dir / "commune.yaml", *project.guide_paths()]:
+        shown = project.shown(path)
+        _detail(f"  {shown}: {'có lỗi' if shown in with_errors else 'hợp lệ'}")
+
+
+@main.command(short_help="Kiểm tra chính tả.",
+              help="Kiểm tra chính tả mọi đoạn chữ tiếng Việt (từ điển hunspell-vi và content/words.txt).")
+@verbosity_options
 @click.pass_obj
 def check(project: Project) -> None:
-    """Spelling check of every Vietnamese text field (hunspell-vi and content/words.txt)."""
     content = load_content(project)
     try:
         words = spelling.check(project, content)
@@ -82,54 +163,89 @@ def check(project: Project) -> None:
         raise click.ClickException(str(exc)) from None
     if words:
         raise ContentError(words)
-    click.echo("Chính tả: không có từ lạ.")
+    _tell("Chính tả: không có từ lạ.")
 
 
 
 
-@main.command()
-@click.option("--only", metavar="SLUG", help="Build one guide only.")
-@click.option("--engine", type=click.Choice(ENGINE_CHOICES), help="Speech engine (default: audio.engine in commune.yaml).")
-@click.option("--no-audio", is_flag=True, help="Printed products and scripts only.")
-@click.option("--force", is_flag=True, help="Rebuild everything, even what is up to date.")
+@main.command(short_help="Tạo tờ hướng dẫn, bản tin loa, SMS vào build/.",
+              help="Tạo những gì đã cũ vào build/<tên>/ (tờ hướng dẫn, áp phích, bản tin loa, đoạn âm thanh cho "
+                   "buổi họp, tin nhắn SMS), rồi danh mục build/index.html.")
+@click.option("--only", metavar="TÊN", help="Chỉ tạo một hướng dẫn; lỗi của hướng dẫn khác chỉ là cảnh báo.")
+@click.option("--engine", type=click.Choice(ENGINE_CHOICES), help="Giọng đọc (mặc định: audio.engine trong commune.yaml).")
+@click.option("--no-audio", is_flag=True, help="Chỉ tạo bản in và lời bản tin, không tạo âm thanh.")
+@click.option("--force", is_flag=True, help="Tạo lại tất cả, kể cả những gì đã mới nhất.")
 @click.option("--print", "print_shop", is_flag=True,
-              help="Also write print/handout.pdf and print/poster.pdf: PDF/A-3b, 3 mm bleed, crop marks.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default=True,
-              help="Worker processes.")
-@click.option("--timings", is_flag=True, help="Print seconds spent per stage (summed over workers).")
+              help="Tạo thêm print/handout.pdf và print/poster.pdf cho nhà in: PDF/A-3b, chừa lề xén 3 mm, dấu cắt.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), metavar="N",
+              help="Số tiến trình chạy song song (mặc định: số lõi của máy).")
+@click.option("--timings", is_flag=True, help="In số giây của từng bước (cộng trên mọi tiến trình).")
+@verbosity_options
 @click.pass_obj
 def build(project: Project, only: str | None, engine: str | None, no_audio: bool, force: bool, print_shop: bool,
-          jobs: int, timings: bool) -> None:
-    """Build what is out of date into build/<slug>/, then build/index.html."""
-    if only is not None:
-        _check_slug(only)
-        if not (project.guides_dir / f"{only}.yaml").is_file():
-            raise click.ClickException(f"không có hướng dẫn content/guides/{only}.yaml")
+          jobs: int | None, timings: bool) -> None:
+    _check_only(project, only)
     options = Options(only=only, engine=engine, with_audio=not no_audio, force=force, print_shop=print_shop,
-                      jobs=jobs)
+                      jobs=jobs or os.cpu_count() or 1)
+    _build_and_report(project, options, timings)
+
+
+def _build_and_report(project: Project, options: Options, timings: bool = False) -> None:
+    """Build, then show warnings, the summary and, last, the errors with a one-line summary."""
     with _progress() as on_guide:
         report = build_project(project, options, on_guide)
-    for warning in report.warnings:
-        click.echo(f"Cảnh báo: {warning}", err=True)
-    _summary(project, report)
-    if timings:
+    errors, others = _judged(project, report.problems, options.only)
+    for warning in [*report.warnings, *others]:
+        _warn(warning)
+    _summary(project, report, errors)
+    if timings or _level() >= VERBOSE:
         click.echo("Thời gian theo bước (giây): " + ", ".join(
             f"{name} {report.stages.get(name, 0.0):.2f}" for name in ("validate", "html", "pdf", "speech", "audio")))
-    if report.problems:
-        ContentError(report.problems).show()
+    if errors:
+        ContentError(errors).show()
+        click.echo(_errors_in_one_line(project, errors), err=True)
         sys.exit(1)
 
 
+def _judged(project: Project, problems: list[Problem], only: str | None) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings): with --only, the other guides' problems do not decide the exit status."""
+    if only is None:
+        return list(problems), []
+    others = {project.shown(path) for path in project.guide_paths() if path.stem != only}
+    return [p for p in problems if p.file not in others], [p for p in problems if p.file in others]
+
+
+def _errors_in_one_line(project: Project, errors: list[Problem]) -> str:
+    guides = sorted({slug for p in errors if (slug := _guide_of(project, p))})
+    files = sorted({p.file for p in errors if not _guide_of(project, p)})
+    where = [f"{len(guides)} hướng dẫn ({', '.join(guides)})"] if guides else []
+    return (f"Có lỗi ở {' và '.join(where + files)}: xem các dòng ở trên; những gì có lỗi chưa được tạo lại "
+            "(bản cũ, nếu có, vẫn giữ). Sửa xong chạy lại 'outreach build'.")
+
+
+def _guide_of(project: Project, problem: Problem) -> str | None:
+    """The slug of the guide a problem is in, None for commune.yaml, the schedule, templates..."""
+    path = Path(problem.file)
+    return path.stem if path.parent == Path(project.shown(project.guides_dir)) else None
+
+
 @contextlib.contextmanager
-def _progress():
-    """A progress bar on a terminal, one plain line per guide otherwise (logs, CI)."""
+def _progress() -> Iterator[Callable[[int, int, GuideResult], None]]:
+    """A progress bar on a terminal, one plain line per guide otherwise (logs, CI); nothing with -q."""
+    def files(result: GuideResult) -> None:
+        for rel in result.built:
+            _detail(f"  đã tạo build/{rel}")
+    if _level() < NORMAL:
+        yield lambda done, total, result: None
+        return
     if not sys.stdout.isatty():
         def plain(done: int, total: int, result: GuideResult) -> None:
             state = "lỗi" if result.problems else f"{len(result.built)} tệp"
             click.echo(f"[{done}/{total}] {result.slug} ({result.part}): {state}")
+            files(result)
         yield plain
         return
-    bar = None
+    bar: Any = None  # click.progressbar, opened when the first guide reports (its length is known then)
     def draw(done: int, total: int, result: GuideResult) -> None:
         nonlocal bar
         if bar is None:
@@ -142,34 +258,45 @@ def _progress():
             bar.__exit__(None, None, None)
 
 
-def _summary(project: Project, report: BuildReport) -> None:
+REAL_VOICE = ("để có giọng thật: khi có mạng dùng giọng Google (--engine gtts), hoặc tải một giọng piper tiếng "
+              "Việt và ghi audio.piper_model trong content/commune.yaml, hoặc (sắp có) dùng bản thu giọng của cán bộ xã")
+
+
+def _summary(project: Project, report: BuildReport, errors: list[Problem]) -> None:
+    failed = {slug for p in errors if (slug := _guide_of(project, p))}
     for slug in report.removed:
-        click.echo(f"Đã xóa các tệp trong build/{slug}/: tệp content/guides/{slug}.yaml không còn nữa.")
-    if not report.built and not report.failed:
-        click.echo(f"Không có gì thay đổi: {report.unchanged} phần đã mới nhất, không tạo lại gì.")
+        _tell(f"Đã xóa các tệp trong build/{slug}/: tệp content/guides/{slug}.yaml không còn nữa.")
+    if not report.built and not failed:
+        _tell(f"Không có gì thay đổi: {report.unchanged} phần đã mới nhất, không tạo lại gì.")
     else:
-        click.echo(f"Đã tạo {len(report.built)} tệp cho {report.guides} hướng dẫn; {report.unchanged} phần không "
-                   f"đổi; {len(report.failed)} hướng dẫn lỗi; {len(report.drafts)} tệp âm thanh nháp.")
+        _tell(f"Đã tạo {len(report.built)} tệp cho {report.guides} hướng dẫn; {report.unchanged} phần không "
+              f"đổi; {len(failed)} hướng dẫn lỗi; {len(report.drafts)} tệp âm thanh nháp.")
+    if report.drafts:
+        _tell(f"{len(report.drafts)} tệp âm thanh là bản nháp giọng máy espeak-ng (nghe thử trước khi phát loa); "
+              f"{REAL_VOICE}. Xem danh sách bằng -v.")
     for draft in report.drafts:
-        click.echo(f"  bản nháp (giọng máy espeak-ng, nghe thử trước khi phát loa): {project.shown(draft)}")
-    click.echo(f"Danh mục: {project.shown(project.build_dir / 'index.html')}")
+        _detail(f"  bản nháp: {project.shown(draft)}")
+    _tell(f"Danh mục: {project.shown(project.build_dir / 'index.html')}")
 
 
-@main.command()
-@click.argument("text")
-@click.option("--dialect", type=click.Choice(list(DIALECTS)), help="Default: dialect in commune.yaml.")
+@main.command(short_help="In cách máy sẽ đọc một câu trên loa.",
+              help="In cách máy sẽ đọc CÂU trên loa (số, ngày, tiền, số điện thoại, chữ viết tắt).")
+@click.argument("text", metavar="CÂU")
+@click.option("--dialect", type=click.Choice(list(DIALECTS)),
+              help="Cách đọc số: north (nghìn, linh) hoặc south (ngàn, lẻ); mặc định: dialect trong commune.yaml.")
+@verbosity_options
 @click.pass_obj
 def say(project: Project, text: str, dialect: str | None) -> None:
-    """Print how TEXT will be read aloud."""
     content = load_content(project)
     dialect = dialect or (content.commune.dialect if content.commune else "north")
     click.echo(read_aloud(text, dialect, content.lexicon))
 
 
-@main.command()
+@main.command(short_help="Các giọng đọc, giọng nào dùng được ở đây.",
+              help="Liệt kê các giọng đọc và cho biết giọng nào dùng được trên máy này.")
+@verbosity_options
 @click.pass_obj
 def engines(project: Project) -> None:
-    """List the speech engines and whether each can be used here."""
     content = load_content(project)
     settings = content.commune.audio if content.commune else AudioSettings()
     for engine in all_engines(settings.engine_settings(project.root, content.commune.dialect if content.commune
@@ -181,7 +308,14 @@ def engines(project: Project) -> None:
     click.echo(f"Đang chọn: {settings.engine} (auto = gtts, rồi piper nếu có, rồi espeak-ng)")
 
 
+def _check_only(project: Project, only: str | None) -> None:
+    if only is not None:
+        _check_slug(only)
+        if not project.guide_path(only).is_file():
+            raise click.ClickException(f"không có hướng dẫn content/guides/{only}.yaml")
+
+
 def _check_slug(slug: str) -> None:
     if not SLUG_PATTERN.match(slug):
         raise click.BadParameter("chỉ dùng chữ thường không dấu, số và dấu gạch ngang, ví dụ dang-ky-khai-sinh",
-                                 param_hint="SLUG")
+                                 param_hint="TÊN")

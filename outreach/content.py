@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from outreach.errors import ContentError, Problem
-from outreach.model import SLUG_PATTERN, Commune, Guide, Lexicon, Schedule
+from outreach.model import DATE_FORMS, SLUG_PATTERN, Commune, Guide, Lexicon, Schedule
 from outreach.project import Project
 from outreach.templating import icon_names, template_folders
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
@@ -25,63 +25,80 @@ class Content:
     problems: list[Problem]
     lexicon: dict[str, str]
     schedule: Schedule | None = None
-    sources: list[Source] = field(default_factory=list)  # commune.yaml and every readable guide, as parsed
+    warnings: list[Problem] = field(default_factory=list)  # worth reading, but nothing fails
+    sources: list[Source] = field(default_factory=list)    # commune.yaml and every readable guide, as parsed
+
+
+@dataclass
+class _Loading:
+    """What reading a project's files gathers as it goes."""
+
+    project: Project
+    icons: frozenset[str]
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
 
 
 def load_content(project: Project) -> Content:
     """Validate commune.yaml and every guide, collecting all problems instead of stopping."""
-    problems: list[Problem] = []
-    sources: list[Source] = []
-    commune = _load_model(project, project.content_dir / "commune.yaml", Commune, problems, sources=sources)
+    loading = _Loading(project, icon_names(template_folders(project)))
+    commune = _load_model(loading, project.content_dir / "commune.yaml", Commune, keep_source=True)
     if not project.guides_dir.is_dir():
-        problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
-                                "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
-    lexicon = _load_lexicon(project, problems)
+        loading.problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
+                                        "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
+    lexicon = _load_lexicon(loading)
     guides: dict[str, Guide] = {}
-    icons = icon_names(template_folders(project))
     for path in project.guide_paths():
         if not SLUG_PATTERN.match(path.stem):
-            problems.append(Problem(project.shown(path), 1, WHOLE_FILE,
-                                    "tên tệp chỉ gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ dang-ky-khai-sinh.yaml"))
+            loading.problems.append(Problem(project.shown(path), 1, WHOLE_FILE, "tên tệp chỉ gồm chữ thường không dấu, "
+                                            "số và dấu gạch ngang, ví dụ dang-ky-khai-sinh.yaml"))
             continue
-        guide = _load_model(project, path, Guide, problems, icons=icons, sources=sources)
+        guide = _load_model(loading, path, Guide, keep_source=True)
         if guide is not None:
             guides[path.stem] = guide
     schedule_path = project.content_dir / "schedule.yaml"
     slugs = {p.stem for p in project.guide_paths()}
-    schedule = (_load_model(project, schedule_path, Schedule, problems, lambda s: s.problems(slugs))
+    schedule = (_load_model(loading, schedule_path, Schedule, lambda s: s.problems(slugs), optional=True)
                 if schedule_path.is_file() else None)
-    return Content(commune, guides, problems, lexicon, schedule, sources)
+    return Content(commune, guides, loading.problems, lexicon, schedule, loading.warnings, loading.sources)
 
 
-def _load_lexicon(project: Project, problems: list[Problem]) -> dict[str, str]:
-    path = project.content_dir / "lexicon.yaml"
+def _load_lexicon(loading: _Loading) -> dict[str, str]:
+    path = loading.project.content_dir / "lexicon.yaml"
     if not path.is_file():
         return {}
-    lexicon = _load_model(project, path, Lexicon, problems)
+    lexicon = _load_model(loading, path, Lexicon, optional=True)
     return dict(lexicon.root) if lexicon is not None else {}
 
 
-def _load_model(project: Project, path: Path, model: type[BaseModel], problems: list[Problem],
-                checks=None, icons: frozenset[str] | None = None, sources: list[Source] | None = None) -> Any:
-    """The validated model, or None after adding what is wrong to `problems`.
+def _load_model(loading: _Loading, path: Path, model: type[BaseModel], checks=None, optional: bool = False,
+                keep_source: bool = False) -> Any:
+    """The validated model, or None after adding what is wrong to `loading.problems` (and to its
+    warnings what the officer should read but that fails nothing).
 
     `checks(model)` may return more (key path, message) problems that need the whole file to see.
+    An `optional` file (schedule, lexicon) holding only comments is None: not used yet. With
+    `keep_source`, the parsed file is kept for the spelling check.
     """
+    project = loading.project
     try:
-        source = load_yaml(path, project.shown(path))
-        if sources is not None:
-            sources.append(source)
-        context = {"icons": icons if icons is not None else icon_names(template_folders(project)),
-                   "content_dir": project.content_dir}
+        source = load_yaml(path, project.shown(path), empty_ok=optional)
+        loading.warnings.extend(source.warnings)
+        if keep_source:
+            loading.sources.append(source)
+        if optional and not source.data:
+            return None
+        context = {"icons": loading.icons, "content_dir": project.content_dir}
         value = model.model_validate(source.data, context=context)
         found = checks(value) if checks else []
-        problems.extend(Problem(source.name, source.line_of(loc), dotted_key(loc), message) for loc, message in found)
+        loading.problems.extend(Problem(source.name, source.line_of(loc), dotted_key(loc), message)
+                                for loc, message in found)
         return None if found else value
     except ContentError as exc:
-        problems.extend(exc.problems)
+        loading.problems.extend(exc.problems)
     except ValidationError as exc:
-        problems.extend(_problems_from(exc, source, model))
+        loading.problems.extend(_problems_from(exc, source, model))
     return None
 
 
@@ -99,8 +116,8 @@ def _message(err: dict, model: type[BaseModel]) -> str:
         return _unknown_key_message(model, err["loc"])
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
-    if kind == "string_type" and isinstance(value, (int, float)):
-        return f"phải là chữ; hãy đặt giá trị trong dấu ngoặc kép, ví dụ \"{value}\""
+    if kind in ("string_type", "date_type") and value is None:
+        return "còn để trống; hãy điền nội dung sau dấu hai chấm (hoặc xóa cả dòng nếu mục này không bắt buộc)"
     if kind == "literal_error":
         return "phải là một trong: " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
     simple = {
@@ -115,13 +132,16 @@ def _message(err: dict, model: type[BaseModel]) -> str:
         "too_long": f"nhiều nhất {ctx.get('max_length')} mục",
         "int_type": "phải là một số nguyên",
         "int_parsing": "phải là một số nguyên",
+        "int_from_float": "phải là một số nguyên",
+        "float_type": "phải là một số, dùng dấu chấm thập phân, ví dụ 0.9",
+        "float_parsing": "phải là một số, dùng dấu chấm thập phân, ví dụ 0.9",
         "greater_than_equal": f"không được nhỏ hơn {ctx.get('ge')}",
         "less_than_equal": f"không được lớn hơn {ctx.get('le')}",
         "model_type": "phải là các mục dạng 'khóa: giá trị'",
         "model_attributes_type": "phải là các mục dạng 'khóa: giá trị'",
-        "date_type": "phải là ngày dạng NNNN-TT-NN, ví dụ 2026-11-20",
-        "date_from_datetime_parsing": "phải là ngày dạng NNNN-TT-NN, ví dụ 2026-11-20",
-        "date_parsing": "phải là ngày dạng NNNN-TT-NN, ví dụ 2026-11-20",
+        "date_type": f"phải là một ngày; {DATE_FORMS}",
+        "date_from_datetime_parsing": f"phải là một ngày; {DATE_FORMS}",
+        "date_parsing": f"phải là một ngày; {DATE_FORMS}",
     }
     return simple.get(kind, err["msg"])
 

@@ -2,21 +2,71 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import (BaseModel, ConfigDict, Field, RootModel, StringConstraints, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StringConstraints,
+                      ValidationInfo, field_validator, model_validator)
 
 from outreach.sound.engines import ENGINE_CHOICES, EngineSettings
 from outreach.sound.reading import DIALECTS
 
+# What `outreach new` writes for the officer to replace (templates/new-guide.yaml.j2): a value still
+# holding one of these was never edited, and must not reach a handout, a bulletin or an SMS.
+PLACEHOLDER_MARKERS = ("SỬA", "1.000000")
+_PLACEHOLDER = re.compile("|".join(rf"(?<!\w){re.escape(marker)}(?!\w)" for marker in PLACEHOLDER_MARKERS))
+
+
+def edited(value: str) -> str:
+    """`value`, unless it is still the starter's placeholder."""
+    if any(marker in value for marker in PLACEHOLDER_MARKERS) and _PLACEHOLDER.search(value):
+        raise ValueError(f"còn nội dung mẫu chưa sửa: '{value}'; hãy thay bằng thông tin thật của thủ tục")
+    return value
+
+
+_Edited = AfterValidator(edited)
 # No field of a handout needs more than a long paragraph; a runaway paste is an error, not a PDF.
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500), _Edited]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), _Edited]
+DATE_FORMS = "hãy viết ngày dạng NN/TT/NNNN hoặc NNNN-TT-NN, ví dụ 25/11/2026 hoặc 2026-11-25"
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+
+
+def calendar_date(value: Any) -> Any:
+    """'2026-11-25', or the order officers write ('25/11/2026', also 25-11-2026 and 25.11.2026), as
+    a date; a day that does not exist is named, never a crash."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if not isinstance(value, str):
+        return value  # a date already, or something pydantic names as "not a date"
+    text = value.strip()
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = match.groups()
+    elif match := _DAY_FIRST.fullmatch(text):
+        day, _, month, year = match.groups()
+    else:
+        raise ValueError(f"'{text}' không phải là ngày; {DATE_FORMS}")
+    return _existing_date(int(year), int(month), int(day))
+
+
+def _existing_date(year: int, month: int, day: int) -> dt.date:
+    if not 1900 <= year <= 2100:
+        raise ValueError(f"năm {year} không hợp lệ; {DATE_FORMS}")
+    if not 1 <= month <= 12:
+        raise ValueError(f"không có tháng {month} (tháng từ 1 đến 12); {DATE_FORMS}")
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        raise ValueError(f"không có ngày {day}/{month}/{year}: tháng {month} năm {year} chỉ có {last} ngày")
+    return dt.date(year, month, day)
+
+
+# Every date of every file: ISO or day first, and only days that exist.
+Date = Annotated[dt.date, BeforeValidator(calendar_date)]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg"}
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -124,8 +174,8 @@ class Document(Strict):
 
 
 class Step(Strict):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=220)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), _Edited]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=220), _Edited]
     icon: Text
     image: str | None = None
 
@@ -143,7 +193,7 @@ class Step(Strict):
 class LegalBasis(Strict):
     number: Text
     summary: Text
-    date: dt.date | None = None
+    date: Date | None = None
 
 
 class FaqItem(Strict):
@@ -170,11 +220,12 @@ class Guide(Strict):
     result: Text
     legal_basis: list[LegalBasis] = Field(min_length=1, max_length=6)
     conditions: Text | None = None
-    key_messages: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]] = Field(
+    key_messages: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+                             _Edited]] = Field(
         min_length=1, max_length=5)
     faq: list[FaqItem] = Field(default_factory=list, max_length=8)
     common_mistakes: list[Text] = Field(default_factory=list, max_length=6)
-    last_checked: dt.date
+    last_checked: Date
     priority: Priority | None = None  # overrides the commune's default bulletin priority
     notes: Text | None = None
 
@@ -184,7 +235,8 @@ class Guide(Strict):
     @classmethod
     def _procedure_code(cls, value: str) -> str:
         if not re.fullmatch(r"\d\.\d{6}", value):
-            raise ValueError("mã thủ tục có dạng 1.001193 (hãy đặt trong dấu ngoặc kép)")
+            raise ValueError(f"mã thủ tục '{value}' sai dạng; mã gồm một chữ số, dấu chấm và sáu chữ số, "
+                             "ví dụ 1.001193")
         return value
 
     @field_validator("last_checked")
@@ -232,8 +284,8 @@ class Slot(Strict):
 
 class Campaign(Strict):
     name: Text
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
     days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
     slots: list[Slot] = Field(min_length=1, max_length=12)
 

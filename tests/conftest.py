@@ -39,10 +39,41 @@ def write_guide(project: Path, slug: str, text: str | bytes) -> Path:
     return path
 
 
-def starter(project: Path, slug: str = "thu-tuc") -> str:
-    """The text of a fresh starter guide (which validates as is)."""
+# What an officer writes over each placeholder of the starter (templates/new-guide.yaml.j2).
+FILLED = {
+    'code: "1.000000"': 'code: "1.001193"',
+    "SỬA tên thủ tục": "Đăng ký khai sinh",
+    "SỬA lĩnh vực": "Hộ tịch",
+    "SỬA cơ quan thực hiện": "Ủy ban nhân dân xã An Viễn",
+    "SỬA ai cần làm thủ tục này, viết một câu ngắn.": "Cha, mẹ hoặc người thân đi khai sinh cho em bé mới sinh.",
+    "SỬA tên giấy tờ": "Giấy chứng sinh",
+    "SỬA tên mẫu đơn (xóa dòng này nếu không có mẫu)": "Tờ khai đăng ký khai sinh",
+    "SỬA cách tìm dịch vụ và điền tờ khai trực tuyến.": "Tìm dịch vụ Đăng ký khai sinh, điền tờ khai rồi bấm Gửi.",
+    "SỬA cách nhận kết quả (trên mạng, qua bưu điện hoặc tại Bộ phận Một cửa).":
+        "Nhận Giấy khai sinh qua bưu điện hoặc tại Bộ phận Một cửa của xã.",
+    "SỬA thời hạn giải quyết": "Ngay trong ngày làm việc",
+    "SỬA phí, lệ phí (chép nguyên văn, kể cả trường hợp được miễn)": "Miễn lệ phí",
+    "SỬA kết quả người dân nhận được": "Giấy khai sinh",
+    "SỬA số ký hiệu văn bản": "123/2015/NĐ-CP",
+    "SỬA trích yếu văn bản": "Nghị định quy định chi tiết Luật Hộ tịch",
+}
+
+
+def unedited_starter(project: Path, slug: str = "thu-tuc") -> str:
+    """The text `outreach new` writes, placeholders and all."""
     assert run(project, "new", slug).exit_code == 0
     return (project / "content" / "guides" / f"{slug}.yaml").read_text(encoding="utf-8")
+
+
+def starter(project: Path, slug: str = "thu-tuc") -> str:
+    """A starter guide with every placeholder filled in as an officer would (it validates); it is
+    written to content/guides/SLUG.yaml and its text returned."""
+    text = unedited_starter(project, slug)
+    for placeholder, value in FILLED.items():
+        assert placeholder in text, placeholder
+        text = text.replace(placeholder, value)
+    write_guide(project, slug, text)
+    return text
 
 
 def line_of(text: str, needle: str) -> int:

@@ -116,10 +116,14 @@ def test_broadcast_script_is_written_for_people_to_read(espeak_build):
     assert "Bước 1: Đăng nhập." in script
 
 
-def test_build_summary_flags_drafts(espeak_build):
+def test_build_summary_flags_drafts_in_one_line(espeak_build):
     result = run(espeak_build, "build", "--engine", "espeak-ng", "--force")
-    assert "bản nháp (giọng máy espeak-ng, nghe thử trước khi phát loa): build/thu-tuc/broadcast.mp3" in result.output
     assert "5 tệp âm thanh nháp" in result.output  # the bulletin and four meeting clips
+    assert result.output.count("bản nháp") == 1
+    assert "5 tệp âm thanh là bản nháp giọng máy espeak-ng (nghe thử trước khi phát loa); để có giọng thật:" in result.output
+    assert "build/thu-tuc/broadcast.mp3" not in result.output
+    verbose = run(espeak_build, "build", "--engine", "espeak-ng", "--force", "-v")
+    assert "  bản nháp: build/thu-tuc/broadcast.mp3" in verbose.output
 
 
 def test_second_build_synthesises_nothing(espeak_build, monkeypatch):

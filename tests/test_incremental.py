@@ -52,7 +52,7 @@ def test_nothing_changed_means_nothing_rebuilt(built, monkeypatch):
     calls = count_synthesis(monkeypatch)
     result = run(built, "build", "--engine", "espeak-ng", "-j", "1")
     assert result.exit_code == 0
-    assert "Không có gì thay đổi: 16 phần đã mới nhất, không tạo lại gì." in result.output
+    assert "Không có gì thay đổi: 26 phần đã mới nhất, không tạo lại gì." in result.output  # 13 units a guide
     assert mtimes(built) == before
     assert calls == []
 
@@ -60,15 +60,15 @@ def test_nothing_changed_means_nothing_rebuilt(built, monkeypatch):
 def test_editing_one_guide_rebuilds_that_guide_only(built):
     before = mtimes(built)
     path = built / "content" / "guides" / "hai.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("title: SỬA tên thủ tục", "title: Đăng ký kết hôn"),
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Đăng ký khai sinh", "title: Đăng ký kết hôn"),
                     encoding="utf-8")
     result = run(built, "build", "--engine", "espeak-ng")
     assert result.exit_code == 0
     after = mtimes(built)
     changed = {p for p in after if after[p] != before.get(p)}
-    assert {p.split("/")[0] for p in changed} <= {"hai", "manifest.json", "index.html"}
+    assert {p.split("/")[0] for p in changed} <= {"hai", "manifest.json", "index.html", "handouts.pdf", "posters.pdf"}
     assert "hai/handout.pdf" in changed and "hai/broadcast.mp3" in changed
-    assert "8 phần không đổi" in result.output  # all eight units of the other guide
+    assert "13 phần không đổi" in result.output  # all thirteen units of the other guide
 
 
 def test_editing_a_handout_template_leaves_audio_alone(built):
@@ -122,7 +122,8 @@ def test_outputs_are_deterministic(built, tmp_path):
 
 def test_manifest_records_every_file_as_it_is(built):
     manifest = Manifest.load(built / "build")
-    assert len(manifest.units) == 16  # 8 units (4 PDFs, text, SMS, bulletin, clips) × 2 guides
+    # 13 units (4 PDFs, text, SMS, bulletin, clips, 5 shared files) × 2 guides, and the two joined PDFs
+    assert len(manifest.units) == 28
     for unit in manifest.units.values():
         for rel, record in unit.files.items():
             assert file_record(built / "build" / rel).sha256 == record.sha256
@@ -140,7 +141,8 @@ def test_killed_build_then_rebuilt_is_consistent(built):
     assert run(built, "build", "--engine", "espeak-ng").exit_code == 0
     assert not list((built / "build").rglob(".*.tmp*"))
     manifest = Manifest.load(built / "build")
-    assert len(manifest.units) == 16  # 8 units (4 PDFs, text, SMS, bulletin, clips) × 2 guides
+    # 13 units (4 PDFs, text, SMS, bulletin, clips, 5 shared files) × 2 guides, and the two joined PDFs
+    assert len(manifest.units) == 28
     for unit in manifest.units.values():
         for rel, record in unit.files.items():
             assert file_record(built / "build" / rel) == record

@@ -17,7 +17,7 @@ from outreach.sound import mp3
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("share"), guides=False)
-    write_guide(root, "mot", starter(root, "mot").replace("title: SỬA tên thủ tục", "title: Đăng ký khai sinh"))
+    write_guide(root, "mot", starter(root, "mot").replace("title: Đăng ký khai sinh", "title: Đăng ký kết hôn"))
     write_guide(root, "hai", starter(root, "hai"))
     (root / "content" / "schedule.yaml").write_text(
         "campaigns:\n  - name: Tháng cao điểm\n    start: 2026-12-01\n    end: 2026-12-31\n    slots:\n"
@@ -55,13 +55,13 @@ def test_every_mp3_is_tagged_and_says_how_long_it_is(shared):
     named = folder / "share" / "mot.mp3"
     assert named.read_bytes() == (folder / "broadcast.mp3").read_bytes()
     bulletin = tags(named)
-    assert bulletin["title"] == "Đăng ký khai sinh"
+    assert bulletin["title"] == "Đăng ký kết hôn"
     assert bulletin["artist"] == "Ủy ban nhân dân xã An Viễn"
     assert bulletin["album"] == "Tháng cao điểm"  # the campaign that plays it
     sidecar = json.loads((folder / "broadcast.json").read_text(encoding="utf-8"))
     assert abs(float(bulletin["duration"]) - sidecar["duration_seconds"]) < 0.1  # from the Info header
     clip = tags(folder / "meeting" / "01-dang-nhap.mp3")
-    assert clip["title"] == "Đăng ký khai sinh – Bước 1: Đăng nhập"
+    assert clip["title"] == "Đăng ký kết hôn – Bước 1: Đăng nhập"
     assert tags(shared / "build" / "hai" / "broadcast.mp3")["album"] == "Hướng dẫn dịch vụ công trực tuyến"
     stream = named.read_bytes()
     assert stream[:3] == b"ID3"
@@ -83,7 +83,7 @@ def test_every_handout_and_poster_in_one_pdf_each(shared):
         info = tool("pdfinfo", str(shared / "build" / name))
         assert "Pages:           2" in info and f"({size})" in info, info
     text = tool("pdftotext", str(shared / "build" / "handouts.pdf"), "-")
-    assert text.index("Đăng ký khai sinh") > text.index("SỬA tên thủ tục")  # catalog order: hai, then mot
+    assert text.index("Đăng ký kết hôn") > text.index("Đăng ký khai sinh")  # catalog order: hai, then mot
 
 
 def test_a_share_file_is_remade_only_when_what_it_shows_changed(shared, tmp_path):

@@ -36,7 +36,7 @@ def test_unaccented_form_is_plain_gsm():
 
 def test_sms_file_has_both_forms_and_warns_when_long(project):
     write_guide(project, "ngan", starter(project, "ngan"))
-    long = starter(project, "dai").replace("title: SỬA tên thủ tục", "title: " + "Cấp giấy xác nhận rất dài " * 4)
+    long = starter(project, "dai").replace("title: Đăng ký khai sinh", "title: " + "Cấp giấy xác nhận rất dài " * 4)
     write_guide(project, "dai", long)
     result = run(project, "build", "--no-audio")
     text = (project / "build" / "ngan" / "sms.txt").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(not Path("/usr/share/hunspell/vi_VN.dic").is_fil
 
 @pytest.fixture
 def misspelt(project) -> tuple[Path, str]:
-    text = starter(project).replace("audience: SỬA ai cần làm thủ tục này, viết một câu ngắn.",
+    text = starter(project).replace("audience: Cha, mẹ hoặc người thân đi khai sinh cho em bé mới sinh.",
                                     "audience: Ngừoi dân xã An Viễn cần giấy khai sinh cho con, dùng VNeID và UBND.")
     write_guide(project, "thu-tuc", text)
     return project, text
@@ -42,7 +42,7 @@ def test_commune_word_list_and_both_tone_placements_are_accepted(misspelt):
     (project / "content" / "words.txt").write_text("# tên riêng\nNgừoi\n", encoding="utf-8")
     path = project / "content" / "guides" / "thu-tuc.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(
-        "agency: SỬA cơ quan thực hiện", "agency: Ủy ban nhân dân xã, Uỷ ban xoá và xóa"), encoding="utf-8")
+        "agency: Ủy ban nhân dân xã An Viễn", "agency: Ủy ban nhân dân xã, Uỷ ban xoá và xóa"), encoding="utf-8")
     result = run(project, "check")
     assert result.exit_code == 0, result.output
     assert "không có từ lạ" in result.output
