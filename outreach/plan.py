@@ -15,8 +15,14 @@ from outreach.model import Guide
 from outreach.pdf import house_style
 from outreach.products import BY_NAME, UNITS, Unit, labels_for
 from outreach.project import Project
-from outreach.templating import (BoundedSandbox, find_template_file, icon_names, template_errors, template_folders,
-                                 template_sources)
+from outreach.templating import (
+    BoundedSandbox,
+    find_template_file,
+    icon_names,
+    template_errors,
+    template_folders,
+    template_sources,
+)
 
 PACKAGE_DIR = Path(__file__).parent
 
@@ -54,6 +60,7 @@ class Fingerprints:
         self.project = project
         self.env = env
         self.content = content
+        self._template_hashes: dict[str, str] = {}
         folders = template_folders(project)
         self.common = digest(package_hash(), content.commune.model_dump_json())
         with template_errors():
@@ -79,10 +86,11 @@ class Fingerprints:
                                        look if unit.look else None, voice if unit.voice else None, shown)
         return inputs
 
-    @cache
     def _templates(self, name: str) -> str:
-        """Hash of a template and every template it extends, includes or imports."""
-        return digest(sorted(template_sources(self.env, name).items()))
+        """Hash of a template and every template it extends, includes or imports (once per build)."""
+        if name not in self._template_hashes:
+            self._template_hashes[name] = digest(sorted(template_sources(self.env, name).items()))
+        return self._template_hashes[name]
 
 
 def stale_units(units: tuple[Unit, ...], slug: str, inputs: dict[str, str], manifest: Manifest,

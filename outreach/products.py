@@ -167,7 +167,8 @@ def _sms(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[st
 def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
     """The bulletin and the meeting clips, spoken in one batch (a section they share is made once)."""
     commune, names = ctx.content.commune, {unit.name for unit in units}
-    scripts = [(script.bulletin(ctx.env, guide, commune), folder / "broadcast.mp3", True)] if "broadcast" in names else []
+    scripts = ([(script.bulletin(ctx.env, guide, commune), folder / "broadcast.mp3", True)]
+               if "broadcast" in names else [])
     meeting = script.meeting_clips(ctx.env, guide, commune) if "meeting" in names else []
     scripts += [(part, folder / "meeting" / f"{part.name}.mp3", False) for part in meeting]
     clips = ctx.speaker.speak_into_place(scripts, labels_for(ctx.content, folder.name, guide))
@@ -211,8 +212,8 @@ def _remove_stale_clips(folder: Path, keep: set[str]) -> None:
 
 
 def _clip_entry(clip: Clip) -> dict:
-    return {"file": clip.path.name, "title": clip.title, "duration_seconds": round(clip.seconds, 1), "engine": clip.engine,
-            "voice": clip.voice, "draft": clip.draft, "loudness_lufs": round(clip.lufs, 1),
+    return {"file": clip.path.name, "title": clip.title, "duration_seconds": round(clip.seconds, 1),
+            "engine": clip.engine, "voice": clip.voice, "draft": clip.draft, "loudness_lufs": round(clip.lufs, 1),
             "true_peak_dbtp": round(clip.true_peak, 1), "text": clip.reading,
             "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}
 

@@ -126,9 +126,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             for sequence, count in ((left, right), (right, left)):
                 if hasattr(sequence, "__len__") and isinstance(count, int) and len(sequence) * count > MAX_SEQUENCE:
                     raise SecurityError("mẫu tạo ra chuỗi quá dài")
-        if operator == "+" and hasattr(left, "__len__") and hasattr(right, "__len__"):
-            if len(left) + len(right) > MAX_SEQUENCE:
-                raise SecurityError("mẫu tạo ra chuỗi quá dài")
+        if (operator == "+" and hasattr(left, "__len__") and hasattr(right, "__len__")
+                and len(left) + len(right) > MAX_SEQUENCE):
+            raise SecurityError("mẫu tạo ra chuỗi quá dài")
         self.check_time()
         return super().call_binop(context, operator, left, right)
 

@@ -1,0 +1,197 @@
+"""The officer's own voice: a recording of a spoken section, checked and cleaned so that a phone
+recording sounds like the rest of the bulletin. The cleaned take then goes through the same shaping
+and levelling as an engine's speech (audio.prepare_speech).
+
+A take is `content/recordings/<slug>/<section id>.<ext>` (or `_common/` for a section every guide
+shares). Beside it the tool keeps `<file>.json`: the text it was recorded for and the file's hash.
+A take whose file changed is a new take of the current text; a take whose file is unchanged but
+whose text changed is out of date and not used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from outreach.atomic import write_atomic
+from outreach.errors import SpeechError
+from outreach.sound.ffmpeg import ffmpeg
+from outreach.sound.loudness import integrated_lufs
+
+SUFFIXES = (".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".flac")  # phones and browsers
+MAX_BYTES = 64 * 1024 * 1024      # a quarter of an hour of a phone's AAC is a tenth of this
+MAX_SECONDS = 15 * 60
+ANALYSIS_RATE = 16000             # enough to judge level, clipping, noise and length
+OUTPUT_RATE = 44100
+# Rumble and handling noise below 80 Hz go; afftdn takes the steady hiss of a phone or a fan; silence
+# at the ends is cut and pauses inside longer than 0.7 s are shortened to 0.35 s.
+CLEANING = ("highpass=f=80,afftdn=nr=12:nf=-40,"
+            "silenceremove=start_periods=1:start_threshold=-42dB:start_silence=0.15:"
+            "stop_periods=-1:stop_threshold=-42dB:stop_duration=0.7:stop_silence=0.35")
+# What a take must measure to be used (refused otherwise, with the reason).
+CLIPPED_SHARE = 0.001             # of samples at full scale: 0.1 % is audible crackle
+QUIETEST_LUFS = -45.0
+LEAST_SPEECH_OVER_NOISE_DB = 12.0
+SYLLABLES_PER_SECOND = (2.0, 8.0)  # Vietnamese is one syllable a written word; speech is 3–6 a second
+
+
+@dataclass(frozen=True)
+class Take:
+    """A recording file for one section."""
+
+    path: Path
+
+    @property
+    def sidecar(self) -> Path:
+        return self.path.with_name(self.path.name + ".json")
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def recorded_text(self) -> str | None:
+        """The text this take was made for, as the tool noted when it first used it."""
+        try:
+            noted = json.loads(self.sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return noted.get("text") if isinstance(noted, dict) and noted.get("sha256") == self.sha256() else None
+
+    def note(self, text: str) -> None:
+        """Remember that this file is a take of `text`."""
+        write_atomic(self.sidecar, (json.dumps({"text": text, "sha256": self.sha256()}, ensure_ascii=False,
+                                               indent=1) + "\n").encode("utf-8"))
+
+
+def find_take(folders: list[Path], section_id: str) -> Take | None:
+    """The take of `section_id` in the first folder that has one (a guide's own before the common)."""
+    for folder in folders:
+        for suffix in SUFFIXES:
+            path = folder / f"{section_id}{suffix}"
+            if path.is_file():
+                return Take(path)
+    return None
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What a take measures before and after cleaning."""
+
+    seconds: float          # as recorded
+    speech_seconds: float   # after trimming silence
+    clipped: float          # share of samples at full scale
+    lufs: float
+    speech_over_noise: float  # dB between loud and quiet stretches
+
+
+def clean(take: Take, out_wav: Path) -> Measured:
+    """Decode the take (any format ffmpeg reads), write it cleaned as mono 16-bit WAV, and measure it."""
+    size = take.path.stat().st_size
+    if size > MAX_BYTES:
+        raise SpeechError(f"{take.path.name}: tệp quá lớn ({size // 2**20} MB, tối đa {MAX_BYTES // 2**20} MB)")
+    raw = out_wav.with_suffix(".raw")
+    try:
+        ffmpeg("-t", str(MAX_SECONDS), "-i", str(take.path), "-filter_complex",
+               f"[0:a]aformat=channel_layouts=mono,asplit=2[a][b];"
+               f"[a]aresample={ANALYSIS_RATE}[raw];[b]{CLEANING},aresample={OUTPUT_RATE}[clean]",
+               "-map", "[raw]", "-f", "s16le", "-c:a", "pcm_s16le", str(raw),
+               "-map", "[clean]", "-c:a", "pcm_s16le", str(out_wav))
+        samples = np.fromfile(raw, dtype="<i2")
+    finally:
+        raw.unlink(missing_ok=True)
+    cleaned = max(0, out_wav.stat().st_size - 44) / 2 / OUTPUT_RATE
+    return Measured(len(samples) / ANALYSIS_RATE, cleaned, _clipped(samples),
+                    integrated_lufs(samples, ANALYSIS_RATE) if len(samples) else -math.inf,
+                    _speech_over_noise(samples))
+
+
+def _clipped(samples: np.ndarray) -> float:
+    return float(np.mean(np.abs(samples.astype(np.int32)) >= 32700)) if len(samples) else 0.0
+
+
+def _speech_over_noise(samples: np.ndarray) -> float:
+    """dB between the loud (95th percentile) and quiet (10th) 50 ms stretches: speech over a steady
+    noise floor is 20 dB or more; noise alone is a few dB."""
+    block = ANALYSIS_RATE // 20
+    if len(samples) < 4 * block:
+        return 0.0
+    blocks = samples[: len(samples) // block * block].astype(np.float64).reshape(-1, block)
+    levels = 10 * np.log10(np.mean(blocks ** 2, axis=1) + 1.0)
+    return float(np.percentile(levels, 95) - np.percentile(levels, 10))
+
+
+def refusal(measured: Measured, reading: str) -> str | None:
+    """Why a take must not be used, in words the officer can act on; None when it is fine."""
+    syllables = len(reading.split())
+    if measured.speech_seconds < 0.3:
+        return "bản thu trống hoặc chỉ có tiếng ồn; hãy thu lại"
+    if measured.clipped > CLIPPED_SHARE:
+        return (f"bản thu bị rè vì quá to ({measured.clipped:.1%} mẫu bị cắt đỉnh); hãy thu lại, để điện thoại "
+                "cách miệng một gang tay")
+    if measured.lufs < QUIETEST_LUFS:
+        return f"bản thu quá nhỏ ({measured.lufs:.0f} LUFS); hãy thu lại, nói to hơn hoặc để điện thoại gần hơn"
+    if measured.speech_over_noise < LEAST_SPEECH_OVER_NOISE_DB:
+        return "bản thu gần như chỉ có tiếng ồn; hãy thu lại ở nơi yên tĩnh"
+    rate = syllables / measured.speech_seconds
+    low, high = SYLLABLES_PER_SECOND
+    if not low <= rate <= high:
+        return (f"độ dài bản thu không khớp với lời ({rate:.1f} âm tiết mỗi giây, lời có {syllables} âm tiết, "
+                f"bản thu {measured.speech_seconds:.1f} giây); có thể thu nhầm đoạn hoặc bị cắt mất")
+    return None
+
+
+COMMON = "_common"     # content/recordings/_common/: sections every guide shares, recorded once
+WHOLE_BULLETIN = "broadcast"  # content/recordings/<slug>/broadcast.<ext>: the whole bulletin in one take
+
+
+def common_id(text: str) -> str:
+    """The name a section shared by several guides is recorded under in _common/: its first words,
+    and a short hash so that two sections starting alike get two names."""
+    from outreach.text import ascii_slug
+    return f"chung-{ascii_slug(' '.join(text.split()[:5]), limit=32)}-{hashlib.sha1(text.encode()).hexdigest()[:4]}"
+
+
+@dataclass
+class Choice:
+    """Which take (if any) voices one section, and why not when there is one that cannot be used."""
+
+    take: Take | None = None
+    stale: Take | None = None   # a take of an older text: to be recorded again
+
+
+class Takes:
+    """The takes a guide can use: its own folder's, then the commune's common ones."""
+
+    def __init__(self, recordings_dir: Path, slug: str):
+        self.folders = [recordings_dir / slug, recordings_dir / COMMON]
+        self._files = [p for folder in self.folders if folder.is_dir() for p in sorted(folder.iterdir())
+                       if p.suffix.lower() in SUFFIXES and p.is_file()]
+
+    def __bool__(self) -> bool:
+        return bool(self._files)
+
+    def state(self) -> list[tuple[str, int, int]]:
+        """What shapes the audio made from these takes: every file's name, size and time, and the
+        sidecars' (a no-op build reads no recording)."""
+        return [(p.name, (st := p.stat()).st_size, st.st_mtime_ns) for p in self._files] + [
+            (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in
+            (Take(f).sidecar for f in self._files) if p.is_file()]
+
+    def choose(self, section_id: str, text: str) -> Choice:
+        """The take for `text`: the file named for this section if it is new or of this text; else any
+        take noted as of this very text (the bulletin and a meeting clip share sections, and _common/
+        holds those every guide shares)."""
+        named = find_take(self.folders[:1], section_id) or find_take(self.folders[1:], common_id(text))
+        if named is not None:
+            noted = named.recorded_text()
+            if noted is None or noted == text:
+                return Choice(named)
+        for path in self._files:
+            take = Take(path)
+            if take.recorded_text() == text:
+                return Choice(take)
+        return Choice(stale=named)
