@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from outreach import __version__, scaffold, spelling
+from outreach import __version__, recordsheet, scaffold, spelling
 from outreach.build import BuildReport, Options
 from outreach.build import build as build_project
 from outreach.atomic import write_atomic
@@ -290,6 +290,33 @@ def say(project: Project, text: str, dialect: str | None) -> None:
     content = load_content(project)
     dialect = dialect or (content.commune.dialect if content.commune else "north")
     click.echo(read_aloud(text, dialect, content.lexicon))
+
+
+@main.command(short_help="In kịch bản để cán bộ tự thu âm bản tin.",
+              help="In từng đoạn lời của bản tin và các đoạn âm thanh của hướng dẫn TÊN, kèm tên tệp để lưu bản "
+                   "thu, và viết bản in build/TÊN/kich-ban-thu-am.pdf. Với --common: các đoạn mọi hướng dẫn "
+                   "dùng chung (lời chào, số điện thoại, lời cảm ơn), thu một lần cho cả xã.")
+@click.argument("slug", metavar="TÊN", required=False)
+@click.option("--common", is_flag=True, help="Các đoạn dùng chung cho mọi hướng dẫn (content/recordings/_common/).")
+@verbosity_options
+@click.pass_obj
+def record(project: Project, slug: str | None, common: bool) -> None:
+    content = load_content(project)
+    if content.commune is None:
+        raise ContentError(content.problems)
+    env = template_environment(project)
+    if common:
+        rows = recordsheet.common_rows(env, content)
+    else:
+        if slug is None or slug not in content.guides:
+            _check_only(project, slug)
+            raise click.ClickException(f"hướng dẫn '{slug}' chưa hợp lệ; hãy chạy 'outreach validate' trước")
+        rows = recordsheet.rows(project, env, content, slug)
+    for row in rows:
+        _tell(f"[{row.section_id}] {row.clip}: {row.state}\n  lưu vào: {row.file}\n  {row.text}\n")
+    if slug and not common:
+        target = recordsheet.write_pdf(project, env, content, slug, rows)
+        _tell(f"Bản in kịch bản: {project.shown(target)}")
 
 
 @main.command(short_help="Các giọng đọc, giọng nào dùng được ở đây.",

@@ -1,0 +1,73 @@
+"""What an officer reads into a microphone: every spoken section of a guide's bulletin and meeting
+clips, the file name to save each take under, and whether a take is there, current or out of date."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from outreach import assets, script
+from outreach.atomic import write_atomic
+from outreach.content import Content
+from outreach.model import Guide
+from outreach.project import Project
+from outreach.sound.recordings import COMMON, Takes, common_id
+from outreach.pdf import render_pdf
+from outreach.templating import BoundedSandbox, render, template_folders
+
+RECORDINGS = "recordings"  # under content/
+
+
+@dataclass(frozen=True)
+class Row:
+    clip: str        # which clip it is spoken in
+    section_id: str
+    file: str        # where to save the take (any of the recording formats)
+    text: str
+    state: str       # for the officer: đã thu / cần thu lại / chưa thu / giống đoạn …
+
+
+def guide_scripts(env: BoundedSandbox, guide: Guide, content: Content) -> list[script.Script]:
+    assert content.commune is not None
+    return [script.bulletin(env, guide, content.commune), *script.meeting_clips(env, guide, content.commune)]
+
+
+def rows(project: Project, env: BoundedSandbox, content: Content, slug: str) -> list[Row]:
+    """Every section of the guide `slug`, in the order it is heard; a section heard twice (the
+    bulletin and a meeting clip share the steps) is recorded once."""
+    takes = Takes(project.content_dir / RECORDINGS, slug)
+    first: dict[str, str] = {}
+    out = []
+    for spoken in guide_scripts(env, content.guides[slug], content):
+        for section_id, text in zip(spoken.section_ids, spoken.sections):
+            if text in first:
+                state = f"giống đoạn {first[text]}, không cần thu riêng"
+            else:
+                first[text] = section_id
+                choice = takes.choose(section_id, text)
+                state = ("đã thu: " + choice.take.path.name if choice.take
+                         else "cần thu lại: lời đã đổi từ khi thu " + choice.stale.path.name if choice.stale
+                         else "chưa thu")
+            out.append(Row(spoken.title, section_id, f"content/{RECORDINGS}/{slug}/{section_id}.m4a", text, state))
+    return out
+
+
+def common_rows(env: BoundedSandbox, content: Content) -> list[Row]:
+    """The sections at least two guides share (greeting, help desk, hotline, thanks): recorded once
+    for the whole commune in content/recordings/_common/."""
+    heard = Counter(text for guide in content.guides.values()
+                    for text in {t for spoken in guide_scripts(env, guide, content) for t in spoken.sections})
+    shared = sorted(text for text, times in heard.items() if times >= 2)
+    return [Row("(mọi hướng dẫn)", common_id(text), f"content/{RECORDINGS}/{COMMON}/{common_id(text)}.m4a", text, "")
+            for text in shared]
+
+
+def write_pdf(project: Project, env: BoundedSandbox, content: Content, slug: str, sheet: list[Row]) -> Path:
+    """build/<slug>/kich-ban-thu-am.pdf: the script to print and read from."""
+    folders = template_folders(project)
+    html = render(env, "record.html.j2", guide=content.guides[slug], rows=sheet)
+    pdf, _ = render_pdf(lambda scale: html, folders, [*folders, assets.FONT_DIR], one_page=False)
+    target = project.build_dir / slug / "kich-ban-thu-am.pdf"
+    write_atomic(target, pdf)
+    return target
