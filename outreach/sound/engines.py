@@ -1,16 +1,22 @@
 """Speech engines behind one interface: text (already read aloud) → a WAV file.
 
-Built-in engines register in ENGINES; `auto` picks the best usable one once per build.
+Built-in engines register in REGISTRY; `auto` picks the best usable one once per build.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import io
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
+import threading
 import time
+import urllib.parse
 import wave
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -240,6 +246,149 @@ def _point_gtts_at_override() -> None:
         gtts.tts._translate_url = lambda tld="com", path="": f"{base.rstrip('/')}/{path}"
 
 
+# Viettel AI's text-to-speech REST API, as documented at viettelgroup.ai/document/tts: one synchronous
+# POST, the key in a `token` header, a JSON body (text, voice, id, without_filter, speed 0.7–1.3,
+# tts_return_option 2 = wav, 3 = mp3); the audio is the answer's body. It cannot be reached from the
+# development machines, so tests/viettel_stub.py stands in for it on loopback.
+VIETTEL_URL = "https://viettelgroup.ai/voice/api/tts/v1/rest/syn"
+VIETTEL_TOKEN_ENV = "VIETTEL_TTS_TOKEN"
+VIETTEL_VOICES = {"north": "hn-quynhanh", "south": "hcm-minhquan"}  # by the commune's dialect
+VIETTEL_SPEEDS = (0.7, 1.3)
+VIETTEL_MP3 = 3  # tts_return_option: MP3 is a tenth of the WAV's size over a commune's 3G/4G link
+VIETTEL_CHUNK = 500  # characters a request; the documentation sets no limit, clients commonly send 500
+VIETTEL_RETRIES = 4
+VIETTEL_DEADLINE = 30.0  # seconds for a whole request: connecting, sending and reading the whole answer
+
+
+@dataclass
+class ViettelEngine:
+    """Viettel AI's Vietnamese voices, with the commune's own key (read from the environment only:
+    it is never stored on the engine, so it cannot reach a cache key, a sidecar or a message)."""
+
+    voice: str = VIETTEL_VOICES["north"]
+    speed: float = 1.0  # Viettel speaks at the commune's speed itself
+    token_env: str = VIETTEL_TOKEN_ENV
+    url: str = VIETTEL_URL
+    name: str = "viettel"
+    draft: bool = False
+    backoff: float = 1.0
+    deadline: float = VIETTEL_DEADLINE
+
+    def has_key(self) -> bool:
+        return bool(os.environ.get(self.token_env, "").strip())
+
+    def endpoint(self) -> str:
+        """OUTREACH_VIETTEL_URL overrides the settings: the tests' loopback stand-in, or a proxy."""
+        return os.environ.get("OUTREACH_VIETTEL_URL") or self.url
+
+    def unusable_reason(self) -> str | None:
+        try:
+            self._speak_chunk("xin chào", retries=1)
+        except SpeechError as exc:
+            return str(exc)
+        return None
+
+    def cache_tag(self) -> str:
+        return f"{self.voice} speed {self._viettel_speed():.2f} mp3 chunk{VIETTEL_CHUNK} {self.endpoint()}"
+
+    def synthesize(self, text: str, wav: Path) -> None:
+        mp3 = b"".join(self._speak_chunk(chunk) for chunk in chunks_for_gtts(text, VIETTEL_CHUNK))
+        mp3_to_wav(mp3, wav)
+
+    def _viettel_speed(self) -> float:
+        low, high = VIETTEL_SPEEDS
+        return round(min(max(self.speed, low), high), 2)
+
+    def _speak_chunk(self, chunk: str, retries: int = VIETTEL_RETRIES) -> bytes:
+        """MP3 bytes for one chunk, retrying throttling (429), server errors and lost connections."""
+        token = self._token()
+        body = json.dumps({"text": chunk, "voice": self.voice, "id": "outreach", "without_filter": False,
+                           "speed": self._viettel_speed(), "tts_return_option": VIETTEL_MP3}).encode()
+        reason = ""
+        for attempt in range(retries):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                status, kind, answer = _post_within(self.endpoint(), body, token, self.deadline)
+            except TimeoutError:
+                reason = f"máy chủ không trả lời xong trong {self.deadline:g} giây"
+                continue
+            except (OSError, http.client.HTTPException):
+                reason = "không kết nối được máy chủ"
+                continue
+            reason = self._worth_retrying(status, kind, answer)
+            if not reason:
+                return answer
+        raise SpeechError(f"Viettel AI: {reason}")
+
+    def _token(self) -> str:
+        token = os.environ.get(self.token_env, "").strip()
+        if not token:
+            raise SpeechError(f"Viettel AI: chưa có khóa; hãy đặt biến môi trường {self.token_env} "
+                              "(tên biến: audio.viettel_token_env trong content/commune.yaml)")
+        return token
+
+    def _worth_retrying(self, status: int, kind: str, answer: bytes) -> str:
+        """Why an answer should be asked for again ("" for audio); raises when asking again cannot help."""
+        if status in (401, 403):
+            raise SpeechError(f"Viettel AI từ chối khóa (lỗi {status}): hãy kiểm tra khóa trong biến môi "
+                              f"trường {self.token_env} và hạn dùng của nó trên trang Viettel AI")
+        if status == 429:
+            return "máy chủ trả lời lỗi 429 (quá nhiều yêu cầu, hãy thử lại sau)"
+        if status >= 500:
+            return f"máy chủ trả lời lỗi {status}"
+        if status != 200:
+            raise SpeechError(f"Viettel AI: máy chủ trả lời lỗi {status}")
+        if kind.startswith(("application/json", "text/")) or not _looks_like_mp3(answer):
+            raise SpeechError("Viettel AI: máy chủ trả lời nhưng không có âm thanh")
+        return ""
+
+
+def _post_within(url: str, body: bytes, token: str, deadline: float) -> tuple[int, str, bytes]:
+    """POST and read the whole answer within `deadline` seconds, or raise TimeoutError. A socket
+    timeout bounds each read only: a server dripping a byte a second would never end."""
+    parts = urllib.parse.urlsplit(url)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.hostname, parts.port, timeout=deadline)
+    expired = threading.Event()
+    sockets = []
+
+    def cut() -> None:
+        expired.set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked read
+
+    watchdog = threading.Timer(deadline, cut)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        connection.connect()
+        # Kept here: the connection lets go of its socket once a closing answer's headers are in.
+        sockets.append(connection.sock)
+        if expired.is_set():
+            raise TimeoutError
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        connection.request("POST", path or "/", body, {"Content-Type": "application/json", "token": token})
+        answer = connection.getresponse()
+        data = answer.read()
+        if expired.is_set():
+            raise TimeoutError
+        return answer.status, answer.getheader("Content-Type", ""), data
+    except (OSError, http.client.HTTPException):
+        if expired.is_set():
+            raise TimeoutError from None
+        raise
+    finally:
+        watchdog.cancel()
+        connection.close()
+
+
+def _looks_like_mp3(data: bytes) -> bool:
+    """An ID3 tag or an MPEG audio frame header at the start."""
+    return data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     """What the commune's settings say to every engine."""
@@ -248,11 +397,17 @@ class EngineSettings:
     piper_model: Path | None = None
     gtts_tld: str = "com.vn"
     speed: float = 1.0  # the pace an engine that can slow itself down is asked to speak at
+    viettel_voice: str | None = None  # None: by the dialect
+    viettel_token_env: str = VIETTEL_TOKEN_ENV  # the name of the variable holding the key, never the key
+    viettel_url: str = VIETTEL_URL
 
 
 # The built-in engines, best first: `auto` tries them in this order. The settings' allowed values
 # and the CLI's choices are derived from it.
 REGISTRY: dict[str, Callable[[EngineSettings], Engine]] = {
+    # A real Vietnamese voice with the commune's own key comes first; `auto` skips it without a key.
+    "viettel": lambda s: ViettelEngine(voice=s.viettel_voice or VIETTEL_VOICES[s.dialect], speed=s.speed,
+                                       token_env=s.viettel_token_env, url=s.viettel_url),
     "gtts": lambda s: GttsEngine(tld=s.gtts_tld),
     "piper": lambda s: PiperEngine(s.piper_model, s.speed),
     "espeak-ng": lambda s: EspeakEngine(speed=s.speed),  # the plain `vi` voice for every dialect
