@@ -18,7 +18,7 @@ import threading
 import time
 import urllib.parse
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -350,38 +350,48 @@ def _post_within(url: str, body: bytes, token: str, deadline: float) -> tuple[in
     parts = urllib.parse.urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname, parts.port, timeout=deadline)
+    with _cut_off_after(deadline) as (sockets, expired):
+        try:
+            connection.connect()
+            # Kept here: the connection lets go of its socket once a closing answer's headers are in.
+            sockets.append(connection.sock)
+            if expired.is_set():  # the deadline passed while connecting, before the socket was kept
+                raise TimeoutError
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            connection.request("POST", path or "/", body, {"Content-Type": "application/json", "token": token})
+            answer = connection.getresponse()
+            data = answer.read()
+        except (OSError, http.client.HTTPException):
+            if expired.is_set():
+                raise TimeoutError from None
+            raise
+        finally:
+            connection.close()
+        if expired.is_set():
+            raise TimeoutError
+        return answer.status, answer.getheader("Content-Type", ""), data
+
+
+@contextlib.contextmanager
+def _cut_off_after(seconds: float) -> Iterator[tuple[list[socket.socket], threading.Event]]:
+    """Yields (sockets, expired): once `seconds` have passed, `expired` is set and every socket put
+    in `sockets` is shut down, which wakes a read blocked on it."""
+    sockets: list[socket.socket] = []
     expired = threading.Event()
-    sockets = []
 
     def cut() -> None:
         expired.set()
         for sock in sockets:
             with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked read
+                sock.shutdown(socket.SHUT_RDWR)
 
-    watchdog = threading.Timer(deadline, cut)
+    watchdog = threading.Timer(seconds, cut)
     watchdog.daemon = True
     watchdog.start()
     try:
-        connection.connect()
-        # Kept here: the connection lets go of its socket once a closing answer's headers are in.
-        sockets.append(connection.sock)
-        if expired.is_set():
-            raise TimeoutError
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        connection.request("POST", path or "/", body, {"Content-Type": "application/json", "token": token})
-        answer = connection.getresponse()
-        data = answer.read()
-        if expired.is_set():
-            raise TimeoutError
-        return answer.status, answer.getheader("Content-Type", ""), data
-    except (OSError, http.client.HTTPException):
-        if expired.is_set():
-            raise TimeoutError from None
-        raise
+        yield sockets, expired
     finally:
         watchdog.cancel()
-        connection.close()
 
 
 def _looks_like_mp3(data: bytes) -> bool:
