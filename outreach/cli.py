@@ -332,7 +332,7 @@ def engines(project: Project) -> None:
         state = "dùng được" if reason is None else f"không dùng được: {reason}"
         draft = " (giọng máy, chỉ tạo bản nháp)" if engine.draft else ""
         click.echo(f"{engine.name:<10} {state}{draft}")
-    click.echo(f"Đang chọn: {settings.engine} (auto = gtts, rồi piper nếu có, rồi espeak-ng)")
+    click.echo(f"Đang chọn: {settings.engine} (auto = viettel nếu có khóa, rồi gtts, rồi piper nếu có, rồi espeak-ng)")
 
 
 def _check_only(project: Project, only: str | None) -> None:

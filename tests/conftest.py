@@ -102,6 +102,12 @@ def duration_seconds(path: Path) -> float:
     return float(done.stdout.strip())
 
 
+@pytest.fixture(autouse=True)
+def no_viettel_key(monkeypatch):
+    """A developer's own Viettel AI key must not make the tests call Viettel (tests set the stand-in's)."""
+    monkeypatch.delenv("VIETTEL_TTS_TOKEN", raising=False)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A project with the commune settings and no guide yet."""

@@ -60,7 +60,7 @@ def test_sidecar_says_what_was_read_and_flags_the_draft(espeak_build):
     sidecar = json.loads((folder / "broadcast.json").read_text(encoding="utf-8"))
     assert sidecar["engine"] == "espeak-ng" and sidecar["draft"] is True
     assert sidecar["priority"] == "thông thường"
-    assert sidecar["voice"] == "vi-vn-x-south"  # the sample commune is in the South
+    assert sidecar["voice"] == "vi"  # the draft voice, even though the sample commune is in the South
     assert abs(sidecar["duration_seconds"] - duration_seconds(folder / "broadcast.mp3")) < 0.2
     import hashlib
     assert sidecar["sha256"] == hashlib.sha256((folder / "broadcast.mp3").read_bytes()).hexdigest()
@@ -183,9 +183,10 @@ def test_engines_lists_what_is_usable_here(project, monkeypatch):
     monkeypatch.setenv("OUTREACH_GTTS_URL", "http://127.0.0.1:9")
     result = run(project, "engines")
     lines = result.output.splitlines()
-    assert lines[0].startswith("gtts") and "không dùng được: gTTS: không kết nối được" in lines[0]
-    assert lines[1].startswith("piper") and "audio.piper_model" in lines[1]
-    assert lines[2].startswith("espeak-ng") and "dùng được" in lines[2] and "bản nháp" in lines[2]
+    assert lines[0].startswith("viettel") and "chưa có khóa" in lines[0] and "VIETTEL_TTS_TOKEN" in lines[0]
+    assert lines[1].startswith("gtts") and "không dùng được: gTTS: không kết nối được" in lines[1]
+    assert lines[2].startswith("piper") and "audio.piper_model" in lines[2]
+    assert lines[3].startswith("espeak-ng") and "dùng được" in lines[3] and "bản nháp" in lines[3]
 
 
 def test_facilitator_notes_list_the_clips_quiz_and_sign_in_sheet(espeak_build):

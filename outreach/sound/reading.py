@@ -4,7 +4,7 @@ A TTS engine reads "0251 1022" as one big number and "25/11" as a fraction; a wr
 on a loudspeaker sends people to the wrong place. So every number, date, sum of money, phone
 number and abbreviation is spelled out here, by ordered passes over the text:
 
-    NFC → URLs and e-mails → legal references → lexicon (abbreviations) → procedure codes →
+    NFC → web and e-mail addresses → legal references → lexicon (abbreviations) → procedure codes →
     money units → dates → times → phone numbers → ordinals → plain numbers → ranges →
     unknown capitals → symbols → tidy whitespace and punctuation
 
@@ -58,7 +58,7 @@ def read_aloud(text: str, dialect: str = "north", lexicon: Mapping[str, str] | N
     readings = builtin_lexicon() | normalised_lexicon(lexicon or {}, source="lexicon argument")
     passes: list[Callable[[str], str]] = [
         normalised_text,
-        replace_web_addresses,
+        lambda t: read_web_addresses(t, readings),
         lambda t: read_legal_references(t, words),
         lambda t: apply_lexicon(t, readings),
         read_procedure_codes,
@@ -207,24 +207,53 @@ def lexicon_pattern(tokens: tuple[str, ...]) -> re.Pattern:
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(
     r"(?i)\b(?:https?://|www\.)\S+"
-    r"|(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:vn|com|net|org|gov|edu|info|io)\b(?:/\S*)?"
+    r"|(?<![\w@.-])(?:[^\W_][\w-]*\.)+(?:vn|com|net|org|gov|edu|info|io)\b(?:/\S*)?"
 )
 TRAILING_PUNCTUATION = re.compile(r"[.,;:!?)\]}'\"”’]+$")
+SCHEME = re.compile(r"(?i)^https?://")
+# A domain word the lexicon may read ("dichvucong", "gov"): lower-case letters, as typed.
+DOMAIN_WORD = re.compile(r"[a-z]{2,}")
+ADDRESS_PIECE = re.compile(r"(\d+)|([^\W\d_]+)|([.@_+-])")
+ADDRESS_SEPARATORS = {".": "chấm", "@": "a còng", "-": "gạch ngang", "_": "gạch dưới", "+": "cộng"}
 
 
-def replace_web_addresses(text: str) -> str:
-    """A listener cannot note a URL from a loudspeaker: point to the portal or the handout."""
-    text = EMAIL.sub("địa chỉ thư điện tử trên tờ hướng dẫn", text)
-    return URL.sub(web_address_reading, text)
+def read_web_addresses(text: str, readings: Mapping[str, str]) -> str:
+    """Say an address so a listener can type it, as broadcasters do: "dịch vụ công chấm gốp chấm
+    vê en". Known words of a domain come from the lexicon, other letters are spelled, digits said
+    one by one. Only the host is said: nobody types a path heard once; the handout has the link."""
+    text = EMAIL.sub(lambda m: address_reading(m.group(0), readings), text)
+    return URL.sub(lambda m: web_address_reading(m, readings), text)
 
 
-def web_address_reading(match: re.Match) -> str:
+def web_address_reading(match: re.Match, readings: Mapping[str, str]) -> str:
     address = match.group(0)
     trailing = TRAILING_PUNCTUATION.search(address)
     tail = trailing.group(0) if trailing else ""
-    if "dichvucong" in address.lower():
-        return "Cổng dịch vụ công" + tail
-    return "địa chỉ trang web trên tờ hướng dẫn" + tail
+    host = SCHEME.sub("", address[: len(address) - len(tail)]).split("/")[0].split("?")[0]
+    return address_reading(host, readings) + tail
+
+
+def address_reading(address: str, readings: Mapping[str, str]) -> str:
+    """"ubnd.anvien@dongnai.gov.vn" → "u bê en đê chấm a en vê i e en a còng Đồng Nai chấm gốp…"."""
+    words = []
+    for digits, letters, separator in ADDRESS_PIECE.findall(address.lower()):
+        if digits:
+            words.append(digits_read_singly(digits))
+        elif letters:
+            words.append(domain_word_reading(letters, readings))
+        else:
+            words.append(ADDRESS_SEPARATORS[separator])
+    return " ".join(words)
+
+
+def domain_word_reading(letters: str, readings: Mapping[str, str]) -> str:
+    """A domain word of the lexicon as a word; other plain letters spelled ("vnpt" → "vê en pê tê");
+    a word with Vietnamese letters ("chínhphủ.vn") is already a word."""
+    if DOMAIN_WORD.fullmatch(letters) and letters in readings:
+        return readings[letters]
+    if all(letter.upper() in LETTER_NAMES for letter in letters):
+        return " ".join(LETTER_NAMES[letter.upper()] for letter in letters)
+    return letters
 
 
 # --- legal references ----------------------------------------------------------------------
@@ -296,14 +325,27 @@ def legal_symbol_reading(match: re.Match, dialect: Dialect) -> str:
     # "UBND-VP" (a letter): issuer then the office that drafted it.
     issuers = parts[1:] if kind and parts[0] != "QH" else parts
     joiner = " và " if kind else " "
-    # The document's name is usually written just before; when it is not, say it, unless "số"
-    # is written, which follows a name given earlier ("Luật Hộ tịch số 60/2014/QH13").
-    name = match["name"] or ("" if match["number_word"] else kind or "")
-    number_word = (match["number_word"] or "số").strip()
+    # The kind is part of the number: "Số 12/2024/TT-BTP" heard without "Thông tư" names nothing.
+    # Say it unless the text has just named it ("Luật Hộ tịch số 60/2014/QH13").
+    name = match["name"] or ("" if kind_just_named(match, kind) else kind or "")
+    number_word = "số" if name or not match["number_word"] else match["number_word"].strip()
     words = [name, number_word, legal_number_and_year(match, dialect)]
     if issuers and not ISSUER_FOLLOWS.match(match.string, match.end()):
         words += ["của", joiner.join(ISSUERS.get(issuer, issuer) for issuer in issuers)]
     return " ".join(w for w in words if w)
+
+
+# How far back the kind counts as just named: the words of the same clause before the number.
+NAMED_BEFORE_WORDS = 6
+
+
+def kind_just_named(match: re.Match, kind: str | None) -> bool:
+    """True when `kind` ("Luật") is among the last words of the clause before the reference."""
+    if kind is None:
+        return True
+    clause = re.split(r"[.;:!?\n]", match.string[: match.start()])[-1]
+    recent = " ".join(clause.split()[-NAMED_BEFORE_WORDS:]).lower()
+    return kind.lower() in recent
 
 
 def legal_number_and_year(match: re.Match, dialect: Dialect) -> str:
@@ -368,7 +410,16 @@ DAY_BEFORE_MONTH = re.compile(r"\b(?P<prefix>[Nn]gày)\s+(?P<day>\d{1,2})(?=\s+t
 MONTH_NUMBER = re.compile(r"\b(?P<prefix>[Tt]háng)\s+(?P<month>\d{1,2})(?![\d]|[/.,]\d)")
 
 
+# "đường 30/4", "Đường 3 tháng 2", "Quảng trường 27/7": places named after a date are names, said
+# as people say them ("đường ba mươi tháng tư", no "ngày", no "mùng").
+STREET_DATE = re.compile(
+    r"(?P<prefix>\b(?i:đường|phố|đại lộ|quảng trường|cầu|công viên))\s+(?P<day>\d{1,2})"
+    r"(?:/|\s+(?P<month_word>[Tt]háng)\s+)(?P<month>\d{1,2})(?![\d/]|[.,]\d)"
+)
+
+
 def read_dates(text: str, dialect: Dialect) -> str:
+    text = STREET_DATE.sub(lambda m: street_name_reading(m, dialect), text)
     text = QUARTER_YEAR.sub(lambda m: quarter_reading(m, dialect), text)
     for pattern in (DATE_DMY, DATE_ISO, MONTH_YEAR):
         text = pattern.sub(lambda m: date_reading(m, dialect), text)
@@ -399,6 +450,15 @@ def date_reading(match: re.Match, dialect: Dialect) -> str:
     if year is not None:
         words += ["năm", cardinal(year, dialect)]
     return spoken(" ".join(words))
+
+
+def street_name_reading(match: re.Match, dialect: Dialect) -> str:
+    day, month = int(match["day"]), int(match["month"])
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return match.group(0)
+    month_word = match["month_word"] or "tháng"
+    # Not marked as a quantity: "đường 2/9 – ngày 10/11" is a name then a date, not a range.
+    return f"{match['prefix']} {cardinal(day, dialect)} {month_word} {month_words(month)}"
 
 
 def quarter_reading(match: re.Match, dialect: Dialect) -> str:
@@ -536,10 +596,28 @@ AMOUNT_GROUPED_BY_SPACES = re.compile(rf"(?<![\d.,])\d{{1,3}}(?: \d{{3}})+(?=\s*
 PER_UNIT = re.compile(rf"(?P<head>(?:{AMOUNT}\s*|\bđồng)[^\W\d]*)(?P<units>(?:/[^\W\d]+)+)")
 
 
+# Shorthand amounts, as in notices and chat: "50k", "2tr", "1tr5" and "1,5tr" (1,5 triệu), "1k2" (1.200).
+SHORTHAND_AMOUNT = re.compile(
+    r"(?<![\w.,])(?P<whole>\d{1,3})(?:,(?P<fraction>\d{1,3}))?(?P<unit>[kK]|tr)"
+    r"(?P<rest>(?(fraction)|\d{0,3}))(?!\w|[.,]\d)"
+)
+SHORTHAND_SCALE = {"k": 1_000, "K": 1_000, "tr": 1_000_000}
+
+
 def read_money_units(text: str) -> str:
+    text = SHORTHAND_AMOUNT.sub(shorthand_amount_in_full, text)
     text = AMOUNT_GROUPED_BY_SPACES.sub(lambda m: m.group(0).replace(" ", "."), text)
     text = CURRENCY_AFTER_AMOUNT.sub(lambda m: f"{m['amount']} đồng", text)
     return PER_UNIT.sub(lambda m: m["head"] + m["units"].replace("/", " một "), text)
+
+
+def shorthand_amount_in_full(match: re.Match) -> str:
+    """"1tr5" → "1.500.000": the digits after the unit are its next digits, so it is then read
+    like any amount ("một triệu năm trăm nghìn", never the colloquial "một triệu rưỡi")."""
+    scale = SHORTHAND_SCALE[match["unit"]]
+    rest = (match["fraction"] or match["rest"]).ljust(3, "0")
+    amount = int(match["whole"]) * scale + int(rest) * scale // 1000
+    return f"{amount:,}".replace(",", ".")
 
 
 # --- ordinals ------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from pathlib import Path
 from outreach.atomic import atomically, atomically_all
 from outreach.errors import SpeechError
 from outreach.script import Script
-from outreach.sound.engines import PREFERENCE, Engine, EngineSettings, make_engine
 from outreach.sound import tags
+from outreach.sound.engines import PREFERENCE, Engine, EngineSettings, ViettelEngine, make_engine
 from outreach.sound.reading import read_aloud
 from outreach.timing import Timings
 
@@ -55,6 +55,15 @@ class Labels:
         return full, self.artist, self.album
 
 
+def configured(engine: Engine, settings: EngineSettings) -> bool:
+    """False for an engine the commune has not set up: `auto` does not even try it."""
+    if engine.name == "piper":
+        return settings.piper_model is not None
+    if isinstance(engine, ViettelEngine):
+        return engine.has_key()
+    return True
+
+
 class Speaker:
     """Turns scripts into MP3s with one engine chosen once per build (or forced by --engine)."""
 
@@ -73,11 +82,11 @@ class Speaker:
     def for_build(cls, engine_name: str, settings: EngineSettings, cache_dir: Path, lexicon: Mapping[str, str],
                   probed: Mapping[str, str | None] | None = None, timings: Timings | None = None) -> Speaker:
         """The Speaker of a build: `auto` tries the engines in order of preference (piper only when
-        a voice is configured), any other name that engine alone."""
+        a voice is configured, Viettel only when its key is set), any other name that engine alone."""
         names = PREFERENCE if engine_name == "auto" else (engine_name,)
         candidates = [make_engine(name, settings) for name in names]
         if engine_name == "auto":
-            candidates = [e for e in candidates if not (e.name == "piper" and settings.piper_model is None)]
+            candidates = [e for e in candidates if configured(e, settings)]
         return cls(candidates, cache_dir, settings.dialect, lexicon, settings.speed, probed, timings)
 
     def readings(self, script: Script) -> list[str]:
