@@ -197,7 +197,9 @@ def labels_for(content: Content, slug: str, guide: Guide) -> Labels:
 
 
 def _length_warnings(ctx: Context, clip: Clip) -> list[str]:
-    if clip.seconds <= LONGEST_BULLETIN:
+    """A bulletin longer than residents listen to. Not for a draft: espeak-ng is read slowly on purpose,
+    a real voice or the officer's reading of the same text is shorter."""
+    if clip.seconds <= LONGEST_BULLETIN or clip.draft:
         return []
     minutes, seconds = divmod(round(clip.seconds), 60)
     return [f"{ctx.project.shown(clip.path)}: bản tin dài {minutes} phút {seconds} giây; bản tin loa nên dưới 3 phút, "
