@@ -19,8 +19,10 @@ def refresh(project: Project, env: BoundedSandbox, content: Content, manifest: M
             problems: list[Problem]) -> None:
     """Rewrite the catalog if what it shows changed (a no-op build writes nothing)."""
     failing = {Path(p.file).stem: p for p in problems if p.file.startswith("content/guides/")}
-    entries = [_entry(project, slug, guide, manifest, failing.get(slug))
-               for slug, guide in sorted(content.guides.items())]
+    # A guide that is invalid now keeps what it had built listed, marked out of date.
+    earlier = {key.split("/")[0] for key in manifest.units if "/" in key} & set(failing) - set(content.guides)
+    guides: dict[str, Guide | None] = {**content.guides, **dict.fromkeys(earlier)}
+    entries = [_entry(project, slug, guide, manifest, failing.get(slug)) for slug, guide in sorted(guides.items())]
     broken = sorted({p.file for p in problems if p.file.startswith("content/guides/")})
     html = render(env, "catalog.html.j2", commune=content.commune, entries=entries, broken=broken,
                   commune_files=_commune_files(project.build_dir))
@@ -42,7 +44,7 @@ def _commune_files(build_dir: Path) -> list[tuple[str, str]]:
                     for p in sorted((build_dir / "schedule").glob("*.m3u"))]
 
 
-def _entry(project: Project, slug: str, guide: Guide, manifest: Manifest, problem: Problem | None) -> dict:
+def _entry(project: Project, slug: str, guide: Guide | None, manifest: Manifest, problem: Problem | None) -> dict:
     """What the catalog shows of one guide: only files that exist are linked; when the guide has a
     problem now, what is listed is from an earlier build and says so."""
     folder = project.build_dir / slug
@@ -53,7 +55,8 @@ def _entry(project: Project, slug: str, guide: Guide, manifest: Manifest, proble
 
     return {
         "slug": slug,
-        "guide": guide,
+        "guide": guide,  # None when the guide is invalid now: only its earlier outputs are known
+        "title": guide.title if guide else (_json(folder / "broadcast.json") or {}).get("title", slug),
         "problem": problem.message if problem else None,
         "pdfs": [(u.label, f"{slug}/{u.file}") for u in UNITS if u.kind == "pdf" and made(u.name)],
         "shared": [(u.label, f"{slug}/{u.file_of(slug)}") for u in UNITS if u.kind in ("picture", "file")

@@ -86,3 +86,13 @@ def test_a_guide_too_long_for_one_page_says_by_how_much_and_where(project):
     assert (project / "build" / "thu-tuc" / "handout.pdf").read_bytes() == old  # the last good one stays
     catalog = (project / "build" / "index.html").read_text(encoding="utf-8")
     assert "bản cũ, chưa cập nhật" in catalog and "quá dài cho handout.pdf" in catalog
+
+
+def test_a_guide_broken_now_keeps_its_last_outputs_listed_as_out_of_date(project):
+    write_guide(project, "thu-tuc", starter(project))
+    assert run(project, "build", "--no-audio").exit_code == 0
+    write_guide(project, "thu-tuc", "title: [\n")
+    assert run(project, "build", "--no-audio").exit_code == 1
+    catalog = (project / "build" / "index.html").read_text(encoding="utf-8")
+    assert 'href="thu-tuc/handout.pdf"' in catalog
+    assert "bản cũ, chưa cập nhật" in catalog and "lỗi cú pháp YAML" in catalog
