@@ -72,3 +72,49 @@ def test_keep_together_escapes_first_then_wraps():
     assert wrapped == ('&lt;b&gt;Gọi&lt;/b&gt; <span class="nobr">(0251) 1022</span> &amp; '
                        '<span class="nobr">0987 654 321</span>')
     assert keep_together(Markup("<em>25/11/2026</em>")) == '<em><span class="nobr">25/11/2026</span></em>'
+
+
+def structure(path) -> tuple[set[str], list[str | None]]:
+    """The structure tags of a PDF and the alternative text of each of its figures (None: none)."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.psparser import PSLiteral
+    from pdfminer.utils import decode_text
+
+    tags, alts = set(), []
+
+    def walk(node) -> None:
+        node = resolve1(node)
+        if isinstance(node, list):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, dict):
+            tag = node.get("S")
+            if isinstance(tag, PSLiteral):
+                tags.add(tag.name)
+                if tag.name == "Figure":
+                    alt = resolve1(node.get("Alt"))
+                    alts.append(decode_text(alt) if alt is not None else None)
+            if "K" in node:
+                walk(node["K"])
+
+    with open(path, "rb") as handle:
+        walk(PDFDocument(PDFParser(handle)).catalog["StructTreeRoot"])
+    return tags, alts
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+@pytest.mark.parametrize("product", PRODUCTS)
+def test_pdfs_are_tagged_with_vietnamese_alt_text_on_every_picture(sample_build, slug, product):
+    path = sample_build / "build" / slug / f"{product}.pdf"
+    info = tool("pdfinfo", str(path))
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    tags, alts = structure(path)
+    assert {"H1", "P", "Figure"} <= tags
+    assert alts and all(alts), f"a picture without alternative text: {alts}"
+    guide = yaml.safe_load((REPO / "content" / "guides" / f"{slug}.yaml").read_text(encoding="utf-8"))
+    portal = guide["portal_url"].split("//", 1)[1].rstrip("/")
+    assert f"Mã QR dẫn tới Cổng dịch vụ công {portal}" in alts
+    if product != "facilitator":
+        assert {step["title"] for step in guide["steps"]} <= set(alts)
