@@ -34,7 +34,9 @@ def test_markup_in_text_is_printed_not_interpreted(project):
 def test_too_long_guide_is_an_error_not_a_second_page(project):
     text = starter(project).replace(
         "text: SỬA cách tìm dịch vụ và điền tờ khai trực tuyến.", "text: " + "Nội dung rất dài. " * 12)
-    documents = "".join(f"  - name: Giấy tờ số {i} có tên rất dài để chiếm chỗ trên trang giấy\n    form: Mẫu số {i} kèm theo thông tư hướng dẫn\n" for i in range(9))
+    documents = "".join(f"  - name: Giấy tờ số {i} có tên rất dài để chiếm chỗ trên trang giấy\n"
+                        f"    form: Mẫu số {i} kèm theo thông tư hướng dẫn\n"
+                        "    note: Bản sao có chứng thực, còn hạn, chụp rõ cả hai mặt\n" for i in range(9))
     text = text.replace("documents:\n", "documents:\n" + documents, 1)
     write_guide(project, "thu-tuc", text)
     result = run(project, "build")

@@ -118,3 +118,79 @@ def test_pdfs_are_tagged_with_vietnamese_alt_text_on_every_picture(sample_build,
     assert f"Mã QR dẫn tới Cổng dịch vụ công {portal}" in alts
     if product != "facilitator":
         assert {step["title"] for step in guide["steps"]} <= set(alts)
+
+
+def characters(path) -> list[tuple[float, str, bool, str]]:
+    """(size in pt, font name, drawn in white, the character) of every visible character of a PDF."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTContainer
+
+    def walk(item):
+        if isinstance(item, LTChar):
+            yield item
+        elif isinstance(item, LTContainer):
+            for child in item:
+                yield from walk(child)
+
+    found = []
+    for page in extract_pages(path):
+        for char in walk(page):
+            if char.get_text().strip():
+                colour = char.graphicstate.ncolor
+                values = colour if isinstance(colour, (list, tuple)) else [colour]
+                white = bool(values) and all(isinstance(v, (int, float)) and v > 0.9 for v in values)
+                found.append((char.size, char.fontname.split("+")[-1], white, char.get_text()))
+    return found
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_nothing_on_the_a4_handout_is_below_9pt_and_white_on_black_is_12pt_bold(sample_build, slug):
+    chars = characters(sample_build / "build" / slug / "handout.pdf")
+    small = sorted({(round(size, 2), name) for size, name, _, _ in chars if size < 9 - 0.01})
+    assert not small, f"type under 9 pt: {small}"
+    white = [(size, name, c) for size, name, is_white, c in chars if is_white]
+    assert len(white) > 20, "the hotline and the online tag are white on black"
+    thin = sorted({(round(size, 2), name) for size, name, _ in white if size < 12 - 0.01 or not name.endswith("-Bold")})
+    assert not thin, f"white-on-black text under 12 pt or not bold: {thin}"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_large_print_is_16pt_or_more_everywhere_footer_included(sample_build, slug):
+    chars = characters(sample_build / "build" / slug / "handout-large.pdf")
+    small = sorted({(round(size, 2), name, c) for size, name, _, c in chars if size < 16 - 0.01})
+    assert not small, f"large print under 16 pt: {small[:10]}"
+    assert "".join(c for _, _, _, c in chars).count("Trang") >= 2, "page numbers are printed"
+
+
+def test_the_house_font_has_every_vietnamese_letter():
+    import unicodedata
+
+    from fontTools.ttLib import TTFont
+
+    from outreach import assets
+    letters = set("aăâbcdđeêghiklmnoôơpqrstuưvxy")
+    letters |= {unicodedata.normalize("NFC", v + mark) for v in "aăâeêioôơuưy" for mark in "\u0300\u0301\u0303\u0309\u0323"}
+    letters |= {c.upper() for c in letters}
+    for name in set(assets.FONT_FACES.values()):
+        cmap = TTFont(assets.FONT_DIR / name).getBestCmap()
+        assert not sorted(c for c in letters if ord(c) not in cmap)
+
+
+def test_the_9pt_floor_holds_at_the_smallest_type_the_handout_shrinks_to(tmp_path):
+    """Laid out at the last of FIT_SCALES whatever its length, no character is under 9 pt."""
+    from conftest import copy_project
+    from outreach import assets
+    from outreach.content import load_content
+    from outreach.pdf import FIT_SCALES, render_pdf
+    from outreach.project import Project
+    from outreach.render import render_html
+    from outreach.templating import template_environment, template_folders
+
+    project = Project(copy_project(tmp_path / "p", guides=True))
+    content, env, folders = load_content(project), template_environment(project), template_folders(project)
+    guide = content.guides["dang-ky-khai-sinh"]
+    pdf, _ = render_pdf(lambda _: render_html(env, project, "handout.html.j2", guide, content.commune, FIT_SCALES[-1]),
+                        folders, [project.content_dir, *folders, assets.FONT_DIR], one_page=False)
+    (tmp_path / "smallest.pdf").write_bytes(pdf)
+    sizes = [size for size, _, _, _ in characters(tmp_path / "smallest.pdf")]
+    assert min(sizes) >= 9 - 0.01
