@@ -14,8 +14,8 @@ import fontpkg_fira_sans
 FONT_FAMILY = "Fira Sans"
 FONT_DIR = Path(fontpkg_fira_sans.__file__).parent / "files"
 # Three static weights are enough for a handout; each one more is another embedded font to subset.
-# (Static files, not a variable font: WeasyPrint stamps the time into each instance it makes of a
-# variable font, so the same guide would give a different PDF on every build.)
+# Static files, not a variable font: WeasyPrint instances a variable font with fontTools, which writes
+# the current time into the instance, so the same guide would give a different PDF on every build.
 FONT_FACES = {400: "FiraSans-Regular.ttf", 600: "FiraSans-SemiBold.ttf", 700: "FiraSans-Bold.ttf"}
 # Longest side of a raster picture: sharp at the ~60 mm it is printed, small in the PDF.
 MAX_IMAGE_PIXELS = 1000

@@ -169,7 +169,8 @@ def test_the_house_font_has_every_vietnamese_letter():
 
     from outreach import assets
     letters = set("aăâbcdđeêghiklmnoôơpqrstuưvxy")
-    letters |= {unicodedata.normalize("NFC", v + mark) for v in "aăâeêioôơuưy" for mark in "\u0300\u0301\u0303\u0309\u0323"}
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    letters |= {unicodedata.normalize("NFC", v + mark) for v in "aăâeêioôơuưy" for mark in tones}
     letters |= {c.upper() for c in letters}
     for name in set(assets.FONT_FACES.values()):
         cmap = TTFont(assets.FONT_DIR / name).getBestCmap()
@@ -179,6 +180,7 @@ def test_the_house_font_has_every_vietnamese_letter():
 def test_the_9pt_floor_holds_at_the_smallest_type_the_handout_shrinks_to(tmp_path):
     """Laid out at the last of FIT_SCALES whatever its length, no character is under 9 pt."""
     from conftest import copy_project
+
     from outreach import assets
     from outreach.content import load_content
     from outreach.pdf import FIT_SCALES, render_pdf

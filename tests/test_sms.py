@@ -57,7 +57,8 @@ def test_invitation_names_the_guides_own_portal_or_else_the_communes(project):
     own = guide.replace("portal_url: https://dichvucong.gov.vn", "portal_url: https://dichvucong.bocongan.gov.vn/thu-tuc")
     assert own != guide
     write_guide(project, "cong-rieng", own)
-    write_guide(project, "cong-xa", "\n".join(line for line in guide.splitlines() if not line.startswith("portal_url:")))
+    without_portal = "\n".join(line for line in guide.splitlines() if not line.startswith("portal_url:"))
+    write_guide(project, "cong-xa", without_portal)
     commune = project / "content" / "commune.yaml"
     commune.write_text(commune.read_text(encoding="utf-8").replace(
         "portal_url: https://dichvucong.gov.vn", "portal_url: https://dichvucong.dongnai.gov.vn"), encoding="utf-8")
