@@ -273,7 +273,8 @@ _TIME = r"\d{1,2}(?:h\d{2}|h\b|:\d{2}|" + _SPACE + r"?giờ(?:" + _SPACE + r"\d{
 # What a reader must never find split across two lines, most specific first: legal references
 # (60/2014/QH13, 123/2015/NĐ-CP), procedure codes (1.001193), phone numbers ((0251) 1022,
 # 0987 654 321, 1900 1234), dates (25/11/2026, 01/7), time ranges (7 giờ 00 – 11 giờ 30), amounts
-# (200.000 đồng/bản, 2.000 đ) and counts of days, hours or pages (05 ngày làm việc).
+# (200.000 đồng/bản, 2.000 đ), counts of days, hours or pages (05 ngày làm việc) and levels
+# (VNeID mức độ 2).
 UNBREAKABLE = re.compile("|".join([
     r"\b\d+/\d{4}/[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)*",
     r"\b\d\.\d{6}\b",
@@ -283,6 +284,7 @@ UNBREAKABLE = re.compile("|".join([
     _TIME + r"(?:" + _SPACE + r"?[–-]" + _SPACE + r"?" + _TIME + r")?",
     r"\b\d{1,3}(?:\.\d{3})*(?:,\d+)?" + _SPACE + r"?(?:đồng|đ|VNĐ)(?:/[^\W\d_]+)?(?!\w)",
     r"\b\d+" + _SPACE + r"(?:ngày làm việc|ngày|giờ|phút|tháng|năm|tuổi|bản|trang|lần)(?!\w)",
+    r"\bmức" + _SPACE + r"(?:độ" + _SPACE + r")?\d\b",
 ]))
 
 

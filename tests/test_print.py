@@ -71,6 +71,7 @@ def test_keep_together_escapes_first_then_wraps():
     assert isinstance(wrapped, Markup)
     assert wrapped == ('&lt;b&gt;Gọi&lt;/b&gt; <span class="nobr">(0251) 1022</span> &amp; '
                        '<span class="nobr">0987 654 321</span>')
+    assert keep_together("VNeID mức độ 2.") == 'VNeID <span class="nobr">mức độ 2</span>.'
     assert keep_together(Markup("<em>25/11/2026</em>")) == '<em><span class="nobr">25/11/2026</span></em>'
 
 
