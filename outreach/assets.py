@@ -7,18 +7,23 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
-import fontpkg_be_vietnam_pro
+import fontpkg_fira_sans
 
-FONT_DIR = Path(fontpkg_be_vietnam_pro.__file__).parent / "files"
-# Three weights are enough for a handout; each one more is another embedded font to subset.
-FONT_FACES = {400: "BeVietnamPro-Regular.ttf", 600: "BeVietnamPro-SemiBold.ttf", 700: "BeVietnamPro-Bold.ttf"}
+# Fira Sans: chosen by scripts/photocopy_fonts.py (README, Printed products). Its double-storey "a"
+# stays an "a" on a copy of a copy, where Be Vietnam Pro's single-storey one reads as "o" or "ơ".
+FONT_FAMILY = "Fira Sans"
+FONT_DIR = Path(fontpkg_fira_sans.__file__).parent / "files"
+# Three static weights are enough for a handout; each one more is another embedded font to subset.
+# Static files, not a variable font: WeasyPrint instances a variable font with fontTools, which writes
+# the current time into the instance, so the same guide would give a different PDF on every build.
+FONT_FACES = {400: "FiraSans-Regular.ttf", 600: "FiraSans-SemiBold.ttf", 700: "FiraSans-Bold.ttf"}
 # Longest side of a raster picture: sharp at the ~60 mm it is printed, small in the PDF.
 MAX_IMAGE_PIXELS = 1000
 
 
 def font_face_css() -> str:
-    """The @font-face rule of each Be Vietnam Pro face, for every printed product."""
-    return "".join(f'@font-face {{ font-family: "Be Vietnam Pro"; font-weight: {weight}; '
+    """The @font-face rule of each weight of the house font, for every printed product."""
+    return "".join(f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; '
                    f'src: url("{(FONT_DIR / name).as_uri()}"); }}\n' for weight, name in FONT_FACES.items())
 
 

@@ -28,6 +28,9 @@ class _Collect(logging.Handler):
 # For a print shop: 3 mm of bleed around each page, crop marks, PDF/A-3b.
 PRINT_SHOP_CSS = "@page { bleed: 3mm; marks: crop; }"
 PRINT_SHOP_VARIANT = "pdf/a-3b"
+# Everything else is tagged (PDF/UA-1: structure, reading order, the alt text of every picture), so a
+# phone's read-aloud feature can read a handout to a resident who cannot.
+READER_VARIANT = "pdf/ua-1"
 
 
 class _ImageCache(dict):
@@ -97,8 +100,8 @@ def render_pdf(html_for_scale: Callable[[float], str], folders: list[Path], root
 
         document = _fitted(laid_out, first_scale) if one_page else laid_out(1.0)
         with timings.stage("pdf"):
-            variant = {"pdf_variant": PRINT_SHOP_VARIANT} if print_shop else {}
-            return document.write_pdf(**variant), collect.messages
+            variant = PRINT_SHOP_VARIANT if print_shop else READER_VARIANT
+            return document.write_pdf(pdf_variant=variant), collect.messages
     finally:
         logger.removeHandler(collect)
 

@@ -8,6 +8,7 @@ templates/ of its own uses the built-in ones alone.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 import traceback
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 import jinja2.meta
+import markupsafe
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
 
 from outreach import text
@@ -179,7 +181,7 @@ def template_environment(project: Project) -> BoundedSandbox:
         lstrip_blocks=True,
     )
     env.filters.update(vn_date=vn_date, short_url=short_url, sentence=text.sentence,
-                       lower_first=text.lower_first, contact_lines=contact_lines)
+                       lower_first=text.lower_first, contact_lines=contact_lines, keep_together=keep_together)
     return env
 
 
@@ -264,6 +266,40 @@ def short_url(url: str) -> str:
     """The address as printed under a QR code: no scheme, no trailing slash."""
     parts = urlsplit(url)
     return (parts.netloc + parts.path).rstrip("/")
+
+
+_SPACE = r"[ \u00a0]"
+_TIME = r"\d{1,2}(?:h\d{2}|h\b|:\d{2}|" + _SPACE + r"?giờ(?:" + _SPACE + r"\d{2}(?:" + _SPACE + r"phút)?)?)"
+# What a reader must never find split across two lines, most specific first: legal references
+# (60/2014/QH13, 123/2015/NĐ-CP), procedure codes (1.001193), phone numbers ((0251) 1022,
+# 0987 654 321, 1900 1234), dates (25/11/2026, 01/7), time ranges (7 giờ 00 – 11 giờ 30), amounts
+# (200.000 đồng/bản, 2.000 đ), counts of days, hours or pages (05 ngày làm việc) and levels
+# (VNeID mức độ 2).
+UNBREAKABLE = re.compile("|".join([
+    r"\b\d+/\d{4}/[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)*",
+    r"\b\d\.\d{6}\b",
+    r"\(0\d{1,4}\)" + _SPACE + r"?\d{2,4}(?:[ .\u00a0]\d{2,4})*",
+    r"\b(?:0\d{2,3}|1[89]00)(?:[ .\u00a0]\d{3,4}){1,2}\b",
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
+    _TIME + r"(?:" + _SPACE + r"?[–-]" + _SPACE + r"?" + _TIME + r")?",
+    r"\b\d{1,3}(?:\.\d{3})*(?:,\d+)?" + _SPACE + r"?(?:đồng|đ|VNĐ)(?:/[^\W\d_]+)?(?!\w)",
+    r"\b\d+" + _SPACE + r"(?:ngày làm việc|ngày|giờ|phút|tháng|năm|tuổi|bản|trang|lần)(?!\w)",
+    r"\bmức" + _SPACE + r"(?:độ" + _SPACE + r")?\d\b",
+]))
+
+
+def keep_together(value) -> markupsafe.Markup:
+    """`value` as HTML (escaped unless it already is) with every number a reader must see whole
+    wrapped in <span class="nobr">, which style.css keeps on one line."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(UNBREAKABLE.sub(lambda m: f'<span class="nobr">{m.group()}</span>', value))
+    pieces, end = [], 0
+    raw = str(value)
+    for match in UNBREAKABLE.finditer(raw):
+        pieces += [markupsafe.escape(raw[end:match.start()]),
+                   markupsafe.Markup('<span class="nobr">%s</span>') % match.group()]
+        end = match.end()
+    return markupsafe.Markup("").join([*pieces, markupsafe.escape(raw[end:])])
 
 
 def contact_lines(commune) -> list[tuple[str, str]]:

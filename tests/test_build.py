@@ -34,7 +34,9 @@ def test_markup_in_text_is_printed_not_interpreted(project):
 def test_too_long_guide_is_an_error_not_a_second_page(project):
     text = starter(project).replace(
         "text: Tìm dịch vụ Đăng ký khai sinh, điền tờ khai rồi bấm Gửi.", "text: " + "Nội dung rất dài. " * 12)
-    documents = "".join(f"  - name: Giấy tờ số {i} có tên rất dài để chiếm chỗ trên trang giấy\n    form: Mẫu số {i} kèm theo thông tư hướng dẫn\n" for i in range(9))
+    documents = "".join(f"  - name: Giấy tờ số {i} có tên rất dài để chiếm chỗ trên trang giấy\n"
+                        f"    form: Mẫu số {i} kèm theo thông tư hướng dẫn\n"
+                        "    note: Bản sao có chứng thực, còn hạn, chụp rõ cả hai mặt\n" for i in range(9))
     text = text.replace("documents:\n", "documents:\n" + documents, 1)
     write_guide(project, "thu-tuc", text)
     result = run(project, "build")
@@ -69,7 +71,8 @@ def test_only_builds_one_guide_and_refuses_unknown(project):
 
 def test_template_error_names_the_template_and_line(project):
     path = project / "templates" / "poster.html.j2"
-    path.write_text(path.read_text(encoding="utf-8").replace("{{ guide.title }}", "{{ guide.title }"), encoding="utf-8")
+    title = "{{ guide.title | keep_together }}"
+    path.write_text(path.read_text(encoding="utf-8").replace(title, title[:-1]), encoding="utf-8")
     write_guide(project, "thu-tuc", starter(project))
     result = run(project, "build")
     assert result.exit_code == 1

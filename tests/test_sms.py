@@ -45,3 +45,25 @@ def test_sms_file_has_both_forms_and_warns_when_long(project):
     assert "Nguyen Thi Thanh Huong" in text
     assert "build/dai/sms.txt: tin 'Đã tiếp nhận hồ sơ' có dấu cần 3 tin nhắn" in result.output
     assert "Mẫu tin nhắn SMS" in (project / "build" / "index.html").read_text(encoding="utf-8")
+
+
+def _invitation(project, slug: str) -> str:
+    text = (project / "build" / slug / "sms.txt").read_text(encoding="utf-8")
+    return text.split("== Mời nộp hồ sơ trực tuyến ==")[1]
+
+
+def test_invitation_names_the_guides_own_portal_or_else_the_communes(project):
+    guide = starter(project, "cong-rieng")
+    own = guide.replace("portal_url: https://dichvucong.gov.vn", "portal_url: https://dichvucong.bocongan.gov.vn/thu-tuc")
+    assert own != guide
+    write_guide(project, "cong-rieng", own)
+    without_portal = "\n".join(line for line in guide.splitlines() if not line.startswith("portal_url:"))
+    write_guide(project, "cong-xa", without_portal)
+    commune = project / "content" / "commune.yaml"
+    commune.write_text(commune.read_text(encoding="utf-8").replace(
+        "portal_url: https://dichvucong.gov.vn", "portal_url: https://dichvucong.dongnai.gov.vn"), encoding="utf-8")
+    assert run(project, "build", "--no-audio").exit_code == 0
+    own_text, commune_text = _invitation(project, "cong-rieng"), _invitation(project, "cong-xa")
+    assert "tại dichvucong.bocongan.gov.vn/thu-tuc, không cần xếp hàng" in own_text
+    assert "tai dichvucong.bocongan.gov.vn/thu-tuc, khong can xep hang" in own_text
+    assert "tại dichvucong.dongnai.gov.vn, không cần xếp hàng" in commune_text

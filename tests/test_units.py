@@ -77,7 +77,8 @@ def test_a_guide_too_long_for_one_page_says_by_how_much_and_where(project):
     assert run(project, "build", "--no-audio").exit_code == 0
     old = (project / "build" / "thu-tuc" / "handout.pdf").read_bytes()
     documents = "".join(f"  - name: Giấy tờ số {i} có tên rất dài để chiếm chỗ trên trang giấy\n"
-                        f"    form: Mẫu số {i} kèm theo thông tư hướng dẫn\n" for i in range(9))
+                        f"    form: Mẫu số {i} kèm theo thông tư hướng dẫn\n"
+                        "    note: Bản sao có chứng thực, còn hạn, chụp rõ cả hai mặt\n" for i in range(9))
     write_guide(project, "thu-tuc", text.replace("documents:\n", "documents:\n" + documents, 1))
     result = run(project, "build", "--no-audio")
     assert result.exit_code == 1
