@@ -111,6 +111,7 @@ def _merge_list(seq: CommentedSeq, values: list, before: list) -> None:
             merge(seq[i], value, old if isinstance(old, Mapping) else {})
         elif not same_value(old, value):
             seq[i] = _fresh(value)
+            _keep_comment_apart(seq, i, 0)
     del seq[len(values):]
 
 
@@ -126,10 +127,21 @@ def _put(node: CommentedMap, key: str, value: Any, order: list[str]) -> None:
     """Set `key`; a key not in the file yet goes after the last key that comes before it in `order`."""
     if key in node:
         node[key] = value
+        _keep_comment_apart(node, key, 2)
         return
     rank = order.index(key) if key in order else len(order)
     earlier = [i for i, k in enumerate(node) if k in order and order.index(k) < rank]
     node.insert(earlier[-1] + 1 if earlier else 0, key, value)
+
+
+def _keep_comment_apart(node: CommentedMap | CommentedSeq, key: str | int, slot: int) -> None:
+    """A comment after a value that just got longer: ruamel then writes it one space after the
+    value, and ` #` with one space reads as text cut off (yamlsource warns). One more space keeps
+    it a comment either way."""
+    comments = node.ca.items.get(key)
+    token = comments[slot] if comments and len(comments) > slot else None
+    if token is not None and token.value.startswith("#"):
+        token.value = " " + token.value
 
 
 def apply_op(doc: CommentedMap, op: str, schema: Schema | None) -> None:
