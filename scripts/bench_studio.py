@@ -64,18 +64,8 @@ def form_of(path: Path) -> dict[str, str]:
     from outreach.studio.app import GUIDE_SCHEMA
     from outreach.yamlsource import load_yaml
 
-    values = {"base": yamledit.version_of(path)}
-
-    def walk(fields: list) -> None:
-        for f in fields:
-            if f.kind == "list":
-                values[f"{f.name}.n"] = str(len(f.children))
-            if f.children:
-                walk(f.children)
-            elif f.value is not None:
-                values[f.name] = str(f.value)
-    walk(forms.fields_of(GUIDE_SCHEMA, load_yaml(path, path.name).data))
-    return values
+    fields = forms.fields_of(GUIDE_SCHEMA, load_yaml(path, path.name).data)
+    return {"base": yamledit.version_of(path), **forms.submitted(fields)}
 
 
 def median_ms(samples: list[float]) -> float:

@@ -245,6 +245,28 @@ def test_a_save_over_a_newer_file_is_refused(page, studio, project):
 
 # --- plain requests ---------------------------------------------------------------------------
 
+def _untouched_form(path: Path, schema) -> bytes:
+    from urllib.parse import urlencode
+
+    from outreach.studio import forms, yamledit
+
+    fields = forms.fields_of(schema, load_yaml(path, path.name).data)
+    return urlencode({"base": yamledit.version_of(path), **forms.submitted(fields)}).encode()
+
+
+@pytest.mark.parametrize("name", ["commune", "chung-thuc-ban-sao", "dang-ky-khai-sinh", "xac-nhan-tinh-trang-hon-nhan"])
+def test_saving_an_untouched_form_leaves_the_file_as_it_was(studio, project, name):
+    from outreach.studio.app import COMMUNE_SCHEMA, GUIDE_SCHEMA
+
+    path = project / "content" / ("commune.yaml" if name == "commune" else f"guides/{name}.yaml")
+    before = path.read_bytes()
+    status, _ = studio.request("POST", "/commune" if name == "commune" else f"/guides/{name}",
+                               body=_untouched_form(path, COMMUNE_SCHEMA if name == "commune" else GUIDE_SCHEMA),
+                               headers={"Origin": studio.origin, "Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 303
+    assert path.read_bytes() == before
+
+
 def test_requests_without_the_token_are_refused(studio):
     status, body = studio.request("GET", "/", cookie=False)
     assert status == 401 and "mã truy cập" in body

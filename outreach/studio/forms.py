@@ -246,3 +246,14 @@ def same_value(old: Any, new: Any) -> bool:
         return calendar_date(old) == calendar_date(new)
     except (ValueError, TypeError):
         return False
+
+
+def submitted(fields: list[FormField]) -> dict[str, str]:
+    """What a browser sends for these fields untouched: every value, and each list's count."""
+    values: dict[str, str] = {}
+    for f in _walk(fields):
+        if f.kind == "list":
+            values[f"{f.name}.n"] = str(len(f.children))
+        elif not f.children and f.value is not None:
+            values[f.name] = str(f.value)
+    return values

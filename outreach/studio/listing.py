@@ -9,6 +9,7 @@ from pathlib import Path
 
 from outreach.content import Content
 from outreach.manifest import Manifest
+from outreach.model import calendar_date
 from outreach.project import Project
 
 
@@ -60,11 +61,19 @@ def _row(project: Project, path: Path, data: dict, errors: int, manifest: Manife
     if stamps and path.stat().st_mtime_ns > max(stamps):
         built += " (đã sửa sau đó)"
     return Row(slug, _text(data.get("title")) or slug, _text(data.get("code")), _text(data.get("online_level")),
-               state, kind, built, _text(data.get("last_checked")))
+               state, kind, built, _day(data.get("last_checked")))
 
 
 def _text(value) -> str:
     return "" if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def _day(value) -> str:
+    """A date as officers write it (25/11/2026); what is not a date, as written."""
+    try:
+        return calendar_date(value).strftime("%d/%m/%Y")
+    except (ValueError, TypeError, AttributeError):
+        return _text(value)
 
 
 def _when(mtime_ns: int) -> str:
