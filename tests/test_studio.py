@@ -7,7 +7,6 @@ import http.client
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -15,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import FILLED, copy_project, run
+
 from outreach.project import Project
 from outreach.yamlsource import load_yaml
 

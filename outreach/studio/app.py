@@ -29,7 +29,7 @@ from outreach.model import SLUG_PATTERN, Commune, Guide
 from outreach.products import BY_NAME, UNITS
 from outreach.project import Project
 from outreach.studio import forms, listing, pictures, preview, yamledit
-from outreach.studio.jobs import Builds, BuildJob
+from outreach.studio.jobs import BuildJob, Builds
 from outreach.studio.security import Guard, GuardMiddleware, Refused, inside
 from outreach.templating import find_template_file, icon_names, template_environment, template_folders
 from outreach.yamlsource import load_yaml
@@ -227,8 +227,8 @@ def _built(project: Project, slug: str) -> dict:
 
 def _clip(title: str, entry: dict, url: str) -> dict:
     seconds = float(entry.get("duration_seconds") or 0)
-    return {"title": title, "url": url, "draft": bool(entry.get("draft")),
-            "seconds": f"{int(seconds // 60)} phút {round(seconds % 60)} giây" if seconds >= 60 else f"{round(seconds)} giây"}
+    length = f"{int(seconds // 60)} phút {round(seconds % 60)} giây" if seconds >= 60 else f"{round(seconds)} giây"
+    return {"title": title, "url": url, "draft": bool(entry.get("draft")), "seconds": length}
 
 
 def _json(path: Path) -> Any:

@@ -63,7 +63,7 @@ class Builds:
         try:
             # One process: forking worker processes from a threaded server is not safe.
             report = build(self.project, Options(only=job.slug, jobs=1), on_guide)
-        except Exception as exc:  # noqa: BLE001: the page must hear how the build ended
+        except Exception as exc:  # the page must hear how the build ended, whatever happened
             job.tell(kind="end", ok=False, message=f"Không tạo được: {exc}")
         else:
             problems = [p for p in report.problems if job.slug is None or _concerns(p, job.slug)]

@@ -119,7 +119,7 @@ def _cookies(headers: dict[str, str]) -> dict[str, str]:
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(headers.get("cookie", ""))
-    except Exception:  # noqa: BLE001: a malformed cookie header is simply no cookie
+    except Exception:  # a malformed cookie header is simply no cookie
         return {}
     return {key: morsel.value for key, morsel in jar.items()}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import webbrowser
@@ -64,7 +65,5 @@ def serve(project: Project, port: int, host: str, open_browser: bool, say: Calla
 
 
 def _open(address: str) -> None:
-    try:
+    with contextlib.suppress(webbrowser.Error):  # no browser here: the address is printed
         webbrowser.open(address)
-    except webbrowser.Error:
-        pass  # no browser here: the address is printed

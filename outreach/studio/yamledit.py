@@ -167,7 +167,7 @@ def apply_op(doc: CommentedMap, op: str, schema: Schema | None) -> None:
 
 def _at(doc: CommentedMap, parts: list, create: bool = False) -> Any:
     node: Any = doc
-    for i, part in enumerate(parts):
+    for part in parts:
         if isinstance(node, CommentedMap) and create and part not in node:
             _put(node, part, CommentedSeq(), [])
         try:
