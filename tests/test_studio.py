@@ -154,6 +154,8 @@ def test_a_new_guide_from_the_starter_filled_checked_saved_and_previewed(page, s
     field(page, "code").fill("1001193")
     save(page)
     assert "sai dạng" in problems_of(page, "code"), "the same message as outreach validate, next to its field"
+    listed = re.search(r'<tr data-search="thu-tuc-moi.*?</tr>', studio.request("GET", "/")[1], re.S)
+    assert listed and "1 lỗi" in listed.group(0), "saved with its problem, and listed as such"
     assert page.locator(".page-image").count() == 0
     field(page, "code").fill("1.001193")
     save(page)

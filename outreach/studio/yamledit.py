@@ -95,6 +95,8 @@ def merge(node: CommentedMap, values: Mapping, before: Mapping) -> None:
                 _put(node, key, CommentedMap(), order)
             merge(node[key], value, old if isinstance(old, Mapping) else {})
         elif isinstance(value, list):
+            if not value and key not in node:
+                continue  # an empty optional list the file never had stays unwritten
             if not isinstance(node.get(key), CommentedSeq):
                 _put(node, key, CommentedSeq(), order)
             _merge_list(node[key], value, old if isinstance(old, list) else [])
@@ -149,8 +151,10 @@ def apply_op(doc: CommentedMap, op: str, schema: Schema | None) -> None:
     verb, _, where = op.partition(":")
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in where.split(".") if p]
     if verb == "add":
-        seq = _at(doc, parts, create=True)
-        seq.append(_blank_item(schema, parts))
+        order = list(schema.root.get("properties", {})) if schema else []
+        seq = _at(doc, parts, order)
+        if isinstance(seq, CommentedSeq):
+            seq.append(_blank_item(schema, parts))
         return
     if not parts or not isinstance(parts[-1], int):
         return
@@ -165,11 +169,13 @@ def apply_op(doc: CommentedMap, op: str, schema: Schema | None) -> None:
             seq[index], seq[other] = seq[other], seq[index]
 
 
-def _at(doc: CommentedMap, parts: list, create: bool = False) -> Any:
+def _at(doc: CommentedMap, parts: list, create_in: list[str] | None = None) -> Any:
+    """The node at `parts`; with `create_in` (the top level's key order), a missing list is made
+    where that order puts it."""
     node: Any = doc
     for part in parts:
-        if isinstance(node, CommentedMap) and create and part not in node:
-            _put(node, part, CommentedSeq(), [])
+        if isinstance(node, CommentedMap) and create_in is not None and part not in node:
+            _put(node, part, CommentedSeq(), create_in if node is doc else [])
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
