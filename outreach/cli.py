@@ -272,8 +272,8 @@ def _summary(project: Project, report: BuildReport, errors: list[Problem]) -> No
               help="Mở xưởng soạn hướng dẫn: trang web trên chính máy này để viết, kiểm tra, xem trước, nghe thử và "
                    "tạo sản phẩm của các hướng dẫn, không cần sửa tệp YAML. Dòng đầu tiên in ra là địa chỉ cần mở "
                    "(có mã truy cập). Bấm Ctrl+C để dừng.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, metavar="CỔNG",
-              help="Cổng để mở; nếu cổng đã bận thì dùng cổng trống kế tiếp.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, metavar="CỔNG",
+              help="Cổng để mở (mặc định 8000); nếu cổng đã bận thì dùng cổng trống kế tiếp.")
 @click.option("--host", default="127.0.0.1", metavar="ĐỊA_CHỈ",
               help="Chỉ nhận 127.0.0.1 hoặc localhost: xưởng chỉ mở cho chính máy này.")
 @click.option("--no-browser", is_flag=True, help="Không tự mở trình duyệt.")
