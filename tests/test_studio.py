@@ -242,6 +242,9 @@ def test_a_save_over_a_newer_file_is_refused(page, studio, project):
     assert field(page, "promise").input_value() == "Đổi trong trình duyệt", "the officer's edit is still there"
     assert "# sửa tay trong lúc trang đang mở" in path.read_text(encoding="utf-8")
     assert "Đổi trong trình duyệt" not in path.read_text(encoding="utf-8")
+    save(page)  # the officer's choice: save again over the newer file
+    assert "Đổi trong trình duyệt" in path.read_text(encoding="utf-8")
+    assert "# sửa tay trong lúc trang đang mở" in path.read_text(encoding="utf-8"), "values change, comments stay"
 
 
 # --- plain requests ---------------------------------------------------------------------------

@@ -193,13 +193,14 @@ def _text(path: Path) -> str:
 def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
     guide = content.guides.get(slug)
     parts: dict[str, Any] = dict(slug=slug, tabs=[(name, BY_NAME[name].label) for name in preview.PRODUCTS],
-                                 tab_label=BY_NAME[tab].label, pages=[], bulletin=[], real_voice=REAL_VOICE,
+                                 tab_label=BY_NAME[tab].label, pages=[], bulletin=[], meeting=[], real_voice=REAL_VOICE,
                                  preview_message="Hướng dẫn còn lỗi: sửa hết lỗi rồi lưu để xem trước.")
     if guide is not None and content.commune is not None:
         try:
             pages = studio.previewer.pages(studio.env, content, slug, guide, tab)
             parts["pages"] = [f"/preview/{slug}/{page.name}" for page in pages]
             parts["bulletin"] = preview.bulletin(studio.env, content, guide)
+            parts["meeting"] = preview.meeting(studio.env, content, guide)
         except OutreachError as exc:
             parts["preview_message"] = f"Chưa xem trước được: {exc.format_message()}"
     elif content.commune is None:

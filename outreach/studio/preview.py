@@ -102,6 +102,13 @@ def bulletin(env: BoundedSandbox, content: Content, guide: Guide) -> list[Spoken
     return [Spoken(text, read_aloud(text, content.commune.dialect, content.lexicon)) for text in sections]
 
 
+def meeting(env: BoundedSandbox, content: Content, guide: Guide) -> list[tuple[str, list[Spoken]]]:
+    """Each meeting clip's title and sections, with their readings."""
+    assert content.commune is not None
+    return [(clip.title, [Spoken(text, read_aloud(text, content.commune.dialect, content.lexicon))
+                          for text in clip.sections]) for clip in script.meeting_clips(env, guide, content.commune)]
+
+
 def _json_list(path: Path) -> list[dict]:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
