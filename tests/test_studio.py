@@ -138,11 +138,12 @@ def test_the_token_opens_the_studio_and_becomes_a_cookie(page, studio, tmp_path)
 
 
 def test_a_new_guide_from_the_starter_filled_checked_saved_and_previewed(page, studio, project, tmp_path):
-    page.fill("#new-slug", "thu-tuc-moi")
+    page.fill("#new-title", "Thủ tục mới")
     page.click("form.new-guide button")
     page.wait_for_url(re.compile(r".*/guides/thu-tuc-moi\?.*"))
     path = project / "content" / "guides" / "thu-tuc-moi.yaml"
-    assert "còn nội dung mẫu chưa sửa" in problems_of(page, "title"), "the starter's placeholders are named"
+    assert field(page, "title").input_value() == "Thủ tục mới", "the file is named after the title, written in"
+    assert "còn nội dung mẫu chưa sửa" in problems_of(page, "field"), "the starter's placeholders are named"
     # The officer writes a note by hand in the file meanwhile, then reloads.
     path.write_text(path.read_text(encoding="utf-8").replace("steps:\n", "# ghi chú viết tay của cán bộ\nsteps:\n"),
                     encoding="utf-8")

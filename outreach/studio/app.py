@@ -32,6 +32,7 @@ from outreach.studio import forms, listing, pictures, preview, yamledit
 from outreach.studio.jobs import BuildJob, Builds
 from outreach.studio.security import Guard, GuardMiddleware, Refused, inside
 from outreach.templating import find_template_file, icon_names, template_environment, template_folders
+from outreach.text import ascii_slug
 from outreach.yamlsource import load_yaml
 
 STUDIO_DIR = Path(__file__).parent
@@ -95,14 +96,16 @@ async def guides_page(request: Request) -> Response:
     return await asyncio.to_thread(_guides_page, studio, request.query_params.get("q", ""), "", "", "")
 
 
-def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: str, status: int = 200) -> Response:
+
+def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: str, status: int = 200,
+                 new_title: str = "") -> Response:
     content = load_content(studio.project)
     rows = listing.rows(studio.project, content)
     if query.strip():
         rows = [row for row in rows if listing.folded(query.strip()) in row.search]
     commune_problems = sum(1 for p in content.problems if p.file == "content/commune.yaml")
     return studio.page("guides.html.j2", status, title="Các hướng dẫn", rows=rows, query=query, message=message,
-                       message_kind=kind, new_slug=new_slug, commune_problems=commune_problems,
+                       message_kind=kind, new_slug=new_slug, new_title=new_title, commune_problems=commune_problems,
                        commune_name=_commune_name(content))
 
 
@@ -112,13 +115,27 @@ def _commune_name(content: Content) -> str | None:
 
 async def new_guide(request: Request) -> Response:
     studio: Studio = request.app.state.studio
-    slug = str((await request.form()).get("slug", "")).strip()
+    form = await request.form(max_files=0, max_fields=10)
+    title, slug = str(form.get("title", "")).strip(), str(form.get("slug", "")).strip()
     try:
-        await asyncio.to_thread(scaffold.new_guide, studio.project, slug)
+        slug = await asyncio.to_thread(_new_guide, studio.project, title, slug)
     except OutreachError as exc:
         return await asyncio.to_thread(_guides_page, studio, "", f"Chưa tạo được: {exc.format_message()}", "error",
-                                       slug, 400)
+                                       slug, 400, title)
     return RedirectResponse(f"/guides/{slug}?created=1", status_code=303)
+
+
+def _new_guide(project: Project, title: str, slug: str) -> str:
+    """`outreach new`'s starter, named after the title when no file name is given, with the title
+    written in (the other placeholders stay for the officer to fill)."""
+    if not slug and not title:
+        raise OutreachError("hãy viết tên thủ tục (ví dụ: Đăng ký kết hôn)")
+    slug = slug or ascii_slug(title, 64)
+    path = scaffold.new_guide(project, slug)
+    if title:
+        before = _written(path, project) or {}
+        yamledit.save_form(path, yamledit.version_of(path), {"title": title}, before)
+    return slug
 
 
 # --- the editor ----------------------------------------------------------------------------------
