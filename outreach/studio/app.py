@@ -106,7 +106,8 @@ def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: 
     commune_problems = sum(1 for p in content.problems if p.file == "content/commune.yaml")
     return studio.page("guides.html.j2", status, title="Các hướng dẫn", rows=rows, query=query, message=message,
                        message_kind=kind, new_slug=new_slug, new_title=new_title, commune_problems=commune_problems,
-                       commune_name=_commune_name(content))
+                       commune_name=_commune_name(content),
+                       catalog=(studio.project.build_dir / "index.html").is_file())
 
 
 def _commune_name(content: Content) -> str | None:
