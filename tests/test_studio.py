@@ -153,6 +153,8 @@ def test_a_new_guide_from_the_starter_filled_checked_saved_and_previewed(page, s
             if box.input_value() == placeholder.removeprefix('code: "').removesuffix('"'):
                 box.fill(value.removeprefix('code: "').removesuffix('"'))
     field(page, "code").fill("1001193")
+    page.wait_for_function("() => (document.getElementById('f-code-problems') || {}).textContent?.includes('sai dạng')")
+    assert "1 lỗi" in page.inner_text("#live-status"), "while typing, before any save"
     save(page)
     assert "sai dạng" in problems_of(page, "code"), "the same message as outreach validate, next to its field"
     listed = re.search(r'<tr data-search="thu-tuc-moi.*?</tr>', studio.request("GET", "/")[1], re.S)

@@ -9,21 +9,23 @@ import dataclasses
 import json
 import logging
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from outreach import scaffold, spelling
 from outreach.build import REAL_VOICE
-from outreach.content import Content, load_content
+from outreach.content import Content, check_file, load_content
 from outreach.errors import OutreachError, Problem, SpellerMissing
 from outreach.model import SLUG_PATTERN, Commune, Guide
 from outreach.products import BY_NAME, UNITS
@@ -48,6 +50,7 @@ class Doc:
 
     path: Path
     schema: forms.Schema
+    model: type[BaseModel]
     url: str
     heading: str
     slug: str | None = None   # a guide's; None for commune.yaml
@@ -83,10 +86,11 @@ class Studio:
         path = self.project.guide_path(slug)
         if not path.is_file():
             raise Refused(404, f"không có hướng dẫn content/guides/{slug}.yaml")
-        return Doc(path, GUIDE_SCHEMA, f"/guides/{slug}", "", slug)
+        return Doc(path, GUIDE_SCHEMA, Guide, f"/guides/{slug}", "", slug)
 
     def commune_doc(self) -> Doc:
-        return Doc(self.project.content_dir / "commune.yaml", COMMUNE_SCHEMA, "/commune", "Thông tin của xã")
+        return Doc(self.project.content_dir / "commune.yaml", COMMUNE_SCHEMA, Commune, "/commune",
+                   "Thông tin của xã")
 
 
 # --- guides page -------------------------------------------------------------------------------
@@ -331,6 +335,44 @@ def _anchor_after(op: str) -> str:
     return "saved"
 
 
+async def check_guide(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    return await _check(request, studio, studio.doc_for(request.path_params["slug"]))
+
+
+async def check_commune(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    return await _check(request, studio, studio.commune_doc())
+
+
+async def _check(request: Request, studio: Studio, doc: Doc) -> Response:
+    """While the officer types: the problems the form's values would have once saved (nothing is written)."""
+    form = await request.form(max_files=40, max_fields=3000, max_part_size=2 * 1024 * 1024)
+    values = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+    return await asyncio.to_thread(_checked, studio, doc, values)
+
+
+def _checked(studio: Studio, doc: Doc, values: dict[str, str]) -> Response:
+    before = _written(doc.path, studio.project)
+    posted = forms.posted(doc.schema, values, before)
+    try:
+        text = yamledit.merged_text(doc.path, posted, before)
+    except OutreachError as exc:
+        return JSONResponse({"count": 1, "fields": {}, "loose": [exc.format_message()]})
+    with tempfile.TemporaryDirectory() as tmp:
+        candidate = Path(tmp) / doc.path.name
+        candidate.write_text(text, encoding="utf-8")
+        problems, warnings, source = check_file(studio.project, candidate, doc.model)
+        if source is not None:
+            lexicon = load_content(studio.project).lexicon
+            warnings += _spelling(studio.project, Content(None, {}, [], lexicon, sources=[source]), source.name)
+    fields = forms.fields_of(doc.schema, _plain(posted))
+    loose = forms.attach(fields, problems, warnings)
+    return JSONResponse({"count": len(problems), "loose": [f"{p.key}: {p.message}" for p in loose],
+                         "fields": {f.anchor: {"problems": f.problems, "warnings": f.warnings}
+                                    for f in forms.walk(fields) if f.problems or f.warnings}})
+
+
 async def save_raw(request: Request) -> Response:
     studio: Studio = request.app.state.studio
     doc = studio.doc_for(request.path_params["slug"]) if "slug" in request.path_params else studio.commune_doc()
@@ -461,6 +503,8 @@ def create_app(project: Project, guard: Guard) -> Any:
         Route("/guides/{slug}", guide_page),
         Route("/guides/{slug}", save_guide, methods=["POST"]),
         Route("/guides/{slug}/raw", save_raw, methods=["POST"]),
+        Route("/guides/{slug}/check", check_guide, methods=["POST"]),
+        Route("/commune/check", check_commune, methods=["POST"]),
         Route("/commune", commune_page),
         Route("/commune", save_commune, methods=["POST"]),
         Route("/commune/raw", save_raw, methods=["POST"]),

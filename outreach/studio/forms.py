@@ -156,7 +156,7 @@ def _shown(kind: str, value: Any) -> Any:
 def attach(fields: list[FormField], problems: list[Problem], warnings: list[Problem]) -> list[Problem]:
     """Put each problem's message on the field its key names (or the nearest enclosing one); the
     problems no field holds (an unknown key, the whole file) are returned."""
-    by_name = {f.name: f for f in _walk(fields)}
+    by_name = {f.name: f for f in walk(fields)}
     loose = []
     for problem, bucket in [(p, "problems") for p in problems] + [(w, "warnings") for w in warnings]:
         path = key_path(problem.key)
@@ -169,10 +169,10 @@ def attach(fields: list[FormField], problems: list[Problem], warnings: list[Prob
     return loose
 
 
-def _walk(fields: list[FormField]):
+def walk(fields: list[FormField]):
     for f in fields:
         yield f
-        yield from _walk(f.children)
+        yield from walk(f.children)
 
 
 # --- a submitted form → the values to write ---------------------------------------------------
@@ -251,7 +251,7 @@ def same_value(old: Any, new: Any) -> bool:
 def submitted(fields: list[FormField]) -> dict[str, str]:
     """What a browser sends for these fields untouched: every value, and each list's count."""
     values: dict[str, str] = {}
-    for f in _walk(fields):
+    for f in walk(fields):
         if f.kind == "list":
             values[f"{f.name}.n"] = str(len(f.children))
         elif not f.children and f.value is not None:

@@ -50,6 +50,11 @@ def save_form(path: Path, base: str, values: dict, before: Mapping | None, op: s
     (`add:steps`, `remove:steps.1`, `up:steps.1`, `down:steps.1`); Stale if the file is no longer
     the version `base` the form was made from."""
     _check_version(path, base)
+    write_atomic(path, merged_text(path, values, before, op, schema).encode("utf-8"))
+
+
+def merged_text(path: Path, values: dict, before: Mapping | None, op: str = "", schema: Schema | None = None) -> str:
+    """The file's text with `values` (and the list operation `op`) put in: what a save would write."""
     try:
         doc = _yaml().load(path.read_text(encoding="utf-8-sig"))
     except YAMLError:
@@ -60,7 +65,7 @@ def save_form(path: Path, base: str, values: dict, before: Mapping | None, op: s
     merge(doc, values, before if isinstance(before, Mapping) else {})
     if op:
         apply_op(doc, op, schema)
-    write_atomic(path, dumped(doc).encode("utf-8"))
+    return dumped(doc)
 
 
 def save_text(path: Path, base: str, text: str) -> None:
@@ -198,4 +203,5 @@ def _blank_item(schema: Schema | None, parts: list) -> Any:
     return CommentedMap((key, None) for key in item.get("required", []))
 
 
-__all__ = ["Stale", "Unreadable", "apply_op", "dumped", "form_name", "merge", "save_form", "save_text", "version_of"]
+__all__ = ["Stale", "Unreadable", "apply_op", "dumped", "form_name", "merge", "merged_text", "save_form", "save_text",
+           "version_of"]

@@ -1,5 +1,6 @@
 // The studio works without this file; it only makes pages livelier: the guides list filters as
-// you type, the editor keeps its place across saves and warns before unsaved edits are lost, and
+// you type, the editor shows problems while you type (the server judges them, as on save), keeps
+// its place across saves and warns before unsaved edits are lost, and
 // a build's progress arrives as it happens (Server-Sent Events) instead of by reloading.
 (function () {
   "use strict";
@@ -43,6 +44,50 @@
     sessionStorage.removeItem("studio-scroll:" + location.pathname);
   }
 
+  // While typing: the problems the values would have once saved, under their fields, as on save.
+  function checkWhileTyping() {
+    var form = document.getElementById("doc-form"), status = document.getElementById("live-status");
+    if (!form || !window.fetch || !window.FormData) return;
+    var timer = null, asked = 0;
+    function later() { clearTimeout(timer); timer = setTimeout(check, 600); }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    function check() {
+      var data = new FormData(form), ticket = ++asked;
+      form.querySelectorAll("input[type=file]").forEach(function (input) { data.delete(input.name); });
+      data.delete("op");
+      fetch(form.getAttribute("action") + "/check", { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (answer) { return answer.ok ? answer.json() : null; })
+        .then(function (result) { if (result && ticket === asked) show(result); })
+        .catch(function () {});
+    }
+    function show(result) {
+      form.querySelectorAll("ul.problems").forEach(function (list) { list.remove(); });
+      form.querySelectorAll(".has-problem").forEach(function (box) { box.classList.remove("has-problem"); });
+      Object.keys(result.fields).forEach(function (anchor) {
+        var box = document.getElementById(anchor), found = result.fields[anchor];
+        if (!box) return;
+        var list = document.createElement("ul");
+        list.className = "problems";
+        list.id = anchor + "-problems";
+        found.problems.forEach(function (text) { add(list, "error", text); });
+        found.warnings.forEach(function (text) { add(list, "warn", "Cảnh báo: " + text); });
+        if (found.problems.length) box.classList.add("has-problem");
+        var after = box.querySelector(":scope > .help") ||
+                    box.querySelector(":scope > label, :scope > legend, :scope > fieldset.choice");
+        if (after) after.after(list); else box.prepend(list);
+      });
+      status.textContent = result.count ? "Chưa lưu — " + result.count + " lỗi" : "Chưa lưu — không có lỗi";
+      status.className = "live" + (result.count ? " bad" : "");
+    }
+    function add(list, kind, text) {
+      var item = document.createElement("li");
+      item.className = kind;
+      item.textContent = text;
+      list.appendChild(item);
+    }
+  }
+
   function followBuild() {
     var section = document.getElementById("build");
     if (!section || section.getAttribute("data-done") === "yes" || !window.EventSource) return;
@@ -77,6 +122,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     filterGuides();
     guardEdits();
+    checkWhileTyping();
     followBuild();
   });
 })();
