@@ -100,7 +100,6 @@ async def guides_page(request: Request) -> Response:
     return await asyncio.to_thread(_guides_page, studio, request.query_params.get("q", ""), "", "", "")
 
 
-
 def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: str, status: int = 200,
                  new_title: str = "") -> Response:
     content = load_content(studio.project)
