@@ -221,6 +221,10 @@ def test_a_clip_plays(page, studio):
     assert page.locator("audio").count() >= 4, "the bulletin and every meeting clip"
     assert "bản nháp giọng máy" in page.inner_text("#audio"), "espeak-ng clips are labelled drafts"
     assert "Tờ hướng dẫn A4" in page.inner_text("#outputs")
+    page.goto(f"{studio.origin}/files/index.html")  # the catalog of the build, through the studio
+    page.fill("#search", "khai sinh")
+    assert page.evaluate("() => [...document.querySelectorAll('[data-search]')].some(e => e.hidden)"), \
+        "its own search script runs"
 
 
 def test_a_build_streams_its_progress(page, studio, project):

@@ -38,6 +38,8 @@ from outreach.text import ascii_slug
 from outreach.yamlsource import load_yaml
 
 STUDIO_DIR = Path(__file__).parent
+CATALOG_POLICY = ("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+                  "img-src 'self' data:; media-src 'self'; frame-ancestors 'none'; form-action 'none'")
 ICON_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 log = logging.getLogger("outreach.studio")
 GUIDE_SCHEMA = forms.Schema(Guide.model_json_schema())
@@ -419,6 +421,8 @@ def _file(path: Path, cache: bool = False) -> Response:
     response = FileResponse(path)
     if path.suffix == ".svg":  # a commune-editable picture: never a page that runs scripts
         response.headers["content-security-policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    elif path.suffix == ".html":  # the catalog a build wrote keeps its own inline style and search script
+        response.headers["content-security-policy"] = CATALOG_POLICY
     response.headers["cache-control"] = "private, max-age=3600" if cache else "no-cache"
     return response
 
