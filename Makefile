@@ -5,7 +5,8 @@ BIN     = $(VENV)/bin
 # `outreach` on the PATH, as every message spells it: a link to the virtual environment's command.
 PREFIX ?= /usr/local
 # Debian packages: WeasyPrint's Pango and fast font subsetting, poppler/zbar/qpdf to read PDFs back,
-# espeak-ng, ffmpeg and libmpg123 for audio, Chromium to check the catalog page as a browser shows it,
+# espeak-ng, ffmpeg and libmpg123 for audio, Chromium to check the catalog page as a browser shows it and to
+# drive the studio (`outreach serve`) through Playwright (pip's playwright, no browser download),
 # hunspell-vi for the spelling check.
 APT_PACKAGES = python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libmpg123-0 \
                poppler-utils zbar-tools qpdf espeak-ng ffmpeg chromium hunspell hunspell-vi
@@ -36,6 +37,7 @@ test: install
 bench: install
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_build.py 100
+	$(BIN)/python scripts/bench_studio.py
 
 clean:
 	rm -rf build

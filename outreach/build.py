@@ -31,6 +31,9 @@ COMMUNE_UNITS = "_commune/"  # manifest keys of what all guides make together (n
 # WeasyPrint makes hundreds of thousands of short-lived objects a page: with Python's default
 # (a collection every 700 new objects) the collector took about a tenth of every render.
 GC_THRESHOLD = (10_000, 10, 10)
+# What to do about an espeak-ng draft: said by the CLI's summary and the studio's players.
+REAL_VOICE = ("để có giọng thật: khi có mạng dùng giọng Google (--engine gtts), hoặc tải một giọng piper tiếng "
+              "Việt và ghi audio.piper_model trong content/commune.yaml, hoặc (sắp có) dùng bản thu giọng của cán bộ xã")
 
 
 @dataclass

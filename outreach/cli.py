@@ -6,7 +6,6 @@ Every word an officer reads is Vietnamese, click's own included (outreach/clitex
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -16,9 +15,8 @@ from typing import Any
 import click
 
 from outreach import __version__, recordsheet, scaffold, spelling
-from outreach.build import BuildReport, Options
+from outreach.build import REAL_VOICE, BuildReport, Options
 from outreach.build import build as build_project
-from outreach.atomic import write_atomic
 from outreach.clitext import Group
 from outreach.guidebuild import GuideResult
 from outreach.content import load_content
@@ -28,7 +26,6 @@ from outreach.sound.engines import ENGINE_CHOICES, all_engines
 from outreach.sound.reading import DIALECTS
 from outreach.model import SLUG_PATTERN, AudioSettings
 from outreach.sound.reading import read_aloud
-from outreach.templating import render, template_environment
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 _VERBOSITY = "outreach.verbosity"  # in click's meta, which every context of one run shares
@@ -107,11 +104,7 @@ def init(project: Project, directory: Path | None, no_audio: bool) -> None:
 @click.pass_obj
 def new(project: Project, slug: str) -> None:
     _check_slug(slug)
-    target = project.guide_path(slug)
-    if target.exists():
-        raise click.ClickException(f"{project.shown(target)} đã có; hãy chọn tên khác hoặc sửa tệp đó")
-    text = render(template_environment(project), "new-guide.yaml.j2", slug=slug, today=dt.date.today().isoformat())
-    write_atomic(target, text.encode("utf-8"))
+    target = scaffold.new_guide(project, slug)
     _tell(f"Đã tạo {project.shown(target)}. Hãy sửa nội dung rồi chạy 'outreach validate'.")
 
 
@@ -258,10 +251,6 @@ def _progress() -> Iterator[Callable[[int, int, GuideResult], None]]:
             bar.__exit__(None, None, None)
 
 
-REAL_VOICE = ("để có giọng thật: khi có mạng dùng giọng Google (--engine gtts), hoặc tải một giọng piper tiếng "
-              "Việt và ghi audio.piper_model trong content/commune.yaml, hoặc (sắp có) dùng bản thu giọng của cán bộ xã")
-
-
 def _summary(project: Project, report: BuildReport, errors: list[Problem]) -> None:
     failed = {slug for p in errors if (slug := _guide_of(project, p))}
     for slug in report.removed:
@@ -277,6 +266,23 @@ def _summary(project: Project, report: BuildReport, errors: list[Problem]) -> No
     for draft in report.drafts:
         _detail(f"  bản nháp: {project.shown(draft)}")
     _tell(f"Danh mục: {project.shown(project.build_dir / 'index.html')}")
+
+
+@main.command(short_help="Mở xưởng soạn hướng dẫn trong trình duyệt.",
+              help="Mở xưởng soạn hướng dẫn: trang web trên chính máy này để viết, kiểm tra, xem trước, nghe thử và "
+                   "tạo sản phẩm của các hướng dẫn, không cần sửa tệp YAML. Dòng đầu tiên in ra là địa chỉ cần mở "
+                   "(có mã truy cập). Bấm Ctrl+C để dừng.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, metavar="CỔNG",
+              help="Cổng để mở (mặc định 8000); nếu cổng đã bận thì dùng cổng trống kế tiếp.")
+@click.option("--host", default="127.0.0.1", metavar="ĐỊA_CHỈ",
+              help="Chỉ nhận 127.0.0.1 hoặc localhost: xưởng chỉ mở cho chính máy này.")
+@click.option("--no-browser", is_flag=True, help="Không tự mở trình duyệt.")
+@verbosity_options
+@click.pass_obj
+def serve(project: Project, port: int, host: str, no_browser: bool) -> None:
+    from outreach.studio import server  # here: the other commands do not load the web stack
+
+    server.serve(project, port, host, open_browser=not no_browser, say=click.echo)
 
 
 @main.command(short_help="In cách máy sẽ đọc một câu trên loa.",
@@ -344,5 +350,4 @@ def _check_only(project: Project, only: str | None) -> None:
 
 def _check_slug(slug: str) -> None:
     if not SLUG_PATTERN.match(slug):
-        raise click.BadParameter("chỉ dùng chữ thường không dấu, số và dấu gạch ngang, ví dụ dang-ky-khai-sinh",
-                                 param_hint="TÊN")
+        raise click.BadParameter(scaffold.SLUG_RULE, param_hint="TÊN")

@@ -64,6 +64,15 @@ def load_content(project: Project) -> Content:
     return Content(commune, guides, loading.problems, lexicon, schedule, loading.warnings, loading.sources)
 
 
+def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> tuple[list[Problem], list[Problem],
+                                                                                    Source | None]:
+    """(problems, warnings, the parsed file) of one guide (or commune.yaml with `model=Commune`),
+    judged exactly as load_content judges it: the studio checks a form's values before they are saved."""
+    loading = _Loading(project, icon_names(template_folders(project)))
+    _load_model(loading, path, model, keep_source=True)
+    return loading.problems, loading.warnings, loading.sources[0] if loading.sources else None
+
+
 def _load_lexicon(loading: _Loading) -> dict[str, str]:
     path = loading.project.content_dir / "lexicon.yaml"
     if not path.is_file():

@@ -108,8 +108,9 @@ def _pictures(guide: Guide, content: Content) -> list[str]:
 @cache
 def package_hash() -> str:
     """outreach's own code and built-in lexicon, subpackages included: a new version of the tool
-    rebuilds everything."""
-    return _files_hash(sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".yaml")), PACKAGE_DIR)
+    rebuilds everything. The studio only calls this code, it shapes no output: it is left out."""
+    return _files_hash(sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".yaml")
+                              and "studio" not in p.relative_to(PACKAGE_DIR).parts), PACKAGE_DIR)
 
 
 def _files_hash(paths: list[Path | None], base: Path | None = None) -> str:

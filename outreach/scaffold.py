@@ -4,11 +4,15 @@ of the same name in templates/ (see README, Layout)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
+from outreach.atomic import write_atomic
 from outreach.errors import OutreachError
+from outreach.model import SLUG_PATTERN
 from outreach.project import Project
+from outreach.templating import render, template_environment
 
 STARTER = Path(__file__).parent / "starter"  # the content/ folder of a new project
 
@@ -20,3 +24,19 @@ def create(project: Project) -> list[Path]:
                             "hãy chọn một thư mục mới, ví dụ: outreach init xa-moi")
     shutil.copytree(STARTER, project.content_dir, dirs_exist_ok=True)
     return sorted(path for path in project.content_dir.rglob("*") if path.is_file())
+
+
+SLUG_RULE = "chỉ dùng chữ thường không dấu, số và dấu gạch ngang, ví dụ dang-ky-khai-sinh"
+
+
+def new_guide(project: Project, slug: str) -> Path:
+    """Write the commented starter guide content/guides/SLUG.yaml (templates/new-guide.yaml.j2);
+    never over an existing guide."""
+    if not SLUG_PATTERN.match(slug):
+        raise OutreachError(f"tên '{slug}' không dùng được: {SLUG_RULE}")
+    target = project.guide_path(slug)
+    if target.exists():
+        raise OutreachError(f"{project.shown(target)} đã có; hãy chọn tên khác hoặc sửa tệp đó")
+    text = render(template_environment(project), "new-guide.yaml.j2", slug=slug, today=dt.date.today().isoformat())
+    write_atomic(target, text.encode("utf-8"))
+    return target

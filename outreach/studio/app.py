@@ -1,0 +1,525 @@
+"""The studio's routes: each parses the request, calls the library (load_content, build, render_page,
+read_aloud, new_guide…) and renders a server-side page. Nothing here knows how a guide is validated
+or built; it only shows what the library says, where the officer needs it."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from pydantic import BaseModel
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from outreach import scaffold, spelling
+from outreach.build import REAL_VOICE
+from outreach.content import Content, check_file, load_content
+from outreach.errors import OutreachError, Problem, SpellerMissing
+from outreach.model import SLUG_PATTERN, Commune, Guide
+from outreach.products import BY_NAME, UNITS
+from outreach.project import Project
+from outreach.studio import forms, listing, pictures, preview, yamledit
+from outreach.studio.jobs import BuildJob, Builds
+from outreach.studio.security import Guard, GuardMiddleware, Refused, inside
+from outreach.templating import find_template_file, icon_names, template_environment, template_folders
+from outreach.text import ascii_slug
+from outreach.yamlsource import load_yaml
+
+STUDIO_DIR = Path(__file__).parent
+CATALOG_POLICY = ("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+                  "img-src 'self' data:; media-src 'self'; frame-ancestors 'none'; form-action 'none'")
+ICON_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+log = logging.getLogger("outreach.studio")
+GUIDE_SCHEMA = forms.Schema(Guide.model_json_schema())
+COMMUNE_SCHEMA = forms.Schema(Commune.model_json_schema())
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A file the studio edits with a form: a guide, or commune.yaml."""
+
+    path: Path
+    schema: forms.Schema
+    model: type[BaseModel]
+    url: str
+    heading: str
+    slug: str | None = None   # a guide's; None for commune.yaml
+
+
+class Studio:
+    """Everything the routes share: the project, the checks, the preview and build machinery."""
+
+    def __init__(self, project: Project, guard: Guard):
+        self.project = project
+        self.guard = guard
+        self.previewer = preview.Previewer(project)
+        self.builds = Builds(project)
+        self.env = template_environment(project)  # the commune's templates, as a build uses them
+        self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(STUDIO_DIR / "templates"),
+                                        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                                        undefined=jinja2.StrictUndefined)
+
+    def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("commune_name", None)
+        context.setdefault("title", "")
+        return HTMLResponse(self.pages.get_template(name).render(**context), status_code=status)
+
+    def refusal(self, status: int, message: str) -> bytes:
+        title = {401: "Cần mã truy cập", 403: "Không được phép", 404: "Không có trang này", 413: "Tệp quá lớn",
+                 421: "Sai địa chỉ"}.get(status, "Không thực hiện được")
+        return self.pages.get_template("error.html.j2").render(title=title, message=message,
+                                                               commune_name=None).encode("utf-8")
+
+    def doc_for(self, slug: str) -> Doc:
+        if not SLUG_PATTERN.match(slug):
+            raise Refused(404, f"không có hướng dẫn '{slug}'")
+        path = self.project.guide_path(slug)
+        if not path.is_file():
+            raise Refused(404, f"không có hướng dẫn content/guides/{slug}.yaml")
+        return Doc(path, GUIDE_SCHEMA, Guide, f"/guides/{slug}", "", slug)
+
+    def commune_doc(self) -> Doc:
+        return Doc(self.project.content_dir / "commune.yaml", COMMUNE_SCHEMA, Commune, "/commune",
+                   "Thông tin của xã")
+
+
+# --- guides page -------------------------------------------------------------------------------
+
+async def guides_page(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    return await asyncio.to_thread(_guides_page, studio, request.query_params.get("q", ""), "", "", "")
+
+
+def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: str, status: int = 200,
+                 new_title: str = "") -> Response:
+    content = load_content(studio.project)
+    rows = listing.rows(studio.project, content)
+    if query.strip():
+        rows = [row for row in rows if listing.folded(query.strip()) in row.search]
+    commune_problems = sum(1 for p in content.problems if p.file == "content/commune.yaml")
+    return studio.page("guides.html.j2", status, title="Các hướng dẫn", rows=rows, query=query, message=message,
+                       message_kind=kind, new_slug=new_slug, new_title=new_title, commune_problems=commune_problems,
+                       commune_name=_commune_name(content),
+                       catalog=(studio.project.build_dir / "index.html").is_file())
+
+
+def _commune_name(content: Content) -> str | None:
+    return content.commune.name if content.commune else None
+
+
+async def new_guide(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    form = await request.form(max_files=0, max_fields=10)
+    title, slug = str(form.get("title", "")).strip(), str(form.get("slug", "")).strip()
+    try:
+        slug = await asyncio.to_thread(_new_guide, studio.project, title, slug)
+    except OutreachError as exc:
+        return await asyncio.to_thread(_guides_page, studio, "", f"Chưa tạo được: {exc.format_message()}", "error",
+                                       slug, 400, title)
+    return RedirectResponse(f"/guides/{slug}?created=1", status_code=303)
+
+
+def _new_guide(project: Project, title: str, slug: str) -> str:
+    """`outreach new`'s starter, named after the title when no file name is given, with the title
+    written in (the other placeholders stay for the officer to fill)."""
+    if not slug and not title:
+        raise OutreachError("hãy viết tên thủ tục (ví dụ: Đăng ký kết hôn)")
+    slug = slug or ascii_slug(title, 64)
+    path = scaffold.new_guide(project, slug)
+    if title:
+        before = _written(path, project) or {}
+        yamledit.save_form(path, yamledit.version_of(path), {"title": title}, before)
+    return slug
+
+
+# --- the editor ----------------------------------------------------------------------------------
+
+async def guide_page(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    doc = studio.doc_for(request.path_params["slug"])
+    return await asyncio.to_thread(_editor, studio, doc, _tab(request.query_params.get("tab")),
+                                   saved="saved" in request.query_params)
+
+
+async def commune_page(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    return await asyncio.to_thread(_editor, studio, studio.commune_doc(), "handout",
+                                   saved="saved" in request.query_params)
+
+
+def _tab(name: str | None) -> str:
+    return name if name in preview.PRODUCTS else "handout"
+
+
+def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dict | None = None,
+            stale: str = "", failure: str = "", raw: str | None = None, status: int = 200) -> Response:
+    """The form of `doc` with the problems validation finds now, and for a guide its preview, its
+    bulletin, its clips and its outputs. `posted`: values to show instead of the file's (a refused save)."""
+    project = studio.project
+    content = load_content(project)
+    shown = project.shown(doc.path)
+    problems = [p for p in content.problems if p.file == shown]
+    warnings = [w for w in content.warnings if w.file == shown] + _spelling(project, content, shown)
+    data = posted if posted is not None else next((s.data for s in content.sources if s.name == shown), None)
+    readable = data is not None or _parses(doc.path, shown)
+    fields = forms.fields_of(doc.schema, data) if readable else []
+    loose = forms.attach(fields, problems, warnings)
+    context = dict(title=doc.heading or doc.slug, heading=doc.heading, file=shown, url=doc.url,
+                   base=yamledit.version_of(doc.path), fields=fields, loose=loose,
+                   loose_warnings=[w for w in loose if w in warnings], problem_count=len(problems), saved=saved,
+                   stale=stale, failure=failure, raw=raw if raw is not None else _text(doc.path), tab=tab,
+                   icons=sorted(icon_names(template_folders(project))), commune_name=_commune_name(content),
+                   guide_page=doc.slug is not None)
+    if doc.slug is not None:
+        context.update(_guide_parts(studio, content, doc.slug, tab))
+        guide = content.guides.get(doc.slug)
+        context["heading"] = context["title"] = guide.title if guide else (data or {}).get("title") or doc.slug
+    return studio.page("editor.html.j2", status, **context)
+
+
+def _spelling(project: Project, content: Content, shown: str) -> list[Problem]:
+    """The spelling warnings of one file, as `outreach validate` shows them."""
+    only = dataclasses.replace(content, sources=[s for s in content.sources if s.name == shown])
+    try:
+        return spelling.check(project, only)
+    except SpellerMissing:
+        return []
+
+
+def _parses(path: Path, shown: str) -> bool:
+    try:
+        load_yaml(path, shown)
+    except OutreachError:
+        return False
+    return True
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
+    guide = content.guides.get(slug)
+    parts: dict[str, Any] = dict(slug=slug, tabs=[(name, BY_NAME[name].label) for name in preview.PRODUCTS],
+                                 tab_label=BY_NAME[tab].label, pages=[], bulletin=[], meeting=[], real_voice=REAL_VOICE,
+                                 preview_message="Hướng dẫn còn lỗi: sửa hết lỗi rồi lưu để xem trước.")
+    if guide is not None and content.commune is not None:
+        try:
+            pages = studio.previewer.pages(studio.env, content, slug, guide, tab)
+            parts["pages"] = [f"/preview/{slug}/{page.name}" for page in pages]
+            parts["bulletin"] = preview.bulletin(studio.env, content, guide)
+            parts["meeting"] = preview.meeting(studio.env, content, guide)
+        except OutreachError as exc:
+            parts["preview_message"] = f"Chưa xem trước được: {exc.format_message()}"
+    elif content.commune is None:
+        parts["preview_message"] = "Thông tin của xã (content/commune.yaml) còn lỗi: sửa ở trang Thông tin của xã."
+    parts.update(_built(studio.project, slug))
+    return parts
+
+
+def _built(project: Project, slug: str) -> dict:
+    """The clips to play and the outputs to open, from what the last build wrote."""
+    folder = project.build_dir / slug
+    clips = []
+    bulletin = _json(folder / "broadcast.json")
+    if isinstance(bulletin, dict) and (folder / "broadcast.mp3").is_file():
+        clips.append(_clip("Bản tin loa", bulletin, f"/files/{slug}/broadcast.mp3"))
+    meeting = _json(folder / "meeting" / "index.json")
+    for entry in meeting if isinstance(meeting, list) else []:
+        if isinstance(entry, dict) and (folder / "meeting" / str(entry.get("file", ""))).is_file():
+            clips.append(_clip(f"Buổi họp — {entry.get('title', '')}", entry, f"/files/{slug}/meeting/{entry['file']}"))
+    outputs = [(unit.label, f"/files/{slug}/{unit.file_of(slug)}") for unit in UNITS
+               if (folder / unit.file_of(slug)).is_file() and not unit.file.endswith(".json")]
+    outputs += [(f"{BY_NAME['meeting'].label}: {clip['title']}", clip["url"]) for clip in clips[1:]]
+    return dict(clips=clips, any_draft=any(c["draft"] for c in clips), outputs=outputs)
+
+
+def _clip(title: str, entry: dict, url: str) -> dict:
+    seconds = float(entry.get("duration_seconds") or 0)
+    length = f"{int(seconds // 60)} phút {round(seconds % 60)} giây" if seconds >= 60 else f"{round(seconds)} giây"
+    return {"title": title, "url": url, "draft": bool(entry.get("draft")), "seconds": length}
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+# --- saving ------------------------------------------------------------------------------------
+
+async def save_guide(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    return await _save(request, studio, studio.doc_for(request.path_params["slug"]))
+
+
+async def save_commune(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    return await _save(request, studio, studio.commune_doc())
+
+
+async def _save(request: Request, studio: Studio, doc: Doc) -> Response:
+    form = await request.form(max_files=40, max_fields=3000, max_part_size=2 * 1024 * 1024)
+    values = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+    uploads = [(key, value) for key, value in form.multi_items() if isinstance(value, UploadFile) and value.filename]
+    files = [(key[: -len(".upload")], value.filename or "", await value.read()) for key, value in uploads
+             if key.endswith(".upload")]
+    return await asyncio.to_thread(_save_form, studio, doc, values, files)
+
+
+def _save_form(studio: Studio, doc: Doc, values: dict[str, str], files: list[tuple[str, str, bytes]]) -> Response:
+    tab = _tab(values.get("tab"))
+    before = _written(doc.path, studio.project)
+    try:
+        for name, filename, data in files:
+            values[name] = pictures.store(studio.project, filename, data)
+    except OutreachError as exc:
+        return _refused_save(studio, doc, values, before, tab, failure=f"Chưa lưu: {exc.format_message()}")
+    posted = forms.posted(doc.schema, values, before)
+    try:
+        yamledit.save_form(doc.path, values.get("base", ""), posted, before, values.get("op", ""), doc.schema)
+    except yamledit.Stale as exc:
+        return _refused_save(studio, doc, values, before, tab, stale=exc.format_message())
+    except OutreachError as exc:
+        return _refused_save(studio, doc, values, before, tab, failure=exc.format_message())
+    anchor = _anchor_after(values.get("op", ""))
+    return RedirectResponse(f"{doc.url}?saved=1&tab={tab}#{anchor}", status_code=303)
+
+
+def _written(path: Path, project: Project) -> dict | None:
+    """The file as validation reads it (every value text): what the form's values are compared with."""
+    try:
+        data = load_yaml(path, project.shown(path)).data
+    except OutreachError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _refused_save(studio: Studio, doc: Doc, values: dict[str, str], before: dict | None, tab: str, stale: str = "",
+                  failure: str = "") -> Response:
+    """The editor again with what the officer typed, saying why nothing was written."""
+    shown = _plain(forms.posted(doc.schema, values, before))
+    return _editor(studio, doc, tab, posted=shown, stale=stale, failure=failure, status=409 if stale else 400)
+
+
+def _plain(value: Any) -> Any:
+    """Posted values as the form shows them (ABSENT is simply not there)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not forms.ABSENT}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _anchor_after(op: str) -> str:
+    """Where the page scrolls after a save: the list item just moved or added, else the saved notice."""
+    verb, _, where = op.partition(":")
+    if verb in ("up", "down", "remove", "add") and where:
+        return "f-" + where.rsplit(".", 1)[0].replace(".", "-") if verb in ("remove", "add") else \
+            "f-" + where.replace(".", "-")
+    return "saved"
+
+
+async def check_guide(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    return await _check(request, studio, studio.doc_for(request.path_params["slug"]))
+
+
+async def check_commune(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    return await _check(request, studio, studio.commune_doc())
+
+
+async def _check(request: Request, studio: Studio, doc: Doc) -> Response:
+    """While the officer types: the problems the form's values would have once saved (nothing is written)."""
+    form = await request.form(max_files=40, max_fields=3000, max_part_size=2 * 1024 * 1024)
+    values = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+    return await asyncio.to_thread(_checked, studio, doc, values)
+
+
+def _checked(studio: Studio, doc: Doc, values: dict[str, str]) -> Response:
+    before = _written(doc.path, studio.project)
+    posted = forms.posted(doc.schema, values, before)
+    try:
+        text = yamledit.merged_text(doc.path, posted, before)
+    except OutreachError as exc:
+        return JSONResponse({"count": 1, "fields": {}, "loose": [exc.format_message()]})
+    with tempfile.TemporaryDirectory() as tmp:
+        candidate = Path(tmp) / doc.path.name
+        candidate.write_text(text, encoding="utf-8")
+        problems, warnings, source = check_file(studio.project, candidate, doc.model)
+        if source is not None:
+            lexicon = load_content(studio.project).lexicon
+            warnings += _spelling(studio.project, Content(None, {}, [], lexicon, sources=[source]), source.name)
+    fields = forms.fields_of(doc.schema, _plain(posted))
+    loose = forms.attach(fields, problems, warnings)
+    return JSONResponse({"count": len(problems), "loose": [f"{p.key}: {p.message}" for p in loose],
+                         "fields": {f.anchor: {"problems": f.problems, "warnings": f.warnings}
+                                    for f in forms.walk(fields) if f.problems or f.warnings}})
+
+
+async def save_raw(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    doc = studio.doc_for(request.path_params["slug"]) if "slug" in request.path_params else studio.commune_doc()
+    form = await request.form(max_files=0, max_fields=10, max_part_size=1024 * 1024)
+    text, base = str(form.get("text", "")), str(form.get("base", ""))
+    try:
+        await asyncio.to_thread(yamledit.save_text, doc.path, base, text)
+    except yamledit.Stale as exc:
+        return await asyncio.to_thread(_editor, studio, doc, "handout", stale=exc.format_message(), raw=text,
+                                       status=409)
+    return RedirectResponse(f"{doc.url}?saved=1", status_code=303)
+
+
+# --- files: previews, outputs, pictograms, the studio's own ----------------------------------------
+
+async def preview_file(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    slug = request.path_params["slug"]
+    if not SLUG_PATTERN.match(slug):
+        raise Refused(404, "không có ảnh xem trước này")
+    return _file(inside(studio.previewer.folder(slug), request.path_params["name"]), cache=True)
+
+
+async def build_file(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    return _file(inside(studio.project.build_dir, request.path_params["path"]))
+
+
+async def icon_file(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    name = request.path_params["name"]
+    found = find_template_file(template_folders(studio.project), f"icons/{name}.svg") if ICON_NAME.match(name) else None
+    if found is None:
+        raise Refused(404, f"không có hình '{name}'")
+    return _file(found, cache=True)
+
+
+async def static_file(request: Request) -> Response:
+    return _file(inside(STUDIO_DIR / "static", request.path_params["path"]), cache=True)
+
+
+def _file(path: Path, cache: bool = False) -> Response:
+    if not path.is_file():
+        raise Refused(404, "không có tệp này; có thể chưa tạo (bấm «Tạo sản phẩm»)")
+    response = FileResponse(path)
+    if path.suffix == ".svg":  # a commune-editable picture: never a page that runs scripts
+        response.headers["content-security-policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    elif path.suffix == ".html":  # the catalog a build wrote keeps its own inline style and search script
+        response.headers["content-security-policy"] = CATALOG_POLICY
+    response.headers["cache-control"] = "private, max-age=3600" if cache else "no-cache"
+    return response
+
+
+# --- builds ------------------------------------------------------------------------------------------
+
+async def start_build(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    slug = str((await request.form(max_files=0, max_fields=5)).get("slug", "")).strip() or None
+    if slug is not None:
+        studio.doc_for(slug)
+    job = studio.builds.start(slug)
+    return RedirectResponse(f"/build/{job.number}", status_code=303)
+
+
+def _job(request: Request) -> BuildJob:
+    studio: Studio = request.app.state.studio
+    job = studio.builds.jobs.get(request.path_params["number"])
+    if job is None:
+        raise Refused(404, "không có lần tạo này (xưởng đã khởi động lại?)")
+    return job
+
+
+async def build_page(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    job = _job(request)
+    progress = [e for e in job.events if "total" in e]
+    last = job.events[-1] if job.events else {"message": ""}
+    return studio.page("build.html.j2", title=f"Tạo {job.title}", job=job, last=last,
+                       done=progress[-1]["done"] if progress else 0, total=progress[-1]["total"] if progress else 0,
+                       problems=last.get("problems", []))
+
+
+async def build_events(request: Request) -> Response:
+    """Server-Sent Events: every event of the build, then the stream ends with it."""
+    job = _job(request)
+    start = int(request.headers.get("last-event-id", "-1")) + 1
+
+    async def stream():
+        sent = start
+        while True:
+            while sent < len(job.events):
+                yield f"id: {sent}\ndata: {json.dumps(job.events[sent], ensure_ascii=False)}\n\n"
+                sent += 1
+            if job.done and sent >= len(job.events):
+                return
+            await asyncio.sleep(0.2)
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    studio: Studio = request.app.state.studio
+    assert isinstance(exc, Refused)
+    return HTMLResponse(studio.refusal(exc.status, exc.message), status_code=exc.status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    studio: Studio = request.app.state.studio
+    assert isinstance(exc, HTTPException)
+    message = {404: "không có trang này", 405: "trang này không nhận kiểu yêu cầu đó"}.get(exc.status_code,
+                                                                                         "yêu cầu không hợp lệ")
+    return HTMLResponse(studio.refusal(exc.status_code, message), status_code=exc.status_code)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    studio: Studio = request.app.state.studio
+    log.exception("studio: lỗi không mong đợi ở %s", request.url.path)
+    return HTMLResponse(studio.refusal(500, "có lỗi không mong đợi; chưa có gì bị mất. Hãy tải lại trang; nếu lỗi "
+                                            "còn, xem chi tiết ở cửa sổ dòng lệnh đang chạy 'outreach serve'."),
+                        status_code=500)
+
+
+def create_app(project: Project, guard: Guard) -> Any:
+    """The studio as an ASGI app, behind its guard."""
+    studio = Studio(project, guard)
+    routes = [
+        Route("/", guides_page),
+        Route("/guides", new_guide, methods=["POST"]),
+        Route("/guides/{slug}", guide_page),
+        Route("/guides/{slug}", save_guide, methods=["POST"]),
+        Route("/guides/{slug}/raw", save_raw, methods=["POST"]),
+        Route("/guides/{slug}/check", check_guide, methods=["POST"]),
+        Route("/commune/check", check_commune, methods=["POST"]),
+        Route("/commune", commune_page),
+        Route("/commune", save_commune, methods=["POST"]),
+        Route("/commune/raw", save_raw, methods=["POST"]),
+        Route("/preview/{slug}/{name}", preview_file),
+        Route("/files/{path:path}", build_file),
+        Route("/icons/{name}.svg", icon_file),
+        Route("/static/{path:path}", static_file),
+        Route("/build", start_build, methods=["POST"]),
+        Route("/build/{number:int}", build_page),
+        Route("/build/{number:int}/events", build_events),
+    ]
+    app = Starlette(routes=routes, exception_handlers={Refused: _refused, HTTPException: _http_error,
+                                                       Exception: _unexpected})
+    app.state.studio = studio
+    return GuardMiddleware(app, guard, studio.refusal)

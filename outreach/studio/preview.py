@@ -1,0 +1,117 @@
+"""What the editor shows of a guide as it will come out: the printed products as page images (the
+library renders the PDF, pdftoppm makes PNGs) and the bulletin with what the voice will say."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from outreach import script
+from outreach.content import Content
+from outreach.errors import DoesNotFit, OutreachError
+from outreach.guidebuild import make_context
+from outreach.manifest import digest
+from outreach.model import Guide
+from outreach.products import BY_NAME, render_page
+from outreach.project import Project
+from outreach.sound.reading import read_aloud
+from outreach.templating import BoundedSandbox, template_folders
+
+# The tabs of the preview: the printed products an officer checks after an edit.
+PRODUCTS = ("handout", "handout-large", "poster", "facilitator")
+RESOLUTION = 60  # dpi: an A4 page 500 px wide is readable on a screen and rasterised in a tenth of a second
+PREVIEW_DIR = ".studio/preview"  # under build/ (git-ignored, never shared)
+
+
+@dataclass
+class Spoken:
+    """One section of the bulletin: the text as written, and as the voice will read it."""
+
+    text: str
+    reading: str
+
+    @property
+    def differs(self) -> bool:
+        return self.text != self.reading
+
+
+class Previewer:
+    """Page images of a guide's printed products, made once per version of what shapes them."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.reuse: dict = {}           # fonts and style WeasyPrint keeps between renders, as a build does
+        self.lock = threading.Lock()    # WeasyPrint's caches are not for two threads at once
+
+    def folder(self, slug: str) -> Path:
+        return self.project.build_dir / PREVIEW_DIR / slug
+
+    def pages(self, env: BoundedSandbox, content: Content, slug: str, guide: Guide, product: str) -> list[Path]:
+        """The PNG of each page of `product` (made now if the guide, the commune or a template changed)."""
+        key = digest(guide.model_dump(mode="json"), content.commune.model_dump(mode="json") if content.commune
+                     else None, product, self._templates_state())[:16]
+        folder = self.folder(slug)
+        made = sorted(folder.glob(f"{product}-{key}-*.png"))
+        if made:
+            return made
+        with self.lock:
+            pdf = self._pdf(env, content, slug, guide, product)
+            return self._rasterised(pdf, folder, f"{product}-{key}", product)
+
+    def _pdf(self, env: BoundedSandbox, content: Content, slug: str, guide: Guide, product: str) -> bytes:
+        ctx = make_context(self.project, content, "espeak-ng", {}, env)
+        ctx.pdf_reuse = self.reuse
+        unit = BY_NAME[product]
+        assert unit.page is not None
+        clips = _json_list(self.project.build_dir / slug / "meeting" / "index.json") if "meeting" in unit.shows else []
+        try:
+            pdf, _ = render_page(ctx, unit.page, guide, clips)
+        except DoesNotFit as exc:
+            raise OutreachError(f"{exc.format_message()}; hãy rút gọn các đoạn dài nhất") from None
+        return pdf
+
+    def _rasterised(self, pdf: bytes, folder: Path, stem: str, product: str) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob(f"{product}-*.png"):
+            old.unlink(missing_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            source = Path(tmp) / "page.pdf"
+            source.write_bytes(pdf)
+            done = subprocess.run(["pdftoppm", "-png", "-r", str(RESOLUTION), str(source), f"{tmp}/p"],
+                                  capture_output=True)
+            if done.returncode != 0:
+                raise OutreachError("không chuyển được bản xem trước thành ảnh (pdftoppm): "
+                                    + done.stderr.decode("utf-8", "replace")[-200:])
+            pictures = sorted(Path(tmp).glob("p-*.png"))
+            return [picture.replace(folder / f"{stem}-{n:02d}.png") for n, picture in enumerate(pictures, 1)]
+
+    def _templates_state(self) -> list:
+        """Every template file's name and mtime: a commune's edit to templates/ shows in the preview."""
+        return [(str(p), p.stat().st_mtime_ns) for folder in template_folders(self.project)
+                for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
+def bulletin(env: BoundedSandbox, content: Content, guide: Guide) -> list[Spoken]:
+    """The bulletin's sections and their readings: what `outreach say` prints for each."""
+    assert content.commune is not None
+    sections = script.bulletin(env, guide, content.commune).sections
+    return [Spoken(text, read_aloud(text, content.commune.dialect, content.lexicon)) for text in sections]
+
+
+def meeting(env: BoundedSandbox, content: Content, guide: Guide) -> list[tuple[str, list[Spoken]]]:
+    """Each meeting clip's title and sections, with their readings."""
+    assert content.commune is not None
+    return [(clip.title, [Spoken(text, read_aloud(text, content.commune.dialect, content.lexicon))
+                          for text in clip.sections]) for clip in script.meeting_clips(env, guide, content.commune)]
+
+
+def _json_list(path: Path) -> list[dict]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return value if isinstance(value, list) else []

@@ -1,0 +1,125 @@
+"""The studio's two speed figures (issue 16): the guides page of a 100-guide project, and the A4
+handout's preview after a save (save, then the editor page that shows the new page image), each the
+median of repeated requests against a studio running in this process on a free port.
+Run: `.venv/bin/python scripts/bench_studio.py` (targets: 300 ms and 1 s on 2 cores)."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from outreach.project import Project  # noqa: E402
+from outreach.studio.server import bound_socket, make_server  # noqa: E402
+
+GUIDES = 100
+RUNS = 15
+
+
+def project_of(root: Path, guides: int) -> Path:
+    """The samples' templates and commune, and `guides` copies of the birth-registration guide."""
+    shutil.copytree(REPO / "templates", root / "templates")
+    (root / "content" / "guides").mkdir(parents=True)
+    shutil.copy(REPO / "content" / "commune.yaml", root / "content" / "commune.yaml")
+    shutil.copy(REPO / "content" / "words.txt", root / "content" / "words.txt")
+    sample = (REPO / "content" / "guides" / "dang-ky-khai-sinh.yaml").read_text(encoding="utf-8")
+    for n in range(guides):
+        text = sample.replace("title: Đăng ký khai sinh", f"title: Đăng ký khai sinh {n + 1}", 1)
+        (root / "content" / "guides" / f"thu-tuc-{n + 1:03d}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+class Client:
+    def __init__(self, port: int, token: str, root: Path):
+        self.port, self.token, self.root = port, token, root
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, dict]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Host": f"127.0.0.1:{self.port}", "Cookie": f"outreach_studio_{self.port}={self.token}",
+                   "Origin": f"http://127.0.0.1:{self.port}"}
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        answer = connection.getresponse()
+        text = answer.read().decode("utf-8", "replace")
+        connection.close()
+        return answer.status, text, dict(answer.getheaders())
+
+
+def form_of(path: Path) -> dict[str, str]:
+    """The editor's form as a browser sends it: every field's value, each list's count, the version."""
+    from outreach.studio import forms, yamledit
+    from outreach.studio.app import GUIDE_SCHEMA
+    from outreach.yamlsource import load_yaml
+
+    fields = forms.fields_of(GUIDE_SCHEMA, load_yaml(path, path.name).data)
+    return {"base": yamledit.version_of(path), **forms.submitted(fields)}
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = project_of(Path(tmp), GUIDES)
+        sock = bound_socket(0)
+        server, address = make_server(Project(root), sock)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.02)
+        client = Client(sock.getsockname()[1], address.rsplit("=", 1)[1], root)
+        try:
+            guides = measure_guides_page(client)
+            print(f"guides page, {GUIDES} guides: median {guides:.0f} ms of {RUNS} (target 300 ms)")
+            after_save = measure_preview(client)
+            print(f"handout preview after a save: median {after_save:.0f} ms of {RUNS} (target 1000 ms)")
+        finally:
+            server.should_exit = True
+            thread.join(10)
+
+
+def measure_guides_page(client: Client) -> float:
+    status, page, _ = client.request("GET", "/")
+    assert status == 200 and page.count("<tr data-search") == GUIDES, status
+    samples = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        client.request("GET", "/")
+        samples.append(time.perf_counter() - start)
+    return median_ms(samples)
+
+
+def measure_preview(client: Client) -> float:
+    """Each run changes the promise, saves, and loads the editor until its handout image is there."""
+    slug = "thu-tuc-001"
+    samples = []
+    for n in range(RUNS):
+        form = form_of(client.root / "content" / "guides" / f"{slug}.yaml")
+        form["promise"] = f"Làm tại nhà, lần {n + 1}"
+        start = time.perf_counter()
+        status, _, headers = client.request("POST", f"/guides/{slug}", form)
+        assert status == 303, status
+        _, page, _ = client.request("GET", headers["location"].split("#")[0])
+        image = re.search(r'src="(/preview/[^"]+\.png)"', page)
+        assert image, "no preview image after the save"
+        client.request("GET", image.group(1))
+        samples.append(time.perf_counter() - start)
+    return median_ms(samples)
+
+
+if __name__ == "__main__":
+    main()
