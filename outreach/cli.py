@@ -26,6 +26,7 @@ from outreach.sound.engines import ENGINE_CHOICES, all_engines
 from outreach.sound.reading import DIALECTS
 from outreach.model import SLUG_PATTERN, AudioSettings
 from outreach.sound.reading import read_aloud
+from outreach.templating import template_environment
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 _VERBOSITY = "outreach.verbosity"  # in click's meta, which every context of one run shares
