@@ -38,4 +38,7 @@ def atomically(target: Path, make: Callable[[Path], None]) -> None:
 
 
 def write_atomic(target: Path, data: bytes) -> None:
-    atomically(target, lambda staged: staged.write_bytes(data))
+    def write(staged: Path) -> None:
+        staged.write_bytes(data)
+
+    atomically(target, write)

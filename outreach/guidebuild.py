@@ -46,7 +46,7 @@ def make_context(project: Project, content: Content, engine: str, probed: dict[s
     timings = Timings()
     settings = content.commune.audio.engine_settings(project.root, content.commune.dialect)
     speaker = Speaker.for_build(engine, settings, project.speech_cache_dir, content.lexicon, probed, timings)
-    return Context(project, content, env or template_environment(project), speaker, timings)
+    return Context(project, content, content.commune, env or template_environment(project), speaker, timings)
 
 
 def build_guide(ctx: Context, job: Job) -> GuideResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from outreach import assets
 from outreach.errors import DoesNotFit
@@ -106,7 +107,7 @@ def render_pdf(html_for_scale: Callable[[float], str], folders: list[Path], root
         logger.removeHandler(collect)
 
 
-def _fitted(laid_out: Callable[[float], object], first_scale: float):
+def _fitted(laid_out: Callable[[float], Any], first_scale: float) -> Any:
     """The document laid out at the largest of FIT_SCALES that fits one page. The search starts at
     `first_scale`, then goes up while the page still fits or down until it does (smaller type never
     makes a page longer), so no scale is laid out twice."""

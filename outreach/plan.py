@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -113,7 +113,7 @@ def package_hash() -> str:
                               and "studio" not in p.relative_to(PACKAGE_DIR).parts), PACKAGE_DIR)
 
 
-def _files_hash(paths: list[Path | None], base: Path | None = None) -> str:
+def _files_hash(paths: Sequence[Path | None], base: Path | None = None) -> str:
     """Hash of the files' names (relative to `base` if given) and contents."""
     sha = hashlib.sha256()
     for path in paths:

@@ -15,7 +15,7 @@ from pathlib import Path
 from outreach import assets, script, share, sms
 from outreach.atomic import write_atomic
 from outreach.content import Content
-from outreach.model import Guide
+from outreach.model import Commune, Guide
 from outreach.pdf import render_pdf
 from outreach.project import Project
 from outreach.render import render_html
@@ -32,6 +32,7 @@ class Context:
 
     project: Project
     content: Content
+    commune: Commune   # content.commune, known to be there: a build stops earlier without it
     env: BoundedSandbox
     speaker: Speaker
     timings: Timings
@@ -146,19 +147,19 @@ def render_page(ctx: Context, page: Page, guide: Guide, clips: list[dict] | None
     """PDF bytes of one printed product and WeasyPrint's warnings about it."""
     folders = template_folders(ctx.project)
     return render_pdf(
-        lambda scale: render_html(ctx.env, ctx.project, page.template, guide, ctx.content.commune, scale, clips),
+        lambda scale: render_html(ctx.env, ctx.project, page.template, guide, ctx.commune, scale, clips),
         folders, [ctx.project.content_dir, *folders, assets.FONT_DIR], one_page=page.one_page,
         print_shop=page.print_shop, reuse=ctx.pdf_reuse, first_scale=page.first_scale, timings=ctx.timings)
 
 
 def _bulletin_text(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
     target = folder / "broadcast.txt"
-    write_atomic(target, script.bulletin(ctx.env, guide, ctx.content.commune).text.encode("utf-8"))
+    write_atomic(target, script.bulletin(ctx.env, guide, ctx.commune).text.encode("utf-8"))
     return {"broadcast-text": Made([target])}
 
 
 def _sms(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
-    text, warnings = sms.sms_text(sms.notices(ctx.env, guide, ctx.content.commune))
+    text, warnings = sms.sms_text(sms.notices(ctx.env, guide, ctx.commune))
     target = folder / "sms.txt"
     write_atomic(target, text.encode("utf-8"))
     return {"sms": Made([target], warnings=[f"{ctx.project.shown(target)}: {w}" for w in warnings])}
@@ -166,7 +167,7 @@ def _sms(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[st
 
 def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
     """The bulletin and the meeting clips, spoken in one batch (a section they share is made once)."""
-    commune, names = ctx.content.commune, {unit.name for unit in units}
+    commune, names = ctx.commune, {unit.name for unit in units}
     scripts = ([(script.bulletin(ctx.env, guide, commune), folder / "broadcast.mp3", True)]
                if "broadcast" in names else [])
     meeting = script.meeting_clips(ctx.env, guide, commune) if "meeting" in names else []

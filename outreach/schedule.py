@@ -41,6 +41,7 @@ def _bulletin_seconds(sidecar: Path) -> float | None:
 
 def build_outputs(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest) -> list[str]:
     """Write the playlists and schedule.pdf (only what changed); return warnings for slots too short."""
+    assert content.schedule is not None, "called for a project that has a schedule"
     folder = project.build_dir / "schedule"
     titles = {slug: guide.title for slug, guide in content.guides.items()}
     lists = playlists(content.schedule, project.build_dir, titles)

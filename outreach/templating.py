@@ -45,7 +45,7 @@ def builtin_templates_dir() -> Path:
 def template_folders(project: Project) -> list[Path]:
     """Where templates are looked up, first match wins: the project's own, then the built-in ones."""
     folders = [project.templates_dir, builtin_templates_dir()]
-    unique = []
+    unique: list[Path] = []
     for folder in folders:
         if folder.is_dir() and all(folder.resolve() != seen.resolve() for seen in unique):
             unique.append(folder)

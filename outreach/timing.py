@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-class Timings(Counter):
+class Timings(Counter[str]):
     """Stage name → seconds."""
 
     @contextmanager
@@ -17,7 +17,7 @@ class Timings(Counter):
         try:
             yield
         finally:
-            self[name] += time.perf_counter() - start
+            self[name] += time.perf_counter() - start  # type: ignore[assignment]  # a Counter of seconds
 
     def take(self) -> Counter:
         """The times gathered since the last call, and a fresh start."""

@@ -33,7 +33,7 @@ def true_peak(samples: np.ndarray) -> float:
     """True peak (dBTP) of mono 16-bit samples. Only the stretches around the loudest samples are
     oversampled: elsewhere no interpolated value can reach the sample peak."""
     width = len(PHASES)
-    peak = max(int(samples.max(initial=0)), -int(samples.min(initial=0)))
+    peak: float = max(int(samples.max(initial=0)), -int(samples.min(initial=0)))
     if len(samples) >= width and peak > 0:
         threshold = peak / _OVERSHOOT_BOUND
         loud = np.flatnonzero((samples > threshold) | (samples < -threshold))
