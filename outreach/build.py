@@ -3,12 +3,18 @@ unit in the manifest once its files are in place, then refresh the catalog."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import fcntl
 import gc
+import multiprocessing
 import os
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +23,7 @@ import jinja2
 from outreach import catalog, guidebuild, schedule, timing
 from outreach.content import Content, load_content
 from outreach.project import Project
-from outreach.errors import Problem
+from outreach.errors import OutreachError, Problem
 from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.guidebuild import GuideResult, template_problem
 from outreach.manifest import MANIFEST, Manifest
@@ -26,6 +32,9 @@ from outreach.render import FACILITATOR, template_environment
 from outreach.sound.speech import speaker_for
 
 MANIFEST_SAVE_INTERVAL = 1.0  # seconds
+LOCK_FILE = ".cache/build.lock"  # under build/, beside the speech cache
+LOCK_WAIT = 3.0  # seconds a second build waits for the first before it is refused
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 # WeasyPrint makes hundreds of thousands of short-lived objects a page: with Python's default
 # (a collection every 700 new objects) the collector took about a tenth of every render.
 GC_THRESHOLD = (10_000, 10, 10)
@@ -55,7 +64,48 @@ class BuildReport:
 
 def build(project: Project, options: Options = Options(),
           on_guide: Callable[[int, int, GuideResult], None] | None = None) -> BuildReport:
-    """Build what is out of date; invalid guides are reported and keep their earlier outputs."""
+    """Build what is out of date; invalid guides are reported and keep their earlier outputs.
+    One build at a time per project: a second one waits briefly, then is refused."""
+    with _exclusive(project):
+        return _build(project, options, on_guide)
+
+
+@contextlib.contextmanager
+def _exclusive(project: Project):
+    """Hold build/.cache/build.lock for the whole build. flock, not the file's existence, is the lock: the
+    kernel releases it when the holder dies, so a lock left by a killed build is simply taken over."""
+    path = project.build_dir / LOCK_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(path, "a+", encoding="utf-8")
+    except OSError as exc:
+        raise OutreachError(f"không ghi được vào thư mục {project.shown(project.build_dir)}: {exc.strerror}") from None
+    with lock:
+        _wait_for(lock, project)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        yield
+
+
+def _wait_for(lock, project: Project) -> None:
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                lock.seek(0)
+                holder = lock.read().strip() or "?"
+                raise OutreachError(f"một lần tạo khác (tiến trình {holder}) đang chạy trong dự án "
+                                    f"{project.shown(project.root)}; hãy đợi lần đó xong rồi chạy lại") from None
+            time.sleep(0.1)
+
+
+def _build(project: Project, options: Options,
+           on_guide: Callable[[int, int, GuideResult], None] | None) -> BuildReport:
     timing.take()
     with timing.stage("validate"):
         content = load_content(project)
@@ -66,7 +116,12 @@ def build(project: Project, options: Options = Options(),
     engine = options.engine or content.commune.audio.engine
     _remove_leftovers(project.build_dir)
     manifest = Manifest.load(project.build_dir)
-    jobs, report.unchanged, probed = _plan(project, content, manifest, engine, options)
+    jobs, report.unchanged, probed, held = _plan(project, content, manifest, engine, options)
+    if held:
+        report.failed |= set(held)
+        lexicon = project.shown(project.content_dir / "lexicon.yaml")
+        report.problems.append(Problem(lexicon, 1, "(âm thanh)", f"chưa tạo lại âm thanh của {', '.join(held)} vì từ "
+                                       "điển đọc có lỗi; âm thanh cũ được giữ nguyên, hãy sửa các lỗi ở trên rồi tạo lại"))
     report.guides = len({job.slug for job in jobs})
     saved, unsaved = time.monotonic(), False
     try:
@@ -104,15 +159,17 @@ def _remove_leftovers(build_dir: Path) -> None:
 
 
 def _plan(project: Project, content: Content, manifest: Manifest, engine: str,
-          options: Options) -> tuple[list[Job], int, dict[str, str | None]]:
-    """The guides with out-of-date units, how many units are current, and engine probes made."""
+          options: Options) -> tuple[list[Job], int, dict[str, str | None], list[str]]:
+    """The guides with out-of-date units, how many units are current, engine probes made, and the
+    guides whose audio is out of date but held back because the lexicon has problems."""
     env = template_environment(project)
     fingerprints = Fingerprints(project, env, content, engine)
     speaker = speaker_for(project.root, project.build_dir / ".cache" / "speech", content.commune.audio,
                           content.commune.dialect, content.lexicon, engine)
-    units = UNITS if options.with_audio else tuple(u for u in UNITS if u not in AUDIO_UNITS)
+    with_audio = options.with_audio and not content.lexicon_broken
+    units = UNITS if with_audio else tuple(u for u in UNITS if u not in AUDIO_UNITS)
     units += tuple(PRINT_SHOP) if options.print_shop else ()
-    jobs, unchanged = [], 0
+    jobs, unchanged, held = [], 0, []
     for slug, guide in content.guides.items():
         if options.only and slug != options.only:
             continue
@@ -120,9 +177,12 @@ def _plan(project: Project, content: Content, manifest: Manifest, engine: str,
         stale = tuple(u for u in units if options.force or not manifest.is_current(f"{slug}/{u}", inputs[u])
                       or _better_voice_now(manifest.units[f"{slug}/{u}"], engine, speaker))
         unchanged += len(units) - len(stale)
+        if options.with_audio and not with_audio and (options.force or not all(
+                manifest.is_current(f"{slug}/{u}", inputs[u]) for u in AUDIO_UNITS)):
+            held.append(slug)
         # Print and sound are separate jobs, so one edited guide still keeps two cores busy. The
         # facilitator's notes list the clips' durations, so they follow the clips when there are any.
-        sound = (*AUDIO_UNITS, FACILITATOR.name) if options.with_audio else ()
+        sound = (*AUDIO_UNITS, FACILITATOR.name) if with_audio else ()
         for part in (tuple(u for u in stale if u not in sound), tuple(u for u in stale if u in sound)):
             if part:
                 jobs.append(Job(slug, guide, part, inputs))
@@ -130,7 +190,7 @@ def _plan(project: Project, content: Content, manifest: Manifest, engine: str,
         speaker.best_usable()  # probe once here; workers reuse the answer
     # Sound jobs take longest: started first, the build does not end waiting on one of them.
     jobs.sort(key=lambda job: not set(job.units) & set(AUDIO_UNITS))
-    return jobs, unchanged, speaker.probed
+    return jobs, unchanged, speaker.probed, held
 
 
 def _better_voice_now(unit, engine: str, speaker) -> bool:
@@ -150,22 +210,84 @@ def _run(project: Project, content: Content, engine: str, probed: dict, jobs: li
         finally:
             gc.set_threshold(*default)
         return
+    pending, suspects = jobs, []
+    while pending:
+        pending, in_flight = yield from _run_pool(project, content, engine, probed, pending, workers)
+        suspects += in_flight
+    # A dead worker takes down every job that was running with it: each of those is tried once more
+    # on its own, so only the job that really kills its worker fails.
+    for job in suspects:
+        unfinished = yield from _run_pool(project, content, engine, probed, [job], 1)
+        if any(unfinished):
+            yield _died(project, job)
+
+
+def _run_pool(project: Project, content: Content, engine: str, probed: dict, jobs: list[Job], workers: int):
+    """Results of `jobs` from one pool; if a worker dies, returns (jobs that never started, jobs
+    that were running), else two empty lists."""
+    started = multiprocessing.SimpleQueue()  # written before a job runs: it survives a worker's death
     with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                             initargs=(project, content, engine, probed)) as pool:
-        for future in as_completed([pool.submit(_work, job) for job in jobs]):
-            yield future.result()
+                             initargs=(project, content, engine, probed, os.getpid(), started)) as pool:
+        futures = {pool.submit(_work, job): job for job in jobs}
+        broken = []
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                broken.append(futures[future])
+                continue
+            yield result
+    running = set()
+    while not started.empty():
+        running.add(started.get())
+    in_flight = [job for job in broken if _job_key(job) in running]
+    if broken and not in_flight:  # nothing even started: the workers cannot start here at all
+        return [], broken
+    return [job for job in broken if _job_key(job) not in running], in_flight
+
+
+def _job_key(job: Job) -> tuple[str, tuple[str, ...]]:
+    return job.slug, job.units
+
+
+def _died(project: Project, job: Job) -> GuideResult:
+    part = "âm thanh" if set(job.units) & set(AUDIO_UNITS) else "bản in"
+    shown = project.shown(project.guide_path(job.slug))
+    return GuideResult(job.slug, part, problems=[Problem(
+        shown, 1, "(tiến trình)", f"tiến trình tạo {part} của hướng dẫn này bị dừng đột ngột (có thể do hết bộ nhớ); "
+                                  "các tệp cũ được giữ nguyên, hãy chạy lại 'outreach build'")])
 
 
 _context: guidebuild.Context | None = None
+_parent: int | None = None
+_started = None
 
 
-def _start_worker(project: Project, content: Content, engine: str, probed: dict) -> None:
-    global _context
+def _start_worker(project: Project, content: Content, engine: str, probed: dict, parent: int, started) -> None:
+    global _context, _parent, _started
+    _parent, _started = parent, started
+    _die_with_parent()
     _context = guidebuild.make_context(project, content, engine, probed)
     gc.set_threshold(*GC_THRESHOLD)
 
 
+def _die_with_parent() -> None:
+    """A worker whose build was killed must not live on, writing files and temp files later."""
+    try:  # Linux: the kernel sends SIGKILL to this worker when the build process dies
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # elsewhere the check of the parent before each job remains
+    _exit_if_orphaned()
+
+
+def _exit_if_orphaned() -> None:
+    if os.getppid() != _parent:  # the parent died before prctl took effect, or prctl is missing
+        os._exit(1)
+
+
 def _work(job: Job) -> GuideResult:
+    _exit_if_orphaned()
+    _started.put(_job_key(job))
     return guidebuild.build_guide(_context, job)
 
 

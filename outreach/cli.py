@@ -61,6 +61,9 @@ def validate(project: Project, strict: bool) -> None:
     except SpellerMissing as exc:
         words = []
         click.echo(f"Bỏ qua kiểm tra chính tả: {exc}", err=True)
+    except ContentError as exc:  # content/words.txt itself is unreadable
+        words = []
+        problems += exc.problems
     if strict:
         problems += words
     else:

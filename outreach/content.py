@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from outreach.errors import ContentError, Problem
-from outreach.model import SLUG_PATTERN, Commune, Guide, Lexicon, Schedule
+from outreach.model import SLUG_PATTERN, Commune, Guide, Schedule, lexicon_entries
 from outreach.project import Project
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
@@ -24,6 +24,9 @@ class Content:
     problems: list[Problem]
     lexicon: dict[str, str]
     schedule: Schedule | None = None
+    # content/lexicon.yaml had problems: its valid entries apply to `say`, but no audio is made from
+    # a half-read lexicon (the build keeps the earlier audio until it is fixed).
+    lexicon_broken: bool = False
 
 
 def load_content(project: Project) -> Content:
@@ -33,29 +36,53 @@ def load_content(project: Project) -> Content:
     if not project.guides_dir.is_dir():
         problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
                                 "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
+    before = len(problems)
     lexicon = _load_lexicon(project, problems)
+    lexicon_broken = len(problems) > before
     guides: dict[str, Guide] = {}
     for path in project.guide_paths():
-        if not SLUG_PATTERN.match(path.stem):
-            problems.append(Problem(project.shown(path), 1, WHOLE_FILE,
-                                    "tên tệp chỉ gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ dang-ky-khai-sinh.yaml"))
-            continue
-        guide = _load_model(project, path, Guide, problems)
+        guide = _load_guide(project, path, problems)
         if guide is not None:
             guides[path.stem] = guide
     schedule_path = project.content_dir / "schedule.yaml"
     slugs = {p.stem for p in project.guide_paths()}
     schedule = (_load_model(project, schedule_path, Schedule, problems, lambda s: s.problems(slugs))
-                if schedule_path.is_file() else None)
-    return Content(commune, guides, problems, lexicon, schedule)
+                if _present(schedule_path) else None)
+    return Content(commune, guides, problems, lexicon, schedule, lexicon_broken)
+
+
+def _present(path: Path) -> bool:
+    """There is something at `path`: a FIFO or a dangling link is then refused with a message, not
+    skipped as if the file were absent."""
+    return path.exists() or path.is_symlink()
+
+
+def _load_guide(project: Project, path: Path, problems: list[Problem]) -> Guide | None:
+    shown = project.shown(path)
+    if not SLUG_PATTERN.match(path.stem):
+        problems.append(Problem(shown, 1, WHOLE_FILE,
+                                "tên tệp chỉ gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ dang-ky-khai-sinh.yaml"))
+        return None
+    if not path.resolve().is_relative_to(project.content_dir.resolve()):
+        problems.append(Problem(shown, 1, WHOLE_FILE, "tệp là liên kết tới nơi ngoài thư mục content/; "
+                                                      "hãy chép nội dung hướng dẫn vào thư mục content/guides/"))
+        return None
+    return _load_model(project, path, Guide, problems)
 
 
 def _load_lexicon(project: Project, problems: list[Problem]) -> dict[str, str]:
+    """The valid entries of content/lexicon.yaml; each bad entry is a problem naming its line."""
     path = project.content_dir / "lexicon.yaml"
-    if not path.is_file():
+    if not _present(path):
         return {}
-    lexicon = _load_model(project, path, Lexicon, problems)
-    return dict(lexicon.root) if lexicon is not None else {}
+    try:
+        source = load_yaml(path, project.shown(path))
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return {}
+    entries, bad = lexicon_entries(source.data)
+    problems.extend(Problem(source.name, source.line_of(loc), dotted_key(loc), message) for loc, message in bad)
+    return entries
 
 
 def _load_model(project: Project, path: Path, model: type[BaseModel], problems: list[Problem],

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import (BaseModel, ConfigDict, Field, RootModel, StringConstraints, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import (BaseModel, ConfigDict, Field, RootModel, StringConstraints, TypeAdapter, ValidationError,
+                      ValidationInfo, field_validator, model_validator)
 
 # No field of a handout needs more than a long paragraph; a runaway paste is an error, not a PDF.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
@@ -195,6 +195,31 @@ class Guide(Strict):
 
 class Lexicon(RootModel[dict[Text, Text]]):
     """content/lexicon.yaml: how the commune wants words read aloud, e.g. `VNeID: vê en e i đi`."""
+
+
+_LEXICON_TEXT = TypeAdapter(Text)
+MAX_LEXICON_ENTRIES = 2000
+
+
+def lexicon_entries(data: dict) -> tuple[dict[str, str], list[tuple[tuple, str]]]:
+    """The valid entries of a lexicon file, and (key path, message) for each bad one: one typo must
+    not drop the commune's other readings."""
+    entries, bad = {}, []
+    for key, value in data.items():
+        loc = (str(key),)  # lines are kept by the key as written
+        if len(entries) >= MAX_LEXICON_ENTRIES:
+            bad.append((loc, f"từ điển đọc có quá nhiều mục (tối đa {MAX_LEXICON_ENTRIES})"))
+            break
+        if not isinstance(key, str):
+            bad.append((loc, "từ cần đọc phải là chữ; hãy đặt trong dấu ngoặc kép"))
+        elif not isinstance(value, str):
+            bad.append((loc, "cách đọc phải là một đoạn chữ, ví dụ `VNeID: vê en e i đi`"))
+        else:
+            try:
+                entries[_LEXICON_TEXT.validate_python(key)] = _LEXICON_TEXT.validate_python(value)
+            except ValidationError:
+                bad.append((loc, "từ và cách đọc không được để trống và dài tối đa 1500 ký tự"))
+    return entries, bad
 
 
 # --- content/schedule.yaml ---------------------------------------------------------------------

@@ -1,0 +1,231 @@
+"""Attacks and bad luck, one test each, and what each gets.
+
+Hostile content (files that never end, pictures that explode, schedules that multiply), a hostile
+network (a Google stand-in that drips or babbles) and a faulty machine (a second build, a killed
+build, a dead worker, an unwritable cache). Every case must end quickly with a message naming the
+file and the cause, keep what was built before, and never print a traceback.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, line_of, run, starter, write_guide
+from gtts_stub import Behaviour, StubServer
+
+# A safety net only: the cases below must finish in seconds; this stops a regression from hanging CI.
+HANG = 120
+
+
+def run_bounded(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The CLI in its own process, so that a case that hangs fails instead of stopping the suite."""
+    return subprocess.run([sys.executable, "-m", "outreach", "--project", str(project), *args],
+                          capture_output=True, text=True, timeout=HANG, env={**os.environ, **(env or {})})
+
+
+def out(done) -> str:
+    return done.stdout + done.stderr
+
+
+def no_traceback(text: str) -> bool:
+    return "Traceback" not in text
+
+
+# --- Files that never end, and files that are not files -----------------------------------------
+
+def test_a_guide_that_is_a_fifo_is_refused_not_waited_on(project):
+    write_guide(project, "tot", starter(project, "tot"))
+    os.mkfifo(project / "content" / "guides" / "ong.yaml")
+    done = run_bounded(project, "validate")
+    assert done.returncode == 1 and no_traceback(out(done))
+    assert "content/guides/ong.yaml:1: (tệp): không phải tệp thường" in out(done)
+
+
+def test_commune_yaml_linked_to_dev_zero_is_refused(project):
+    commune = project / "content" / "commune.yaml"
+    commune.unlink()
+    commune.symlink_to("/dev/zero")
+    done = run_bounded(project, "validate")
+    assert done.returncode == 1 and no_traceback(out(done))
+    assert "content/commune.yaml:1: (tệp): không phải tệp thường" in out(done)
+
+
+@pytest.mark.parametrize("name", ["lexicon.yaml", "schedule.yaml"])
+def test_lexicon_or_schedule_as_a_fifo_is_refused(project, name):
+    write_guide(project, "tot", starter(project, "tot"))
+    os.mkfifo(project / "content" / name)
+    done = run_bounded(project, "validate")
+    assert done.returncode == 1 and no_traceback(out(done))
+    assert f"content/{name}:1: (tệp): không phải tệp thường" in out(done)
+
+
+def test_a_huge_words_txt_is_refused_after_one_megabyte(project):
+    write_guide(project, "tot", starter(project, "tot"))
+    with open(project / "content" / "words.txt", "wb") as words:
+        words.truncate(405 * 1024 * 1024)  # sparse: 405 MB of zero bytes that take no disk
+    done = run_bounded(project, "check")
+    assert done.returncode == 1 and no_traceback(out(done))
+    assert "content/words.txt:1: (tệp): tệp quá lớn (414720 KB), tối đa 1 MB" in out(done)
+
+
+def test_words_txt_as_a_fifo_is_refused(project):
+    write_guide(project, "tot", starter(project, "tot"))
+    os.mkfifo(project / "content" / "words.txt")
+    done = run_bounded(project, "check")
+    assert done.returncode == 1 and no_traceback(out(done))
+    assert "content/words.txt:1: (tệp): không phải tệp thường" in out(done)
+
+
+def test_words_txt_not_in_utf8_is_named_with_its_line(project):
+    write_guide(project, "tot", starter(project, "tot"))
+    windows_1258 = b"B\xecnh D\xfd\xf5ng\n"  # as an old editor saves "Bình Dương"
+    (project / "content" / "words.txt").write_bytes("An Viễn\nĐồng Nai\n".encode() + windows_1258)
+    for command in ("check", "validate"):
+        result = run(project, command)
+        assert result.exit_code == 1
+        assert "content/words.txt:3: (tệp): tệp không phải mã UTF-8" in result.output
+
+
+def test_a_guide_linked_out_of_content_is_refused_and_counted_failed(project, tmp_path):
+    outside = tmp_path / "secret.yaml"
+    outside.write_text(starter(project, "tam"), encoding="utf-8")
+    (project / "content" / "guides" / "tam.yaml").unlink()
+    write_guide(project, "tot", starter(project, "tot"))
+    (project / "content" / "guides" / "lien-ket.yaml").symlink_to(outside)
+    result = run(project, "build", "--no-audio")
+    assert result.exit_code == 1
+    assert "content/guides/lien-ket.yaml:1: (tệp): tệp là liên kết tới nơi ngoài thư mục content/" in result.output
+    assert "1 hướng dẫn lỗi" in result.output
+    assert not (project / "build" / "lien-ket").exists()
+    assert (project / "build" / "tot" / "handout.pdf").is_file()
+
+
+# --- The lexicon: one bad entry ------------------------------------------------------------------
+
+LEXICON = "VNeID: vê en e i đi\nOCOP:\n  - ô\n  - cốp\nHTX: hợp tác xã\n"
+
+
+def test_one_bad_lexicon_entry_is_named_and_the_others_still_apply(project):
+    (project / "content" / "lexicon.yaml").write_text(LEXICON, encoding="utf-8")
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert (f"content/lexicon.yaml:{line_of(LEXICON, 'OCOP')}: OCOP: cách đọc phải là một đoạn chữ"
+            in result.output)
+    reading = run(project, "say", "Tài khoản VNeID của HTX").output
+    assert "vê en e i đi" in reading and "hợp tác xã" in reading
+
+
+def test_no_audio_is_remade_from_a_half_read_lexicon(project):
+    write_guide(project, "tot", starter(project, "tot"))
+    assert run(project, "build", "--engine", "espeak-ng").exit_code == 0
+    bulletin = (project / "build" / "tot" / "broadcast.mp3").read_bytes()
+    (project / "content" / "lexicon.yaml").write_text(LEXICON, encoding="utf-8")
+    result = run(project, "build", "--engine", "espeak-ng")
+    assert result.exit_code == 1
+    assert "OCOP: cách đọc phải là một đoạn chữ" in result.output
+    assert "content/lexicon.yaml:1: (âm thanh): chưa tạo lại âm thanh của tot" in result.output
+    assert "1 hướng dẫn lỗi" in result.output
+    assert (project / "build" / "tot" / "broadcast.mp3").read_bytes() == bulletin
+    (project / "content" / "lexicon.yaml").write_text("VNeID: vê en e i đi\n", encoding="utf-8")
+    assert run(project, "build", "--engine", "espeak-ng").exit_code == 0
+
+
+# --- Two builds, a killed build, a dead worker ---------------------------------------------------
+
+def test_a_second_build_is_refused_while_the_first_runs(project, monkeypatch):
+    from outreach import build
+    write_guide(project, "tot", starter(project, "tot"))
+    (project / "build" / ".cache").mkdir(parents=True)
+    monkeypatch.setattr(build, "LOCK_WAIT", 0.3)
+    with open(project / "build" / build.LOCK_FILE, "w") as first:
+        fcntl.flock(first, fcntl.LOCK_EX)
+        first.write("4242\n")
+        first.flush()
+        result = run(project, "build", "--no-audio")
+    assert result.exit_code == 1
+    assert "một lần tạo khác (tiến trình 4242) đang chạy" in result.output
+    assert not (project / "build" / "tot").exists()
+
+
+def test_the_lock_of_a_killed_build_is_taken_over(project):
+    write_guide(project, "tot", starter(project, "tot"))
+    (project / "build" / ".cache").mkdir(parents=True)
+    (project / "build" / ".cache" / "build.lock").write_text("999999\n")  # its holder is long gone
+    result = run(project, "build", "--no-audio")
+    assert result.exit_code == 0, result.output
+    assert (project / "build" / ".cache" / "build.lock").read_text().strip() == str(os.getpid())
+
+
+def children_of(pid: int) -> set[int]:
+    kids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.add(int(stat.parent.name))
+    return kids
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_workers_die_with_a_build_killed_by_sigkill(project):
+    for slug in ("mot", "hai", "ba"):
+        write_guide(project, slug, starter(project, slug))
+    build = subprocess.Popen([sys.executable, "-m", "outreach", "--project", str(project), "build", "-j", "2",
+                              "--engine", "espeak-ng"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while len(workers) < 2 and time.monotonic() < deadline and build.poll() is None:
+        workers = {p for p in children_of(build.pid)
+                   if "multiprocessing" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")
+                   or Path(f"/proc/{p}/exe").resolve() == Path(sys.executable).resolve()}
+        time.sleep(0.05)
+    assert len(workers) == 2, "the build did not start its workers"
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(w) for w in workers)
+
+
+def test_a_worker_killed_mid_guide_fails_that_guide_only(project, monkeypatch):
+    from outreach import guidebuild
+    for slug in ("mot", "hai", "ba", "bon"):
+        write_guide(project, slug, starter(project, slug))
+    real = guidebuild.build_guide
+
+    def oom_killer(ctx, job):  # runs in the forked workers
+        if job.slug == "hai":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(ctx, job)
+
+    monkeypatch.setattr(guidebuild, "build_guide", oom_killer)
+    result = run(project, "build", "--no-audio", "-j", "2")
+    assert result.exit_code == 1
+    assert "content/guides/hai.yaml:1: (tiến trình): tiến trình tạo bản in của hướng dẫn này bị dừng đột ngột" in result.output
+    assert no_traceback(result.output)
+    manifest = json.loads((project / "build" / "manifest.json").read_text())["units"]
+    for slug in ("mot", "ba", "bon"):
+        assert (project / "build" / slug / "handout.pdf").is_file()
+        assert f"{slug}/handout" in manifest
+    assert not any(unit.startswith("hai/") for unit in manifest)
+    assert "hướng dẫn lỗi" in result.output
