@@ -14,6 +14,8 @@ from outreach.model import SLUG_PATTERN, Commune, Guide, Schedule, lexicon_entri
 from outreach.project import Project
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
+MAX_PROBLEMS_PER_FILE = 100
+
 
 @dataclass
 class Content:
@@ -101,8 +103,17 @@ def _load_model(project: Project, path: Path, model: type[BaseModel], problems: 
     except ContentError as exc:
         problems.extend(exc.problems)
     except ValidationError as exc:
-        problems.extend(_problems_from(exc, source, model))
+        problems.extend(_at_most(_problems_from(exc, source, model)))
     return None
+
+
+def _at_most(found: list[Problem], limit: int = MAX_PROBLEMS_PER_FILE) -> list[Problem]:
+    """The first `limit` problems of a file and a count of the rest: a pasted list of thousands of
+    bad items must not print thousands of lines."""
+    if len(found) <= limit:
+        return found
+    last = found[limit]
+    return found[:limit] + [Problem(last.file, last.line, last.key, f"và {len(found) - limit} lỗi khác trong tệp này")]
 
 
 def _problems_from(exc: ValidationError, source: Source, model: type[BaseModel]) -> list[Problem]:

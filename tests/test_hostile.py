@@ -229,3 +229,43 @@ def test_a_worker_killed_mid_guide_fails_that_guide_only(project, monkeypatch):
         assert f"{slug}/handout" in manifest
     assert not any(unit.startswith("hai/") for unit in manifest)
     assert "hướng dẫn lỗi" in result.output
+
+
+# --- A schedule that multiplies ------------------------------------------------------------------
+
+SLOT = '    - {start: "06:00", end: "06:30", guides: [tot]}\n'
+
+
+def schedule_with(campaigns: int, slots: int) -> str:
+    campaign = "- name: Đợt {}\n  start: 2026-12-01\n  end: 2026-12-31\n  slots:\n"
+    return "campaigns:\n" + "".join(campaign.format(n) + SLOT * slots for n in range(campaigns))
+
+
+def test_3792_identical_slots_are_refused_in_a_few_lines(project):
+    write_guide(project, "tot", starter(project, "tot"))
+    (project / "content" / "schedule.yaml").write_text(schedule_with(316, 12), encoding="utf-8")
+    done = run_bounded(project, "validate")
+    assert done.returncode == 1 and no_traceback(out(done))
+    assert "content/schedule.yaml:1: campaigns: nhiều nhất 50 mục" in out(done)
+    assert len(out(done).splitlines()) < 150
+
+
+def test_overlaps_of_thousands_of_slots_are_counted_not_listed():
+    from outreach.model import Campaign, Schedule, Slot
+    import datetime as dt
+    slot = Slot(start="06:00", end="06:30", guides=["tot"])
+    campaign = Campaign.model_construct(name="Đợt", start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 31),
+                                        days=["thứ hai"], slots=[slot] * 3792)
+    problems = Schedule.model_construct(campaigns=[campaign]).problems({"tot"})
+    assert len(problems) == 21
+    assert problems[0] == (("campaigns", 0, "slots", 1, "start"), "trùng giờ với khung 06:00–06:30 của đợt 'Đợt'")
+    assert problems[-1][1] == "và 3771 chỗ trùng giờ khác"
+
+
+def test_many_slots_in_one_campaign_are_named(project):
+    write_guide(project, "tot", starter(project, "tot"))
+    text = schedule_with(1, 40)
+    (project / "content" / "schedule.yaml").write_text(text, encoding="utf-8")
+    result = run(project, "validate")
+    assert result.exit_code == 1
+    assert "campaigns[0].slots: nhiều nhất 12 mục" in result.output
