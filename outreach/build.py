@@ -29,7 +29,7 @@ from outreach.guidebuild import GuideResult, template_problem
 from outreach.manifest import MANIFEST, Manifest
 from outreach.plan import AUDIO_UNITS, PRINT_SHOP, UNITS, Fingerprints, Job
 from outreach.render import FACILITATOR, template_environment
-from outreach.sound.speech import speaker_for
+from outreach.sound.speech import prune_cache, speaker_for
 
 MANIFEST_SAVE_INTERVAL = 1.0  # seconds
 LOCK_FILE = ".cache/build.lock"  # under build/, beside the speech cache
@@ -106,6 +106,7 @@ def _wait_for(lock, project: Project) -> None:
 
 def _build(project: Project, options: Options,
            on_guide: Callable[[int, int, GuideResult], None] | None) -> BuildReport:
+    started = time.time() - 1  # a margin: file times come from a coarser clock
     timing.take()
     with timing.stage("validate"):
         content = load_content(project)
@@ -138,6 +139,8 @@ def _build(project: Project, options: Options,
     finally:
         if unsaved:
             _save(project, manifest)
+    if options.with_audio:
+        prune_cache(project.speech_cache_dir, since=started)
     try:
         if content.schedule is not None:
             report.warnings += schedule.build_outputs(project, content, manifest)

@@ -269,3 +269,163 @@ def test_many_slots_in_one_campaign_are_named(project):
     result = run(project, "validate")
     assert result.exit_code == 1
     assert "campaigns[0].slots: nhiều nhất 12 mục" in result.output
+
+
+# --- A hostile Google: it drips, babbles, or turns after a good start ----------------------------
+
+@pytest.fixture
+def google(monkeypatch):
+    """Start the loopback stand-in with a behaviour; gTTS is pointed at it and given short limits."""
+    from outreach.sound import engines
+    monkeypatch.setattr(engines, "GTTS_DEADLINE", 1.0)
+    monkeypatch.setattr(engines, "GTTS_BACKOFF", 0.01)
+    servers = []
+
+    def start(mode: str, **kwargs) -> Behaviour:
+        behaviour = Behaviour(mode, **kwargs)
+        servers.append(StubServer(behaviour).__enter__())
+        monkeypatch.setenv("OUTREACH_GTTS_URL", servers[-1].url)
+        return behaviour
+
+    yield start
+    for server in servers:
+        server.__exit__()
+
+
+def bulletin_engine(project: Path, slug: str = "tot") -> str:
+    return json.loads((project / "build" / slug / "broadcast.json").read_text(encoding="utf-8"))["engine"]
+
+
+def test_google_dripping_a_byte_at_a_time_is_given_up_on(google, tmp_path):
+    from outreach.errors import SpeechError
+    from outreach.sound.engines import GttsEngine
+    google("drip")
+    with pytest.raises(SpeechError, match="quá chậm"):
+        GttsEngine().synthesize("Xin chào bà con.", tmp_path / "a.wav")
+    assert not (tmp_path / "a.wav").exists()
+
+
+def test_probe_of_a_dripping_google_ends_and_says_why(google):
+    from outreach.sound.engines import GttsEngine
+    google("drip")
+    assert "quá chậm" in GttsEngine().unusable_reason()
+
+
+@pytest.mark.parametrize("mode", ["binary", "bad-base64", "not-mp3"])
+def test_a_garbage_answer_is_this_engine_failing_once(google, tmp_path, mode):
+    from outreach.errors import SpeechError
+    from outreach.sound.engines import GttsEngine
+    behaviour = google(mode)
+    with pytest.raises(SpeechError, match="gTTS: máy chủ Google trả lời sai định dạng"):
+        GttsEngine().synthesize("Xin chào bà con.", tmp_path / "a.wav")
+    assert len(behaviour.texts) == 1  # garbage once is garbage again: not asked four times
+
+
+@pytest.mark.parametrize("mode", ["binary", "drip"])
+def test_auto_falls_back_to_espeak_when_google_is_garbage_from_the_start(google, project, mode):
+    write_guide(project, "tot", starter(project, "tot"))
+    google(mode)
+    result = run(project, "build", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert bulletin_engine(project) == "espeak-ng"
+
+
+@pytest.mark.parametrize("mode", ["then-throttle", "then-hang", "then-garbage"])
+def test_auto_falls_back_when_google_turns_after_a_good_probe(google, project, mode):
+    write_guide(project, "tot", starter(project, "tot"))
+    google(mode, good=1)  # the probe is answered well, nothing after it
+    result = run(project, "build", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert no_traceback(result.output)
+    assert bulletin_engine(project) == "espeak-ng"
+    assert "bản nháp" in result.output
+
+
+def test_forced_gtts_with_garbage_fails_the_guide_with_the_cause(google, project):
+    write_guide(project, "tot", starter(project, "tot"))
+    google("binary")
+    result = run(project, "build", "--engine", "gtts", "-j", "1")
+    assert result.exit_code == 1
+    assert ("content/guides/tot.yaml:1: (âm thanh): không tạo được âm thanh: không có công cụ đọc nào dùng được "
+            "— gtts: gTTS: máy chủ Google trả lời sai định dạng") in result.output
+    assert (project / "build" / "tot" / "handout.pdf").is_file()
+
+
+def test_the_stand_in_address_is_the_engines_not_a_patch_of_gtts(tmp_path):
+    import gtts.tts
+    from outreach.sound.engines import GttsEngine
+    original = gtts.tts._translate_url
+    behaviour = Behaviour("ok")
+    with StubServer(behaviour) as server:
+        GttsEngine(address=server.url).synthesize("Xin chào bà con.", tmp_path / "a.wav")
+    assert behaviour.texts == ["Xin chào bà con."]
+    assert gtts.tts._translate_url is original
+
+
+# --- The speech cache: unwritable, raced, never pruned --------------------------------------------
+
+def test_an_unwritable_speech_cache_is_named_not_blamed_on_espeak(project):
+    write_guide(project, "tot", starter(project, "tot"))
+    (project / "build" / ".cache" / "speech").mkdir(parents=True)
+    (project / "build" / ".cache" / "speech" / "espeak-ng").write_text("not a folder")
+    result = run(project, "build", "--engine", "espeak-ng", "-j", "1")
+    assert result.exit_code == 1
+    assert "content/guides/tot.yaml:1: (âm thanh): không tạo được âm thanh: không ghi được build/.cache/speech/espeak-ng/" in result.output
+    assert "vào bộ nhớ đệm giọng đọc: một tệp thường nằm ở chỗ của thư mục" in result.output
+    assert "espeak-ng không tạo được" not in result.output
+    assert (project / "build" / "tot" / "handout.pdf").is_file()
+
+
+def test_a_temp_file_removed_by_another_build_is_said_so(project, monkeypatch):
+    from outreach.sound.engines import EspeakEngine
+    write_guide(project, "tot", starter(project, "tot"))
+    real = EspeakEngine.synthesize
+
+    def raced(self, text, wav):  # another build's clean-up removes our temp file meanwhile
+        real(self, text, wav)
+        wav.unlink()
+
+    monkeypatch.setattr(EspeakEngine, "synthesize", raced)
+    result = run(project, "build", "--engine", "espeak-ng", "-j", "1")
+    assert result.exit_code == 1 and no_traceback(result.output)
+    assert "bị xóa trong khi đang ghi (có lẽ một lần tạo khác đang chạy cùng lúc" in result.output
+    assert "espeak-ng không tạo được" not in result.output
+
+
+def cache_files(project: Path) -> set[Path]:
+    return {p for p in (project / "build" / ".cache" / "speech").rglob("*") if p.is_file()}
+
+
+def test_the_speech_cache_drops_what_no_build_used_lately_but_keeps_other_guides(project, monkeypatch):
+    from outreach.sound import speech
+    write_guide(project, "mot", starter(project, "mot"))
+    write_guide(project, "hai", starter(project, "hai").replace("SỬA", "Hai"))
+    assert run(project, "build", "--engine", "espeak-ng").exit_code == 0
+    everything = cache_files(project)
+    long_ago = time.time() - 10 * 24 * 3600
+    for path in everything:
+        os.utime(path, (long_ago, long_ago))
+    assert run(project, "build", "--only", "mot", "--force", "--engine", "espeak-ng").exit_code == 0
+    assert cache_files(project) == everything  # under the cap: another guide's sections are kept
+
+    monkeypatch.setattr(speech, "SPEECH_CACHE_MAX_BYTES", 1)  # a full disk's worth: over the cap
+    assert run(project, "build", "--only", "mot", "--force", "--engine", "espeak-ng").exit_code == 0
+    left = cache_files(project)
+    assert left < everything
+    assert all(path.stat().st_mtime > long_ago for path in left if path.suffix == ".wav")
+    calls = []
+    real = speech.engines.EspeakEngine.synthesize
+    monkeypatch.setattr(speech.engines.EspeakEngine, "synthesize",
+                        lambda self, text, wav: (calls.append(text), real(self, text, wav)))
+    assert run(project, "build", "--only", "mot", "--force", "--engine", "espeak-ng", "-j", "1").exit_code == 0
+    assert calls == []  # what the last build used is still there
+
+    monkeypatch.setattr(speech, "SPEECH_CACHE_MAX_BYTES", 2 * 1024 ** 3)
+    monkeypatch.setattr(speech, "SPEECH_CACHE_MAX_AGE", 0.0)
+    for path in cache_files(project):
+        os.utime(path, (long_ago, long_ago))
+    before = cache_files(project)
+    assert run(project, "build", "--only", "hai", "--force", "--engine", "espeak-ng").exit_code == 0
+    after = cache_files(project)
+    assert before - after  # what only 'mot' used, unused for longer than the age limit, is gone
+    assert all(path.stat().st_mtime > long_ago for path in after if path.suffix == ".wav")
