@@ -18,7 +18,8 @@ MAX_WORDS_BYTES = 1024 * 1024
 # A picture on a handout is printed ~6 cm wide: a phone photo is well under these.
 MAX_PICTURE_BYTES = 20 * 1024 * 1024
 MAX_SVG_BYTES = 1024 * 1024
-MAX_PICTURE_PIXELS = 40_000_000  # checked before decoding: a small PNG can claim 100,000 × 100,000
+# Checked before decoding (a 1 KB PNG can claim 100,000 × 100,000); a 48-megapixel phone photo fits.
+MAX_PICTURE_PIXELS = 50_000_000
 
 _CHUNK = 64 * 1024
 

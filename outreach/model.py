@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from pydantic import (BaseModel, ConfigDict, Field, RootModel, StringConstraints, TypeAdapter, ValidationError,
                       ValidationInfo, field_validator, model_validator)
 
+from outreach.pictures import picture_problem
+
 # No field of a handout needs more than a long paragraph; a runaway paste is an error, not a PDF.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1500)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -49,6 +51,9 @@ def content_image(value: str | None, info: ValidationInfo) -> str | None:
         raise ValueError("ảnh phải là tệp PNG, JPEG hoặc SVG")
     if not target.is_file():
         raise ValueError(f"không tìm thấy tệp ảnh content/{value}")
+    problem = picture_problem(target, f"content/{value}")
+    if problem:
+        raise ValueError(problem)
     return value
 
 

@@ -429,3 +429,77 @@ def test_the_speech_cache_drops_what_no_build_used_lately_but_keeps_other_guides
     after = cache_files(project)
     assert before - after  # what only 'mot' used, unused for longer than the age limit, is gone
     assert all(path.stat().st_mtime > long_ago for path in after if path.suffix == ".wav")
+
+
+# --- Pictures that are not pictures, or explode when decoded ------------------------------------
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A valid PNG header and a tiny IDAT that claims `width` × `height` pixels: a decompression bomb."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b"")
+
+
+def truncated_jpeg() -> bytes:
+    from PIL import Image
+    whole = io.BytesIO()
+    Image.effect_noise((800, 600), 64).convert("RGB").save(whole, "JPEG", quality=90)
+    return whole.getvalue()[: len(whole.getvalue()) // 2]
+
+
+ENTITY_BOMB = ('<?xml version="1.0"?>\n<!DOCTYPE svg [\n<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">\n'
+               + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">\n' for i in range(6))
+               + ']>\n<svg xmlns="http://www.w3.org/2000/svg"><text>&g;</text></svg>\n')
+
+PICTURES = {
+    "text-named.png": (b"this is a text file, not a picture\n", "không phải là ảnh"),
+    "half.jpg": (truncated_jpeg(), "bị hỏng hoặc không đầy đủ"),
+    "bomb.png": (png_claiming(100_000, 100_000), "quá lớn, tối đa 50 triệu điểm ảnh"),
+    "big.png": (png_claiming(9_000, 7_000), "quá lớn (9000 × 7000 điểm ảnh), tối đa 50 triệu điểm ảnh"),
+    "laughs.svg": (ENTITY_BOMB.encode(), "có khai báo DOCTYPE/ENTITY, không được phép"),
+    "huge.svg": (b"<svg xmlns='http://www.w3.org/2000/svg'>" + b" " * (2 * 1024 * 1024) + b"</svg>",
+                 "tệp quá lớn (2048 KB), tối đa 1 MB"),
+    "not.svg": (b"<html><body>hello</body></html>", "không phải ảnh SVG hợp lệ"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PICTURES))
+def test_a_step_picture_that_is_not_a_safe_picture_is_a_problem_at_its_key(project, name):
+    data, message = PICTURES[name]
+    (project / "content" / "images").mkdir()
+    (project / "content" / "images" / name).write_bytes(data)
+    text = starter(project, "anh").replace("    icon: login\n", f"    icon: login\n    image: images/{name}\n", 1)
+    write_guide(project, "anh", text)
+    write_guide(project, "tot", starter(project, "tot"))
+    done = run_bounded(project, "build", "--no-audio")
+    assert done.returncode == 1 and no_traceback(out(done))
+    assert f"content/guides/anh.yaml:{line_of(text, f'image: images/{name}')}: steps[" in out(done)
+    assert f"content/images/{name}" in out(done) and message in out(done)
+    assert (project / "build" / "tot" / "handout.pdf").is_file()
+    assert not (project / "build" / "anh").exists()
+
+
+def test_a_commune_logo_bomb_is_a_problem_of_commune_yaml(project):
+    (project / "content" / "images").mkdir()
+    (project / "content" / "images" / "logo.png").write_bytes(png_claiming(60_000, 60_000))
+    commune = project / "content" / "commune.yaml"
+    text = commune.read_text(encoding="utf-8") + "logo: images/logo.png\n"
+    commune.write_text(text, encoding="utf-8")
+    done = run_bounded(project, "validate")
+    assert done.returncode == 1 and no_traceback(out(done))
+    assert f"content/commune.yaml:{line_of(text, 'logo:')}: logo: ảnh content/images/logo.png quá lớn" in out(done)
+
+
+def test_a_picture_damaged_after_validation_is_an_error_naming_it(tmp_path):
+    from outreach import assets
+    from outreach.errors import OutreachError
+    picture = tmp_path / "content" / "images" / "half.jpg"
+    picture.parent.mkdir(parents=True)
+    picture.write_bytes(truncated_jpeg())
+    with pytest.raises(OutreachError, match="content/images/half.jpg"):
+        assets.image_data_uri(picture)
