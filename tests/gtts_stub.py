@@ -36,7 +36,7 @@ class Behaviour:
     (a reply without audio); hostile ones: `drip` (a good answer, one byte every `drip_every`
     seconds), `binary` (200 with random bytes), `bad-base64` (the audio entry is not base64),
     `not-mp3` (valid base64 of random bytes); and `then-throttle` / `then-hang`: the first `good`
-    requests are answered well, every later one is throttled (429) or left hanging for 30 s, and
+    requests are answered well, every later one is throttled (429) or left hanging for 60 s, and
     `then-garbage`: the same, then random bytes.
     """
 
@@ -66,7 +66,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._reply(404, b"not found")
         turned = b.mode.startswith("then-") and len(b.texts) > b.good
         if b.mode == "hang" or (turned and b.mode == "then-hang"):
-            time.sleep(3 if b.mode == "hang" else 30)
+            time.sleep(3 if b.mode == "hang" else 60)
             return self._reply(200, b"")
         if b.mode == "error" or (b.mode == "throttle" and len(b.texts) <= b.throttled) or (
                 turned and b.mode == "then-throttle"):

@@ -179,18 +179,26 @@ class GttsEngine:
         return self.deadline if self.deadline is not None else GTTS_DEADLINE
 
     def _speak_chunk(self, chunk: str, retries: int = GTTS_RETRIES, deadline: float | None = None) -> bytes:
-        """MP3 bytes for one chunk, retrying throttling (429), server errors and dropped connections."""
+        """MP3 bytes for one chunk, retrying throttling (429), server errors and dropped connections;
+        the retries share the deadline, so a silent server costs one deadline, not four."""
         backoff = self.backoff if self.backoff is not None else GTTS_BACKOFF
+        seconds = deadline or self._deadline
+        ends = time.monotonic() + seconds
         reason = ""
         for attempt in range(retries):
-            if attempt:
-                time.sleep(backoff * 2 ** (attempt - 1))
+            pause = backoff * 2 ** (attempt - 1) if attempt else 0.0
+            if time.monotonic() + pause >= ends:
+                reason += f" (đã chờ quá {seconds:g} giây)"
+                break
+            time.sleep(pause)
             try:
-                return self._ask(chunk, deadline or self._deadline)
+                return self._ask(chunk, ends - time.monotonic())
             except _Again as exc:
                 reason = str(exc)
             except _Broken as exc:
                 reason = str(exc)
+                if time.monotonic() >= ends:
+                    reason += f" (đã chờ quá {seconds:g} giây)"
                 break
         raise SpeechError(f"gTTS: {reason}")
 
@@ -220,7 +228,7 @@ def _within(seconds: float, ask):
     thread.start()
     thread.join(seconds + 1)
     if thread.is_alive():
-        raise _Broken(f"máy chủ Google trả lời quá chậm (quá {seconds:g} giây)")
+        raise _Broken("máy chủ Google trả lời quá chậm")
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
