@@ -23,7 +23,7 @@ import jinja2
 from outreach import catalog, guidebuild, schedule, timing
 from outreach.content import Content, load_content
 from outreach.project import Project
-from outreach.errors import OutreachError, Problem
+from outreach.errors import OutreachError, Problem, why
 from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.guidebuild import GuideResult, template_problem
 from outreach.manifest import MANIFEST, Manifest
@@ -79,7 +79,7 @@ def _exclusive(project: Project):
         path.parent.mkdir(parents=True, exist_ok=True)
         lock = open(path, "a+", encoding="utf-8")
     except OSError as exc:
-        raise OutreachError(f"không ghi được vào thư mục {project.shown(project.build_dir)}: {exc.strerror}") from None
+        raise OutreachError(f"không ghi được vào thư mục {project.shown(project.build_dir)}: {why(exc)}") from None
     with lock:
         _wait_for(lock, project)
         lock.seek(0)

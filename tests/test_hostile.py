@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, line_of, run, starter, write_guide
+from conftest import line_of, run, starter, write_guide
 from gtts_stub import Behaviour, StubServer
 
 # A safety net only: the cases below must finish in seconds; this stops a regression from hanging CI.
