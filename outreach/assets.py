@@ -9,6 +9,10 @@ from pathlib import Path
 
 import fontpkg_fira_sans
 
+from outreach.errors import OutreachError
+from outreach.limits import MAX_PICTURE_BYTES, MAX_PICTURE_PIXELS, MAX_SVG_BYTES, read_capped
+from outreach.pictures import picture_problem, too_many_pixels
+
 # Fira Sans: chosen by scripts/photocopy_fonts.py (README, Printed products). Its double-storey "a"
 # stays an "a" on a copy of a copy, where Be Vietnam Pro's single-storey one reads as "o" or "ơ".
 FONT_FAMILY = "Fira Sans"
@@ -42,17 +46,36 @@ def icon_url(path: Path | None) -> str:
 
 
 def image_data_uri(path: Path) -> str:
-    """The picture at `path`, raster ones downscaled, as a data: URI."""
+    """The picture at `path`, raster ones downscaled, as a data: URI; OutreachError naming the
+    picture if it cannot be used (validation refuses such pictures first; this is the last guard)."""
+    shown = _shown(path)
+    problem = picture_problem(path, shown)
+    if problem:
+        raise OutreachError(problem)
     stat = path.stat()
-    return _encoded_image(path, stat.st_mtime_ns, stat.st_size)
+    try:
+        return _encoded_image(path, stat.st_mtime_ns, stat.st_size)
+    except OutreachError:
+        raise
+    except Exception as exc:  # Pillow fails in many ways on a damaged file; none may stop the build unexplained
+        raise OutreachError(f"ảnh {shown} không dùng được: {exc}") from None
+
+
+def _shown(path: Path) -> str:
+    """content/… as officers write it in a guide."""
+    parts = path.parts
+    return "/".join(parts[len(parts) - 1 - parts[::-1].index("content"):]) if "content" in parts else path.name
 
 
 @lru_cache(maxsize=64)
 def _encoded_image(path: Path, mtime_ns: int, size: int) -> str:
     if path.suffix.lower() == ".svg":
-        return "data:image/svg+xml;base64," + base64.b64encode(path.read_bytes()).decode()
+        data = read_capped(path, MAX_SVG_BYTES, _shown(path))
+        return "data:image/svg+xml;base64," + base64.b64encode(data).decode()
     from PIL import Image
-    with Image.open(path) as image:
+    with Image.open(io.BytesIO(read_capped(path, MAX_PICTURE_BYTES, _shown(path)))) as image:
+        if image.width * image.height > MAX_PICTURE_PIXELS:  # checked again: never decode a bomb
+            raise OutreachError(too_many_pixels(_shown(path), image.width, image.height))
         image.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS))
         has_alpha = image.mode in ("RGBA", "LA", "P")
         buffer = io.BytesIO()

@@ -3,34 +3,29 @@ unit in the manifest once its files are in place, then refresh the catalog."""
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from itertools import chain
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
-from outreach import catalog, guidebuild, schedule, share
+from outreach import buildlock, catalog, guidebuild, schedule, share, workers
 from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.content import Content, load_content
 from outreach.errors import ContentError, Problem
 from outreach.guidebuild import GuideResult
 from outreach.manifest import MANIFEST, Manifest, UnitRecord, digest, file_record
 from outreach.plan import Fingerprints, Job, stale_units, units_for
-from outreach.products import BY_NAME, Context
+from outreach.products import BY_NAME
 from outreach.project import Project
-from outreach.sound.speech import Speaker
+from outreach.sound.speech import Speaker, prune_cache
 from outreach.templating import BoundedSandbox, template_environment
 from outreach.timing import Timings
 
 MANIFEST_SAVE_INTERVAL = 1.0  # seconds
 COMMUNE_UNITS = "_commune/"  # manifest keys of what all guides make together (no slug starts with "_")
-# WeasyPrint makes hundreds of thousands of short-lived objects a page: with Python's default
-# (a collection every 700 new objects) the collector took about a tenth of every render.
-GC_THRESHOLD = (10_000, 10, 10)
 # What to do about an espeak-ng draft: said by the CLI's summary and the studio's players.
 REAL_VOICE = ("để có giọng thật: khi có mạng dùng giọng Google (--engine gtts), hoặc tải một giọng piper tiếng "
               "Việt và ghi audio.piper_model trong content/commune.yaml, hoặc (sắp có) dùng bản thu giọng của cán bộ xã")
@@ -61,7 +56,15 @@ class BuildReport:
 
 def build(project: Project, options: Options = Options(),
           on_guide: Callable[[int, int, GuideResult], None] | None = None) -> BuildReport:
-    """Build what is out of date; invalid guides are reported and keep their earlier outputs."""
+    """Build what is out of date; invalid guides are reported and keep their earlier outputs.
+    One build at a time per project: a second one waits briefly, then is refused."""
+    with buildlock.exclusive(project):
+        return _build(project, options, on_guide)
+
+
+def _build(project: Project, options: Options,
+           on_guide: Callable[[int, int, GuideResult], None] | None) -> BuildReport:
+    started = time.time() - 1  # a margin: file times come from a coarser clock
     timings = Timings()
     with timings.stage("validate"):
         content = load_content(project)
@@ -79,6 +82,8 @@ def build(project: Project, options: Options = Options(),
         _build_commune_outputs(project, env, content, manifest, report)
     except ContentError as exc:  # the house style, a pictogram or a commune-wide template is broken
         report.problems += exc.problems
+    if options.with_audio:
+        prune_cache(project.speech_cache_dir, since=started)
     return report
 
 
@@ -87,11 +92,16 @@ def _build_guides(project: Project, env: BoundedSandbox, content: Content, manif
     """Make every out-of-date unit, recording each guide in the manifest as it finishes."""
     assert content.commune is not None
     engine = options.engine or content.commune.audio.engine
-    jobs, finals, report.unchanged, probed = _plan(project, env, content, manifest, engine, options)
+    jobs, finals, report.unchanged, probed, held = _plan(project, env, content, manifest, engine, options)
+    if held:
+        report.failed |= set(held)
+        lexicon = project.shown(project.content_dir / "lexicon.yaml")
+        report.problems.append(Problem(lexicon, 1, "(âm thanh)", f"chưa tạo lại âm thanh của {', '.join(held)} vì từ "
+                                       "điển đọc có lỗi; âm thanh cũ được giữ nguyên, hãy sửa các lỗi ở trên rồi tạo lại"))
     report.guides = len({job.slug for job in jobs + finals})
     saved, unsaved = time.monotonic(), bool(report.removed)
     try:
-        results = chain(_run(project, env, content, engine, probed, jobs, options.jobs),
+        results = chain(workers.run(project, env, content, engine, probed, jobs, options.jobs),
                         _collect(project, env, content, engine, probed, finals, report))
         for done, result in enumerate(results, 1):
             _take(report, result, manifest)
@@ -172,17 +182,20 @@ def _remove_empty_folders(folder: Path) -> None:
 
 
 def _plan(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest, engine: str,
-          options: Options) -> tuple[list[Job], list[Job], int, dict[str, str | None]]:
+          options: Options) -> tuple[list[Job], list[Job], int, dict[str, str | None], list[str]]:
     """The guides' out-of-date units as jobs to run in parallel, then as jobs of the units that
-    collect a guide's other outputs (run once those are done); how many units are current; and the
-    engine probes made."""
+    collect a guide's other outputs (run once those are done); how many units are current; the
+    engine probes made; and the guides whose audio is out of date but held back because the lexicon
+    has problems (no audio is made from a half-read lexicon)."""
     assert content.commune is not None
     fingerprints = Fingerprints(project, env, content, engine)
     speaker = Speaker.for_build(engine, content.commune.audio.engine_settings(project.root, content.commune.dialect),
                                 project.speech_cache_dir, content.lexicon)
-    units = units_for(options.with_audio, options.print_shop)
+    with_audio = options.with_audio and not content.lexicon_broken
+    units = units_for(with_audio, options.print_shop)
+    voiced = [u.name for u in units_for(True, options.print_shop) if u.voice]
     names = {u.name for u in units}
-    jobs, finals, unchanged = [], [], 0
+    jobs, finals, unchanged, held = [], [], 0, []
     for slug, guide in content.guides.items():
         if options.only and slug != options.only:
             continue
@@ -192,6 +205,9 @@ def _plan(project: Project, env: BoundedSandbox, content: Content, manifest: Man
         stale += tuple(u.name for u in units if u.name not in stale
                        and _better_voice_now(manifest.units[f"{slug}/{u.name}"], engine, speaker))
         unchanged += len(units) - len(stale)
+        if options.with_audio and not with_audio and (options.force or not all(
+                manifest.is_current(f"{slug}/{name}", inputs[name]) for name in voiced)):
+            held.append(slug)
         jobs += [Job(slug, guide, part, inputs) for part in _split(tuple(u.name for u in units if u.name in stale))]
         collecting = tuple(u.name for u in units if u.name in stale and u.collects)
         finals += [Job(slug, guide, collecting, inputs)] if collecting else []
@@ -199,7 +215,7 @@ def _plan(project: Project, env: BoundedSandbox, content: Content, manifest: Man
         speaker.best_usable()  # probe once here; workers reuse the answer
     # Sound jobs take longest: started first, the build does not end waiting on one of them.
     jobs.sort(key=lambda job: not job.sound)
-    return jobs, finals, unchanged, speaker.probed
+    return jobs, finals, unchanged, speaker.probed, held
 
 
 def _split(stale: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -217,48 +233,13 @@ def _better_voice_now(unit: UnitRecord, engine: str, speaker: Speaker) -> bool:
     return unit.draft and engine == "auto" and speaker.best_usable() not in (None, unit.engine)
 
 
-def _run(project: Project, env: BoundedSandbox, content: Content, engine: str, probed: dict, jobs: list[Job],
-         workers: int):
-    """Results as guides finish: in this process for one worker, else in a process pool."""
-    if workers <= 1 or len(jobs) <= 1:
-        ctx = guidebuild.make_context(project, content, engine, probed, env)
-        default = gc.get_threshold()
-        gc.set_threshold(*GC_THRESHOLD)
-        try:
-            for job in jobs:
-                yield guidebuild.build_guide(ctx, job)
-        finally:
-            gc.set_threshold(*default)
-        return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
-                             initargs=(project, content, engine, probed)) as pool:
-        for future in as_completed([pool.submit(_work, job) for job in jobs]):
-            yield future.result()
-
-
 def _collect(project: Project, env: BoundedSandbox, content: Content, engine: str, probed: dict, finals: list[Job],
              report: BuildReport) -> Iterator[GuideResult]:
     """The units that gather a guide's outputs (its ZIP), once the guide's other jobs are done; not
     for a guide that failed in this build, so they are made again once it is mended."""
-    ctx = None
-    for job in finals:
-        if job.slug not in report.failed:
-            ctx = ctx or guidebuild.make_context(project, content, engine, probed, env)
-            yield guidebuild.build_guide(ctx, job)
-
-
-_context: Context | None = None
-
-
-def _start_worker(project: Project, content: Content, engine: str, probed: dict) -> None:
-    global _context
-    _context = guidebuild.make_context(project, content, engine, probed)
-    gc.set_threshold(*GC_THRESHOLD)
-
-
-def _work(job: Job) -> GuideResult:
-    assert _context is not None, "the pool's initializer makes it"
-    return guidebuild.build_guide(_context, job)
+    todo = [job for job in finals if job.slug not in report.failed]
+    if todo:
+        yield from workers.run_here(guidebuild.make_context(project, content, engine, probed, env), todo)
 
 
 def _take(report: BuildReport, result: GuideResult, manifest: Manifest) -> None:

@@ -126,6 +126,9 @@ def validate(project: Project, strict: bool, only: str | None) -> None:
     except SpellerMissing as exc:
         words = []
         _warn(f"bỏ qua kiểm tra chính tả: {exc}")
+    except ContentError as exc:  # content/words.txt itself is unreadable
+        words = []
+        problems += exc.problems
     if strict:
         problems += _judged(project, words, only)[0]
     else:
@@ -191,7 +194,7 @@ def _build_and_report(project: Project, options: Options, timings: bool = False)
     errors, others = _judged(project, report.problems, options.only)
     for warning in [*report.warnings, *others]:
         _warn(warning)
-    _summary(project, report, errors)
+    _summary(project, report, errors, options.only)
     if timings or _level() >= VERBOSE:
         click.echo("Thời gian theo bước (giây): " + ", ".join(
             f"{name} {report.stages.get(name, 0.0):.2f}" for name in ("validate", "html", "pdf", "speech", "audio")))
@@ -252,8 +255,10 @@ def _progress() -> Iterator[Callable[[int, int, GuideResult], None]]:
             bar.__exit__(None, None, None)
 
 
-def _summary(project: Project, report: BuildReport, errors: list[Problem]) -> None:
-    failed = {slug for p in errors if (slug := _guide_of(project, p))}
+def _summary(project: Project, report: BuildReport, errors: list[Problem], only: str | None) -> None:
+    # A guide fails by its own problems, or when the build held its audio back (a broken lexicon).
+    failed = {slug for p in errors if (slug := _guide_of(project, p))} | {
+        slug for slug in report.failed if only in (None, slug)}
     for slug in report.removed:
         _tell(f"Đã xóa các tệp trong build/{slug}/: tệp content/guides/{slug}.yaml không còn nữa.")
     if not report.built and not failed:

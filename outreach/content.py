@@ -10,10 +10,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from outreach.errors import ContentError, Problem
-from outreach.model import DATE_FORMS, SLUG_PATTERN, Commune, Guide, Lexicon, Schedule
+from outreach.model import DATE_FORMS, SLUG_PATTERN, Commune, Guide, Schedule, lexicon_entries
 from outreach.project import Project
 from outreach.templating import icon_names, template_folders
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
+
+MAX_PROBLEMS_PER_FILE = 100
 
 
 @dataclass
@@ -27,6 +29,9 @@ class Content:
     schedule: Schedule | None = None
     warnings: list[Problem] = field(default_factory=list)  # worth reading, but nothing fails
     sources: list[Source] = field(default_factory=list)    # commune.yaml and every readable guide, as parsed
+    # content/lexicon.yaml had problems: its valid entries apply to `say`, but no audio is made from
+    # a half-read lexicon (the build keeps the earlier audio until it is fixed).
+    lexicon_broken: bool = False
 
 
 @dataclass
@@ -47,21 +52,20 @@ def load_content(project: Project) -> Content:
     if not project.guides_dir.is_dir():
         loading.problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
                                         "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
+    before = len(loading.problems)
     lexicon = _load_lexicon(loading)
+    lexicon_broken = len(loading.problems) > before
     guides: dict[str, Guide] = {}
     for path in project.guide_paths():
-        if not SLUG_PATTERN.match(path.stem):
-            loading.problems.append(Problem(project.shown(path), 1, WHOLE_FILE, "tên tệp chỉ gồm chữ thường không dấu, "
-                                            "số và dấu gạch ngang, ví dụ dang-ky-khai-sinh.yaml"))
-            continue
-        guide = _load_model(loading, path, Guide, keep_source=True)
+        guide = _load_guide(loading, path)
         if guide is not None:
             guides[path.stem] = guide
     schedule_path = project.content_dir / "schedule.yaml"
     slugs = {p.stem for p in project.guide_paths()}
     schedule = (_load_model(loading, schedule_path, Schedule, lambda s: s.problems(slugs), optional=True)
-                if schedule_path.is_file() else None)
-    return Content(commune, guides, loading.problems, lexicon, schedule, loading.warnings, loading.sources)
+                if _present(schedule_path) else None)
+    return Content(commune, guides, loading.problems, lexicon, schedule, loading.warnings, loading.sources,
+                   lexicon_broken)
 
 
 def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> tuple[list[Problem], list[Problem],
@@ -73,12 +77,43 @@ def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> 
     return loading.problems, loading.warnings, loading.sources[0] if loading.sources else None
 
 
+def _present(path: Path) -> bool:
+    """There is something at `path`: a FIFO or a dangling link is then refused with a message, not
+    skipped as if the file were absent."""
+    return path.exists() or path.is_symlink()
+
+
+def _load_guide(loading: _Loading, path: Path) -> Guide | None:
+    project = loading.project
+    shown = project.shown(path)
+    if not SLUG_PATTERN.match(path.stem):
+        loading.problems.append(Problem(shown, 1, WHOLE_FILE, "tên tệp chỉ gồm chữ thường không dấu, số và dấu gạch "
+                                                              "ngang, ví dụ dang-ky-khai-sinh.yaml"))
+        return None
+    if not path.resolve().is_relative_to(project.content_dir.resolve()):
+        loading.problems.append(Problem(shown, 1, WHOLE_FILE, "tệp là liên kết tới nơi ngoài thư mục content/; "
+                                                              "hãy chép nội dung hướng dẫn vào thư mục content/guides/"))
+        return None
+    return _load_model(loading, path, Guide, keep_source=True)
+
+
 def _load_lexicon(loading: _Loading) -> dict[str, str]:
+    """The valid entries of content/lexicon.yaml; each bad entry is a problem naming its line. A
+    lexicon holding only comments is not used yet."""
     path = loading.project.content_dir / "lexicon.yaml"
-    if not path.is_file():
+    if not _present(path):
         return {}
-    lexicon = _load_model(loading, path, Lexicon, optional=True)
-    return dict(lexicon.root) if lexicon is not None else {}
+    try:
+        source = load_yaml(path, loading.project.shown(path), empty_ok=True)
+    except ContentError as exc:
+        loading.problems.extend(exc.problems)
+        return {}
+    loading.warnings.extend(source.warnings)
+    if not source.data:
+        return {}
+    entries, bad = lexicon_entries(source.data)
+    loading.problems.extend(Problem(source.name, source.line_of(loc), dotted_key(loc), message) for loc, message in bad)
+    return entries
 
 
 def _load_model(loading: _Loading, path: Path, model: type[BaseModel], checks=None, optional: bool = False,
@@ -107,8 +142,17 @@ def _load_model(loading: _Loading, path: Path, model: type[BaseModel], checks=No
     except ContentError as exc:
         loading.problems.extend(exc.problems)
     except ValidationError as exc:
-        loading.problems.extend(_problems_from(exc, source, model))
+        loading.problems.extend(_at_most(_problems_from(exc, source, model)))
     return None
+
+
+def _at_most(found: list[Problem], limit: int = MAX_PROBLEMS_PER_FILE) -> list[Problem]:
+    """The first `limit` problems of a file and a count of the rest: a pasted list of thousands of
+    bad items must not print thousands of lines."""
+    if len(found) <= limit:
+        return found
+    last = found[limit]
+    return found[:limit] + [Problem(last.file, last.line, last.key, f"và {len(found) - limit} lỗi khác trong tệp này")]
 
 
 def _problems_from(exc: ValidationError, source: Source, model: type[BaseModel]) -> list[Problem]:

@@ -6,6 +6,7 @@ subclass click.ClickException, so the CLI prints them and exits 1 without a trac
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 import click
@@ -58,3 +59,21 @@ class DoesNotFit(OutreachError):
 
 class SpellerMissing(OutreachError):
     """hunspell or its Vietnamese dictionary is not installed."""
+
+
+_WHY = {
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EDQUOT: "đã hết dung lượng được cấp",
+    errno.EACCES: "không có quyền ghi",
+    errno.EPERM: "không có quyền ghi",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.ENOTDIR: "một tệp thường nằm ở chỗ của thư mục",
+    errno.EEXIST: "một tệp thường nằm ở chỗ của thư mục",
+    errno.EISDIR: "một thư mục nằm ở chỗ của tệp",
+    errno.ENOENT: "thư mục không còn",
+}
+
+
+def why(exc: OSError) -> str:
+    """The cause of a failed file operation, in Vietnamese where it is a common one."""
+    return _WHY.get(exc.errno, exc.strerror or str(exc))

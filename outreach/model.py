@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import heapq
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StringConstraints,
-                      ValidationInfo, field_validator, model_validator)
+                      TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator)
+
+from outreach.pictures import picture_problem
 
 from outreach.sound.engines import ENGINE_CHOICES, VIETTEL_TOKEN_ENV, VIETTEL_URL, EngineSettings
 from outreach.sound.reading import DIALECTS
@@ -101,6 +104,9 @@ def content_image(value: str | None, info: ValidationInfo) -> str | None:
         raise ValueError("ảnh phải là tệp PNG, JPEG hoặc SVG")
     if not target.is_file():
         raise ValueError(f"không tìm thấy tệp ảnh content/{value}")
+    problem = picture_problem(target, f"content/{value}")
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -281,17 +287,47 @@ class Lexicon(RootModel[dict[Text, Text]]):
     """content/lexicon.yaml: how the commune wants words read aloud, e.g. `VNeID: vê en e i đi`."""
 
 
+_LEXICON_TEXT = TypeAdapter(Text)
+MAX_LEXICON_ENTRIES = 2000
+
+
+def lexicon_entries(data: dict) -> tuple[dict[str, str], list[tuple[tuple, str]]]:
+    """The valid entries of a lexicon file, and (key path, message) for each bad one: one typo must
+    not drop the commune's other readings."""
+    entries, bad = {}, []
+    for key, value in data.items():
+        loc = (str(key),)  # lines are kept by the key as written
+        if len(entries) >= MAX_LEXICON_ENTRIES:
+            bad.append((loc, f"từ điển đọc có quá nhiều mục (tối đa {MAX_LEXICON_ENTRIES})"))
+            break
+        if not isinstance(key, str):
+            bad.append((loc, "từ cần đọc phải là chữ; hãy đặt trong dấu ngoặc kép"))
+        elif not isinstance(value, str):
+            bad.append((loc, "cách đọc phải là một đoạn chữ, ví dụ `VNeID: vê en e i đi`"))
+        else:
+            try:
+                entries[_LEXICON_TEXT.validate_python(key)] = _LEXICON_TEXT.validate_python(value)
+            except ValidationError:
+                bad.append((loc, "từ và cách đọc không được để trống và dài tối đa 1500 ký tự"))
+    return entries, bad
+
+
 # --- content/schedule.yaml ---------------------------------------------------------------------
 
 Weekday = Literal["thứ hai", "thứ ba", "thứ tư", "thứ năm", "thứ sáu", "thứ bảy", "chủ nhật"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+# A commune runs a handful of campaigns a year with a few slots a day; far more is a paste gone wrong.
+MAX_CAMPAIGNS = 50
+MAX_SLOT_GUIDES = 20
+MAX_LISTED_PROBLEMS = 20  # of one kind in one file; the rest are counted
 
 
 class Slot(Strict):
     start: Clock
     end: Clock
-    guides: list[Annotated[str, StringConstraints(pattern=SLUG_PATTERN.pattern)]] = Field(min_length=1)
+    guides: list[Annotated[str, StringConstraints(pattern=SLUG_PATTERN.pattern)]] = Field(
+        min_length=1, max_length=MAX_SLOT_GUIDES)
     priority: Priority = "thông thường"
 
     @model_validator(mode="after")
@@ -309,7 +345,7 @@ class Campaign(Strict):
     name: Text
     start: Date
     end: Date
-    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1, max_length=len(WEEKDAYS))
     slots: list[Slot] = Field(min_length=1, max_length=12)
 
     @model_validator(mode="after")
@@ -322,11 +358,12 @@ class Campaign(Strict):
 class Schedule(Strict):
     """content/schedule.yaml: broadcast campaigns, each with its days and time slots."""
 
-    campaigns: list[Campaign] = Field(min_length=1)
+    campaigns: list[Campaign] = Field(min_length=1, max_length=MAX_CAMPAIGNS)
 
     def problems(self, guide_slugs: set[str]) -> list[tuple[tuple, str]]:
         """Checks beyond the schema, as (key path, message): guides that do not exist, slots that overlap."""
-        return _unknown_guides(self, guide_slugs) + _overlaps(self)
+        return (summarised(_unknown_guides(self, guide_slugs), "và {} chỗ khác nhắc tới hướng dẫn không có")
+                + summarised(_overlaps(self), "và {} chỗ trùng giờ khác"))
 
 
 def _unknown_guides(schedule: Schedule, slugs: set[str]) -> list[tuple[tuple, str]]:
@@ -336,17 +373,38 @@ def _unknown_guides(schedule: Schedule, slugs: set[str]) -> list[tuple[tuple, st
 
 
 def _overlaps(schedule: Schedule) -> list[tuple[tuple, str]]:
-    """Two slots on the same day whose hours cross: one loudspeaker cannot play both."""
-    slots = [(c, s, campaign, slot) for c, campaign in enumerate(schedule.campaigns)
-             for s, slot in enumerate(campaign.slots)]
-    found = []
-    for i, (c1, s1, camp1, slot1) in enumerate(slots):
-        for c2, s2, camp2, slot2 in slots[i + 1:]:
-            same_days = set(camp1.days) & set(camp2.days) and camp1.start <= camp2.end and camp2.start <= camp1.end
-            if same_days and slot1.start < slot2.end and slot2.start < slot1.end:
-                found.append((("campaigns", c2, "slots", s2, "start"),
-                              f"trùng giờ với khung {slot1.start}–{slot1.end} của đợt '{camp1.name}'"))
-    return found
+    """Slots on the same day whose hours cross: one loudspeaker cannot play both. Each slot is
+    named once, with the first earlier slot it crosses; per weekday the slots are swept in order of
+    start, so identical slots by the thousand cost a sort, not every pair."""
+    found: dict[tuple[int, int], str] = {}
+    for day in WEEKDAYS:
+        on_day = sorted((slot.start, c, s) for c, campaign in enumerate(schedule.campaigns) if day in campaign.days
+                        for s, slot in enumerate(campaign.slots))
+        running: list[tuple[str, int, int]] = []  # heap by end time of slots that started earlier
+        for start, c, s in on_day:
+            while running and running[0][0] <= start:
+                heapq.heappop(running)
+            if (c, s) not in found:
+                other = next(((c1, s1) for _, c1, s1 in running if _same_dates(schedule, c1, c)), None)
+                if other is not None:
+                    campaign = schedule.campaigns[other[0]]
+                    slot = campaign.slots[other[1]]
+                    found[c, s] = f"trùng giờ với khung {slot.start}–{slot.end} của đợt '{campaign.name}'"
+            heapq.heappush(running, (schedule.campaigns[c].slots[s].end, c, s))
+    return [(("campaigns", c, "slots", s, "start"), message) for (c, s), message in sorted(found.items())]
+
+
+def _same_dates(schedule: Schedule, c1: int, c2: int) -> bool:
+    one, two = schedule.campaigns[c1], schedule.campaigns[c2]
+    return one.start <= two.end and two.start <= one.end
+
+
+def summarised(found: list[tuple[tuple, str]], more: str, limit: int = MAX_LISTED_PROBLEMS) -> list[tuple[tuple, str]]:
+    """At most `limit` problems, then one saying how many more there are (`more` is formatted with
+    the count): a file with thousands of the same mistake needs a few examples, not a million lines."""
+    if len(found) <= limit:
+        return found
+    return found[:limit] + [(found[limit][0], more.format(len(found) - limit))]
 
 
 def _minutes(clock: str) -> int:

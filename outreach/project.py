@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,8 +40,12 @@ class Project:
         return self.guides_dir / f"{slug}.yaml"
 
     def shown(self, path: Path) -> str:
-        """The path as an officer sees it: relative to the project when possible."""
-        try:
-            return str(path.resolve().relative_to(self.root.resolve()))
-        except ValueError:
-            return str(path)
+        """The path as an officer sees it: relative to the project when possible. A link is shown by
+        its own name (the file the officer edits), not by where it points."""
+        root = self.root.resolve()
+        for candidate in (Path(os.path.abspath(path)), path.resolve()):
+            try:
+                return str(candidate.relative_to(root))
+            except ValueError:
+                continue
+        return str(path)

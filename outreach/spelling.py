@@ -11,7 +11,8 @@ from pathlib import Path
 
 from outreach.content import Content
 from outreach.project import Project
-from outreach.errors import Problem, SpellerMissing
+from outreach.errors import ContentError, Problem, SpellerMissing
+from outreach.limits import MAX_WORDS_BYTES, WHOLE_FILE, read_capped
 from outreach.yamlsource import dotted_key
 
 WORD = re.compile(r"[^\W\d_]+")
@@ -66,11 +67,20 @@ def _looks_like_a_name_or_code(word: str) -> bool:
 
 
 def _commune_words(project: Project) -> set[str]:
-    """content/words.txt: one word per line (names, brand words); lines starting with # are notes."""
+    """content/words.txt: one word per line (names, brand words); lines starting with # are notes.
+    Raises ContentError naming the line when the file is too big or not UTF-8."""
     path = project.content_dir / "words.txt"
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         return set()
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    shown = project.shown(path)
+    raw = read_capped(path, MAX_WORDS_BYTES, shown)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError([Problem(shown, line, WHOLE_FILE,
+                                    "tệp không phải mã UTF-8; hãy lưu lại tệp với bảng mã UTF-8")]) from None
+    lines = unicodedata.normalize("NFC", text).splitlines()
     return {word for line in lines if not line.startswith("#") for word in WORD.findall(line)}
 
 

@@ -12,10 +12,8 @@ from typing import Any, ClassVar
 import yaml
 
 from outreach.errors import ContentError, Problem
+from outreach.limits import MAX_YAML_BYTES, WHOLE_FILE, read_capped
 
-# A guide is a page of text; anything bigger is a mistake (or an attack) and must fail fast.
-MAX_FILE_BYTES = 256 * 1024
-WHOLE_FILE = "(tệp)"
 
 Path_ = tuple[str | int, ...]
 
@@ -168,17 +166,8 @@ def _values(node: yaml.Node, path: Path_) -> Iterator[tuple[Path_, yaml.ScalarNo
 
 
 def _read_text(path: Path, name: str) -> str:
-    """The file as NFC text; a BOM is accepted, non-UTF-8 bytes and huge files are not."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ContentError([Problem(name, 1, WHOLE_FILE,
-                                        f"tệp quá lớn ({size // 1024} KB), tối đa {MAX_FILE_BYTES // 1024} KB")])
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ContentError([Problem(name, 1, WHOLE_FILE, "không tìm thấy tệp")]) from None
-    except OSError as exc:
-        raise ContentError([Problem(name, 1, WHOLE_FILE, f"không đọc được tệp: {exc.strerror}")]) from None
+    """The file as NFC text; a BOM is accepted, non-UTF-8 bytes, huge files and FIFOs are not."""
+    raw = read_capped(path, MAX_YAML_BYTES, name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -5,6 +5,8 @@ Built-in engines register in REGISTRY; `auto` picks the best usable one once per
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import http.client
 import io
@@ -17,9 +19,10 @@ import subprocess
 import threading
 import time
 import urllib.parse
+import urllib.request
 import wave
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -152,24 +155,45 @@ def _piper_voice(model: Path):
 # gTTS sends at most 100 characters a request; we cut first, at punctuation, so seams fall at pauses.
 GTTS_CHUNK = 100
 GTTS_RETRIES = 4
-GTTS_TIMEOUT = (5, 15)  # (connect, read) seconds; gTTS's default None can hang forever
+GTTS_TIMEOUT = (5, 15)  # (connect, each read) seconds; gTTS's default None can hang forever
+# Each read has a timeout, but a server sending a byte a second never trips it: the whole exchange
+# of one request also ends by a deadline. Read where used (not as defaults), so tests can shorten them.
+GTTS_DEADLINE = 30.0
+GTTS_PROBE_DEADLINE = 10.0
+GTTS_BACKOFF = 1.0  # seconds before the first retry, doubled each time
+# One chunk is under ten seconds of speech, about 60 KB of base64: anything far larger is not audio.
+GTTS_MAX_ANSWER = 2 * 1024 * 1024
+GTTS_PATH = "_/TranslateWebserverUi/data/batchexecute"
+_GTTS_AUDIO = re.compile(r'jQ1olc","\[\\"(.*)\\"]')  # the same pattern gTTS itself reads
+
+
+class _Again(Exception):
+    """Worth asking again: throttling (429), a server error, a lost connection."""
+
+
+class _Broken(Exception):
+    """The server answered, but not with audio, or too slowly: asking again will not help."""
 
 
 @dataclass
 class GttsEngine:
-    """Google Translate's voice through gTTS: the natural voice the commune uses when online."""
+    """Google Translate's voice: gTTS prepares each request, we send it and read the answer within a
+    deadline, and accept only what really is MP3."""
 
     tld: str = "com.vn"
     voice: str = "vi"
     speed: float = 1.0  # Google offers only "slow", too slow for anyone: the clip is stretched instead
     name: str = "gtts"
     draft: bool = False
-    backoff: float = 1.0
+    backoff: float | None = None   # None: GTTS_BACKOFF
     timeout: tuple[float, float] = GTTS_TIMEOUT
+    deadline: float | None = None  # None: GTTS_DEADLINE
+    # Another host instead of translate.google.<tld>: the tests' loopback stand-in, or a mirror.
+    address: str | None = field(default_factory=lambda: os.environ.get("OUTREACH_GTTS_URL") or None)
 
     def unusable_reason(self) -> str | None:
         try:
-            self._speak_chunk("xin chào", retries=1)
+            self._speak_chunk("xin chào", retries=1, deadline=min(self._deadline, GTTS_PROBE_DEADLINE))
         except SpeechError as exc:
             return str(exc)
         return None
@@ -181,31 +205,123 @@ class GttsEngine:
         mp3 = b"".join(self._speak_chunk(chunk) for chunk in chunks_for_gtts(text))
         mp3_to_wav(mp3, wav)
 
-    def _speak_chunk(self, chunk: str, retries: int = GTTS_RETRIES) -> bytes:
-        """MP3 bytes for one chunk, retrying throttling (429), server errors and dropped connections."""
-        from gtts import gTTS, gTTSError
-        _point_gtts_at_override()
+    @property
+    def _deadline(self) -> float:
+        return self.deadline if self.deadline is not None else GTTS_DEADLINE
+
+    def _speak_chunk(self, chunk: str, retries: int = GTTS_RETRIES, deadline: float | None = None) -> bytes:
+        """MP3 bytes for one chunk, retrying throttling (429), server errors and dropped connections;
+        the retries share the deadline, so a silent server costs one deadline, not four."""
+        backoff = self.backoff if self.backoff is not None else GTTS_BACKOFF
+        seconds = deadline or self._deadline
+        ends = time.monotonic() + seconds
         reason = ""
         for attempt in range(retries):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            buffer = io.BytesIO()
+            pause = backoff * 2 ** (attempt - 1) if attempt else 0.0
+            if time.monotonic() + pause >= ends:
+                reason += f" (đã chờ quá {seconds:g} giây)"
+                break
+            time.sleep(pause)
             try:
-                gTTS(chunk, lang="vi", tld=self.tld, timeout=self.timeout, lang_check=False).write_to_fp(buffer)
-            except gTTSError as exc:
-                status = getattr(exc.rsp, "status_code", None)
-                if status == 200:  # answered, but not with audio: asking again will not help
-                    reason = "máy chủ Google trả lời sai định dạng, không có âm thanh"
-                    break
-                reason = f"máy chủ Google trả lời lỗi {status}" if status else "không kết nối được máy chủ Google"
-                if status is not None and status != 429 and status < 500:
-                    break
-                continue
-            if buffer.tell() == 0:
-                reason = "máy chủ Google không trả về âm thanh"
-                continue
-            return buffer.getvalue()
+                return self._ask(chunk, ends - time.monotonic())
+            except _Again as exc:
+                reason = str(exc)
+            except _Broken as exc:
+                reason = str(exc)
+                if time.monotonic() >= ends:
+                    reason += f" (đã chờ quá {seconds:g} giây)"
+                break
         raise SpeechError(f"gTTS: {reason}")
+
+    def _ask(self, chunk: str, seconds: float) -> bytes:
+        from gtts import gTTS
+        prepared = gTTS(chunk, lang="vi", tld=self.tld, lang_check=False)._prepare_requests()
+        mp3 = b""
+        for request in prepared:
+            if self.address:
+                request.url = f"{self.address.rstrip('/')}/{GTTS_PATH}"
+            mp3 += _audio_in(_within(seconds, lambda: _answer(request, self.timeout, time.monotonic() + seconds)))
+        return mp3
+
+
+def _within(seconds: float, ask):
+    """`ask()`, or _Broken after `seconds`: even a server that drips its headers cannot hold a build.
+    The abandoned thread stops at its own deadline check, or at the next read timeout."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = ask()
+        except BaseException as exc:  # handed to the caller below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True, name="gtts-request")
+    thread.start()
+    thread.join(seconds + 1)
+    if thread.is_alive():
+        raise _Broken("máy chủ Google trả lời quá chậm")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _answer(request, timeout: tuple[float, float], deadline: float) -> bytes:
+    """The body of the answer to one prepared request, read in pieces until `deadline`."""
+    import requests
+    with requests.Session() as session:
+        try:
+            answer = session.send(request, timeout=timeout, stream=True, proxies=urllib.request.getproxies())
+        except requests.RequestException:
+            raise _Again("không kết nối được máy chủ Google") from None
+        with answer:
+            status = answer.status_code
+            if status == 429 or status >= 500:
+                raise _Again(f"máy chủ Google trả lời lỗi {status}")
+            if status != 200:
+                raise _Broken(f"máy chủ Google trả lời lỗi {status}")
+            return _body(answer, deadline)
+
+
+def _body(answer, deadline: float) -> bytes:
+    import requests
+    import urllib3
+    body = bytearray()
+    try:
+        while piece := answer.raw.read1(64 * 1024, decode_content=True):  # returns what has arrived
+            body += piece
+            if len(body) > GTTS_MAX_ANSWER:
+                raise _Broken("máy chủ Google trả lời quá dài, không phải âm thanh")
+            if time.monotonic() > deadline:
+                raise _Broken("máy chủ Google trả lời quá chậm")
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+        raise _Again("mất kết nối với máy chủ Google giữa chừng") from None
+    return bytes(body)
+
+
+def _audio_in(body: bytes) -> bytes:
+    """The MP3 carried by a batchexecute answer; _Broken when there is none or it is not MP3."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Broken("máy chủ Google trả lời sai định dạng (dữ liệu nhị phân), không có âm thanh") from None
+    if not text.strip():
+        raise _Again("máy chủ Google không trả về âm thanh")
+    for line in text.splitlines():
+        found = _GTTS_AUDIO.search(line) if "jQ1olc" in line else None
+        if found:
+            try:
+                mp3 = base64.b64decode(found.group(1), validate=True)
+            except (binascii.Error, ValueError):
+                raise _Broken("máy chủ Google trả lời sai định dạng (âm thanh hỏng)") from None
+            if not _looks_like_mp3(mp3):
+                raise _Broken("máy chủ Google trả lời sai định dạng (không phải tệp MP3)")
+            return mp3
+    raise _Broken("máy chủ Google trả lời sai định dạng, không có âm thanh")
+
+
+def _looks_like_mp3(data: bytes) -> bool:
+    """An ID3 tag or an MPEG audio frame header at the start."""
+    return data.startswith(b"ID3") or (len(data) > 2 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
 
 
 def chunks_for_gtts(text: str, limit: int = GTTS_CHUNK) -> list[str]:
@@ -236,14 +352,6 @@ def _split_long(sentence: str, limit: int) -> list[str]:
                     out += _split_long(part, limit) if len(part) > limit else [part]
             return out
     return [sentence[i:i + limit] for i in range(0, len(sentence), limit)]
-
-
-def _point_gtts_at_override() -> None:
-    """OUTREACH_GTTS_URL sends gTTS to another host: the tests' loopback stand-in for Google, or a mirror."""
-    base = os.environ.get("OUTREACH_GTTS_URL")
-    if base:
-        import gtts.tts
-        gtts.tts._translate_url = lambda tld="com", path="": f"{base.rstrip('/')}/{path}"
 
 
 # Viettel AI's text-to-speech REST API, as documented at viettelgroup.ai/document/tts: one synchronous

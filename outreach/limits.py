@@ -1,0 +1,68 @@
+"""How much outreach reads of any input, and the one way its files are read: capped on the bytes
+actually read, since a FIFO or /dev/zero reports a size of 0 and would otherwise be read forever."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from outreach.errors import ContentError, Problem
+
+WHOLE_FILE = "(tệp)"
+
+# A guide, commune.yaml, the lexicon or the schedule is a few pages of text.
+MAX_YAML_BYTES = 256 * 1024
+# content/words.txt: one word a line; tens of thousands of names fit in 1 MB.
+MAX_WORDS_BYTES = 1024 * 1024
+# A picture on a handout is printed ~6 cm wide: a phone photo is well under these.
+MAX_PICTURE_BYTES = 20 * 1024 * 1024
+MAX_SVG_BYTES = 1024 * 1024
+# Checked before decoding (a 1 KB PNG can claim 100,000 × 100,000); a 48-megapixel phone photo fits.
+MAX_PICTURE_PIXELS = 50_000_000
+
+_CHUNK = 64 * 1024
+
+
+def read_capped(path: Path, cap: int, shown: str) -> bytes:
+    """The bytes of the regular file `path`, or ContentError (shown as `shown`) if it is missing,
+    not a regular file, or longer than `cap` bytes."""
+    try:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise _refused(shown, "không tìm thấy tệp") from None
+    except OSError as exc:
+        raise _refused(shown, f"không đọc được tệp: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as file:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise _refused(shown, "không phải tệp thường (ống dẫn, thiết bị hay thư mục); hãy dùng một tệp bình thường")
+        try:
+            data = _read_up_to(file, cap + 1)
+        except OSError as exc:
+            raise _refused(shown, f"không đọc được tệp: {exc.strerror}") from None
+    if len(data) > cap:  # the size stat reports is only shown, never trusted
+        size = f"{status.st_size // 1024} KB" if status.st_size > cap else f"hơn {_size(cap)}"
+        raise _refused(shown, f"tệp quá lớn ({size}), tối đa {_size(cap)}")
+    return data
+
+
+def _read_up_to(file, limit: int) -> bytes:
+    """At most `limit` bytes, read in chunks: a file growing while read is still cut off."""
+    chunks, total = [], 0
+    while total < limit:
+        chunk = file.read(min(_CHUNK, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _size(cap: int) -> str:
+    return f"{cap // (1024 * 1024)} MB" if cap >= 1024 * 1024 else f"{cap // 1024} KB"
+
+
+def _refused(shown: str, message: str) -> ContentError:
+    return ContentError([Problem(shown, 1, WHOLE_FILE, message)])
