@@ -11,7 +11,7 @@ PREFIX ?= /usr/local
 APT_PACKAGES = python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libmpg123-0 \
                poppler-utils zbar-tools qpdf espeak-ng ffmpeg chromium hunspell hunspell-vi
 
-.PHONY: system install demo test bench clean
+.PHONY: system install demo lint test bench clean
 
 system:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -31,7 +31,11 @@ install: system $(BIN)/outreach
 demo: install
 	$(BIN)/outreach build --print
 
-test: install
+lint: install
+	$(BIN)/ruff check outreach scripts
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -28,7 +28,8 @@ MANIFEST_SAVE_INTERVAL = 1.0  # seconds
 COMMUNE_UNITS = "_commune/"  # manifest keys of what all guides make together (no slug starts with "_")
 # What to do about an espeak-ng draft: said by the CLI's summary and the studio's players.
 REAL_VOICE = ("để có giọng thật: khi có mạng dùng giọng Google (--engine gtts), hoặc tải một giọng piper tiếng "
-              "Việt và ghi audio.piper_model trong content/commune.yaml, hoặc (sắp có) dùng bản thu giọng của cán bộ xã")
+              "Việt và ghi audio.piper_model trong content/commune.yaml, hoặc thu giọng của cán bộ xã "
+              "(outreach record)")
 
 
 @dataclass
@@ -54,12 +55,12 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)     # guides whose YAML is gone: their outputs pruned
 
 
-def build(project: Project, options: Options = Options(),
+def build(project: Project, options: Options | None = None,
           on_guide: Callable[[int, int, GuideResult], None] | None = None) -> BuildReport:
     """Build what is out of date; invalid guides are reported and keep their earlier outputs.
     One build at a time per project: a second one waits briefly, then is refused."""
     with buildlock.exclusive(project):
-        return _build(project, options, on_guide)
+        return _build(project, options or Options(), on_guide)
 
 
 def _build(project: Project, options: Options,
@@ -96,8 +97,9 @@ def _build_guides(project: Project, env: BoundedSandbox, content: Content, manif
     if held:
         report.failed |= set(held)
         lexicon = project.shown(project.content_dir / "lexicon.yaml")
-        report.problems.append(Problem(lexicon, 1, "(âm thanh)", f"chưa tạo lại âm thanh của {', '.join(held)} vì từ "
-                                       "điển đọc có lỗi; âm thanh cũ được giữ nguyên, hãy sửa các lỗi ở trên rồi tạo lại"))
+        report.problems.append(Problem(lexicon, 1, "(âm thanh)", f"chưa tạo lại âm thanh của {', '.join(held)} vì "
+                                       "từ điển đọc có lỗi; âm thanh cũ được giữ nguyên, hãy sửa các lỗi ở trên rồi "
+                                       "tạo lại"))
     report.guides = len({job.slug for job in jobs + finals})
     saved, unsaved = time.monotonic(), bool(report.removed)
     try:
@@ -200,7 +202,7 @@ def _plan(project: Project, env: BoundedSandbox, content: Content, manifest: Man
         if options.only and slug != options.only:
             continue
         inputs = fingerprints.for_guide(slug, guide, lambda name, hash_: name in names
-                                        or manifest.is_current(f"{slug}/{name}", hash_))
+                                        or manifest.is_current(f"{slug}/{name}", hash_))  # noqa: B023 (called now)
         stale = stale_units(units, slug, inputs, manifest, options.force)
         stale += tuple(u.name for u in units if u.name not in stale
                        and _better_voice_now(manifest.units[f"{slug}/{u.name}"], engine, speaker))

@@ -18,14 +18,13 @@ from outreach import __version__, recordsheet, scaffold, spelling
 from outreach.build import REAL_VOICE, BuildReport, Options
 from outreach.build import build as build_project
 from outreach.clitext import Group
-from outreach.guidebuild import GuideResult
 from outreach.content import load_content
-from outreach.project import Project
 from outreach.errors import ContentError, Problem, SpellerMissing
-from outreach.sound.engines import ENGINE_CHOICES, all_engines
-from outreach.sound.reading import DIALECTS
+from outreach.guidebuild import GuideResult
 from outreach.model import SLUG_PATTERN, AudioSettings
-from outreach.sound.reading import read_aloud
+from outreach.project import Project
+from outreach.sound.engines import ENGINE_CHOICES, all_engines
+from outreach.sound.reading import DIALECTS, read_aloud
 from outreach.templating import template_environment
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
@@ -169,7 +168,8 @@ def check(project: Project) -> None:
               help="Tạo những gì đã cũ vào build/<tên>/ (tờ hướng dẫn, áp phích, bản tin loa, đoạn âm thanh cho "
                    "buổi họp, tin nhắn SMS), rồi danh mục build/index.html.")
 @click.option("--only", metavar="TÊN", help="Chỉ tạo một hướng dẫn; lỗi của hướng dẫn khác chỉ là cảnh báo.")
-@click.option("--engine", type=click.Choice(ENGINE_CHOICES), help="Giọng đọc (mặc định: audio.engine trong commune.yaml).")
+@click.option("--engine", type=click.Choice(ENGINE_CHOICES),
+              help="Giọng đọc (mặc định: audio.engine trong commune.yaml).")
 @click.option("--no-audio", is_flag=True, help="Chỉ tạo bản in và lời bản tin, không tạo âm thanh.")
 @click.option("--force", is_flag=True, help="Tạo lại tất cả, kể cả những gì đã mới nhất.")
 @click.option("--print", "print_shop", is_flag=True,

@@ -91,8 +91,8 @@ def _load_guide(loading: _Loading, path: Path) -> Guide | None:
                                                               "ngang, ví dụ dang-ky-khai-sinh.yaml"))
         return None
     if not path.resolve().is_relative_to(project.content_dir.resolve()):
-        loading.problems.append(Problem(shown, 1, WHOLE_FILE, "tệp là liên kết tới nơi ngoài thư mục content/; "
-                                                              "hãy chép nội dung hướng dẫn vào thư mục content/guides/"))
+        loading.problems.append(Problem(shown, 1, WHOLE_FILE, "tệp là liên kết tới nơi ngoài thư mục content/; hãy "
+                                                              "chép nội dung hướng dẫn vào thư mục content/guides/"))
         return None
     return _load_model(loading, path, Guide, keep_source=True)
 
@@ -162,7 +162,7 @@ def _problems_from(exc: ValidationError, source: Source, model: type[BaseModel])
     ]
 
 
-def _message(err: dict, model: type[BaseModel]) -> str:
+def _message(err: Any, model: type[BaseModel]) -> str:
     """A Vietnamese message for one pydantic error."""
     kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
     if kind == "extra_forbidden":

@@ -76,4 +76,4 @@ _WHY = {
 
 def why(exc: OSError) -> str:
     """The cause of a failed file operation, in Vietnamese where it is a common one."""
-    return _WHY.get(exc.errno, exc.strerror or str(exc))
+    return _WHY.get(exc.errno or 0, exc.strerror or str(exc))

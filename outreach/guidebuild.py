@@ -90,7 +90,7 @@ def _attempt(ctx: Context, job: Job, result: GuideResult, units: list[Unit], fol
     except DoesNotFit as exc:
         result.problems.append(Problem(ctx.project.shown(ctx.project.guide_path(job.slug)), 1, WHOLE_FILE,
                                        too_long(units[0].file, exc, job.guide)))
-    except Exception as exc:  # noqa: BLE001 (the failure boundary of one guide's outputs)
+    except Exception as exc:
         files = ", ".join(f"{job.slug}/{unit.file_of(job.slug)}" for unit in units)
         result.problems.append(Problem(ctx.project.shown(ctx.project.guide_path(job.slug)), 1, _key(units),
                                        f"không tạo được {files}: {cause(exc)}"))

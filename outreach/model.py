@@ -10,11 +10,22 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StringConstraints,
-                      TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from outreach.pictures import picture_problem
-
 from outreach.sound.engines import ENGINE_CHOICES, VIETTEL_TOKEN_ENV, VIETTEL_URL, EngineSettings
 from outreach.sound.reading import DIALECTS
 
@@ -96,7 +107,8 @@ def content_image(value: str | None, info: ValidationInfo) -> str | None:
         return None
     content_dir: Path = (info.context or {})["content_dir"]
     if urlsplit(value).scheme or value.startswith(("/", "\\", "//")):
-        raise ValueError("ảnh phải là đường dẫn tương đối trong thư mục content/, không phải địa chỉ mạng hay đường dẫn tuyệt đối")
+        raise ValueError("ảnh phải là đường dẫn tương đối trong thư mục content/, không phải địa chỉ mạng hay "
+                         "đường dẫn tuyệt đối")
     target = (content_dir / value).resolve()
     if not target.is_relative_to(content_dir.resolve()):
         raise ValueError("ảnh phải nằm trong thư mục content/")
@@ -183,7 +195,7 @@ class Commune(Strict):
     hotlines: list[Hotline] = Field(min_length=1, max_length=4)
     contacts: list[Contact] = Field(default_factory=list, max_length=4)
     logo: str | None = None
-    dialect: DialectName = "north"
+    dialect: DialectName = "north"  # type: ignore[valid-type]
     portal_url: str = "https://dichvucong.gov.vn"
     audio: AudioSettings = AudioSettings()
 
@@ -294,7 +306,8 @@ MAX_LEXICON_ENTRIES = 2000
 def lexicon_entries(data: dict) -> tuple[dict[str, str], list[tuple[tuple, str]]]:
     """The valid entries of a lexicon file, and (key path, message) for each bad one: one typo must
     not drop the commune's other readings."""
-    entries, bad = {}, []
+    entries: dict[str, str] = {}
+    bad: list[tuple[tuple, str]] = []
     for key, value in data.items():
         loc = (str(key),)  # lines are kept by the key as written
         if len(entries) >= MAX_LEXICON_ENTRIES:
@@ -345,7 +358,8 @@ class Campaign(Strict):
     name: Text
     start: Date
     end: Date
-    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1, max_length=len(WEEKDAYS))
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1,  # type: ignore[arg-type]
+                                max_length=len(WEEKDAYS))
     slots: list[Slot] = Field(min_length=1, max_length=12)
 
     @model_validator(mode="after")

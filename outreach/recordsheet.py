@@ -11,9 +11,9 @@ from outreach import assets, script
 from outreach.atomic import write_atomic
 from outreach.content import Content
 from outreach.model import Guide
+from outreach.pdf import render_pdf
 from outreach.project import Project
 from outreach.sound.recordings import COMMON, Takes, common_id
-from outreach.pdf import render_pdf
 from outreach.templating import BoundedSandbox, render, template_folders
 
 RECORDINGS = "recordings"  # under content/

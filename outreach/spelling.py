@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from outreach.content import Content
-from outreach.project import Project
 from outreach.errors import ContentError, Problem, SpellerMissing
 from outreach.limits import MAX_WORDS_BYTES, WHOLE_FILE, read_capped
+from outreach.project import Project
 from outreach.yamlsource import dotted_key
 
 WORD = re.compile(r"[^\W\d_]+")

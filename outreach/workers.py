@@ -3,6 +3,7 @@ die with their build, where a worker that dies fails only the job that killed it
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import multiprocessing
@@ -109,10 +110,10 @@ def _start_worker(project: Project, content: Content, engine: str, probed: dict,
 
 def _die_with_parent() -> None:
     """A worker whose build was killed must not live on, writing files and temp files later."""
-    try:  # Linux: the kernel sends SIGKILL to this worker when the build process dies
+    # Linux: the kernel sends SIGKILL to this worker when the build process dies; elsewhere the check
+    # of the parent before each job remains.
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # elsewhere the check of the parent before each job remains
     _exit_if_orphaned()
 
 

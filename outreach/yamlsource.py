@@ -14,7 +14,6 @@ import yaml
 from outreach.errors import ContentError, Problem
 from outreach.limits import MAX_YAML_BYTES, WHOLE_FILE, read_capped
 
-
 Path_ = tuple[str | int, ...]
 
 
@@ -49,8 +48,9 @@ class _TextLoader(_Loader):  # type: ignore[misc, valid-type]
     typed, and the schema (lax for numbers) decides what each key holds. An empty value is null."""
 
     yaml_implicit_resolvers: ClassVar[dict] = {}
-    yaml_constructors: ClassVar[dict] = {f"tag:yaml.org,2002:{tag}": yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{tag}"]
-                         for tag in _TAGS}
+    yaml_constructors: ClassVar[dict] = {f"tag:yaml.org,2002:{tag}":
+                                         yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{tag}"]
+                                         for tag in _TAGS}
 
 
 _TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^~?$"), ["~", ""])

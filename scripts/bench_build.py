@@ -35,9 +35,10 @@ def generate(folder: Path, count: int) -> list[Path]:
         # A variant number in the guide's title, audience and (where it fits the 220-character limit)
         # each step's text: nearly every sentence read aloud differs from the other guides'.
         marker = f" Mẫu số {i + 1}."
-        text = re.sub(r"^((?:title|audience): )(.+)$", lambda m: m.group(1) + m.group(2).rstrip() + marker,
+        text = re.sub(r"^((?:title|audience): )(.+)$",
+                      lambda m, marker=marker: m.group(1) + m.group(2).rstrip() + marker,
                       text, flags=re.M)
-        text = re.sub(r"^(    text: )(.+)$", lambda m: m.group(1) + m.group(2).rstrip()
+        text = re.sub(r"^(    text: )(.+)$", lambda m, marker=marker: m.group(1) + m.group(2).rstrip()
                       + (marker if len(m.group(2)) + len(marker) <= 220 else ""), text, flags=re.M)
         path = folder / "content" / "guides" / f"{source.stem}-{i + 1:03d}.yaml"
         path.write_text(text, encoding="utf-8")

@@ -9,7 +9,6 @@ import base64
 import binascii
 import contextlib
 import http.client
-import io
 import json
 import os
 import re
@@ -28,7 +27,6 @@ from typing import Protocol
 
 from outreach.errors import SpeechError
 from outreach.sound.ffmpeg import mp3_to_wav
-
 
 # The draft voice. A speech-recogniser check (issue 14) understood espeak-ng's plain `vi` best of its
 # three Vietnamese voices, so the draft uses it for every commune: the dialect setting chooses among
@@ -50,8 +48,13 @@ ESPEAK_SECTION_SILENCE = 0.5
 
 class Engine(Protocol):
     name: str
-    voice: str
     draft: bool  # robotic output: flagged everywhere it is listed
+
+    @property
+    def voice(self) -> str:
+        """The voice it speaks with, as listings and sidecars name it."""
+        ...
+
     # The pace it speaks at, 1.0 being its own: an engine that can slow itself down for the elderly
     # sounds better than one stretched afterwards (and that stretch costs time); the rest is stretched.
     speed: float
@@ -135,6 +138,7 @@ class PiperEngine:
 
     def synthesize(self, text: str, wav: Path) -> None:
         from piper import SynthesisConfig
+        assert self.model is not None, "unusable_reason() says so first"
         voice = _piper_voice(self.model)
         pace = SynthesisConfig(length_scale=voice.config.length_scale / self.speed)  # longer phonemes: slower
         with wave.open(str(wav), "wb") as out:
@@ -240,7 +244,8 @@ class GttsEngine:
         for request in prepared:
             if self.address:
                 request.url = f"{self.address.rstrip('/')}/{GTTS_PATH}"
-            mp3 += _audio_in(_within(seconds, lambda: _answer(request, self.timeout, time.monotonic() + seconds)))
+            mp3 += _audio_in(_within(seconds, lambda: _answer(request, self.timeout,  # noqa: B023 (called now)
+                                                               time.monotonic() + seconds)))
         return mp3
 
 
@@ -457,7 +462,7 @@ def _post_within(url: str, body: bytes, token: str, deadline: float) -> tuple[in
     timeout bounds each read only: a server dripping a byte a second would never end."""
     parts = urllib.parse.urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = connection_class(parts.hostname, parts.port, timeout=deadline)
+    connection = connection_class(parts.hostname or "", parts.port, timeout=deadline)
     with _cut_off_after(deadline) as (sockets, expired):
         try:
             connection.connect()
@@ -500,11 +505,6 @@ def _cut_off_after(seconds: float) -> Iterator[tuple[list[socket.socket], thread
         yield sockets, expired
     finally:
         watchdog.cancel()
-
-
-def _looks_like_mp3(data: bytes) -> bool:
-    """An ID3 tag or an MPEG audio frame header at the start."""
-    return data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
 
 
 @dataclass(frozen=True)

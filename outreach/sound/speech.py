@@ -121,7 +121,7 @@ class Speaker:
         ready = self._prepared({(engine.name, text): engine for engine, texts in zip(engines, readings)
                                 for text in texts})
         clips = []
-        for (script, mp3, chime), engine, texts in zip(requests, engines, readings):
+        for (_, mp3, chime), engine, texts in zip(requests, engines, readings):
             between = self._silence(PAUSE_BETWEEN_SECTIONS)
             pieces = [piece for text in texts for piece in (ready[engine.name, text], between)][:-1]
             if chime:
