@@ -96,7 +96,7 @@ def _printed(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dic
     made = {}
     for unit in units:
         assert unit.page is not None
-        clips = _json_list(folder / "meeting" / "index.json") if "meeting" in unit.shows else []
+        clips = json_list(folder / "meeting" / "index.json") if "meeting" in unit.shows else []
         pdf, warnings = render_page(ctx, unit.page, guide, clips)
         target = folder / unit.file
         write_atomic(target, pdf)
@@ -225,7 +225,8 @@ def _json(value) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _json_list(path: Path) -> list[dict]:
+def json_list(path: Path) -> list[dict]:
+    """The list a JSON sidecar holds (meeting/index.json), or [] when it is missing or damaged."""
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

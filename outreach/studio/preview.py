@@ -3,7 +3,6 @@ library renders the PDF, pdftoppm makes PNGs) and the bulletin with what the voi
 
 from __future__ import annotations
 
-import json
 import subprocess
 import tempfile
 import threading
@@ -16,7 +15,7 @@ from outreach.errors import DoesNotFit, OutreachError
 from outreach.guidebuild import make_context
 from outreach.manifest import digest
 from outreach.model import Guide
-from outreach.products import BY_NAME, render_page
+from outreach.products import BY_NAME, json_list, render_page
 from outreach.project import Project
 from outreach.sound.reading import read_aloud
 from outreach.templating import BoundedSandbox, template_folders
@@ -67,7 +66,7 @@ class Previewer:
         ctx.pdf_reuse = self.reuse
         unit = BY_NAME[product]
         assert unit.page is not None
-        clips = _json_list(self.project.build_dir / slug / "meeting" / "index.json") if "meeting" in unit.shows else []
+        clips = json_list(self.project.build_dir / slug / "meeting" / "index.json") if "meeting" in unit.shows else []
         try:
             pdf, _ = render_page(ctx, unit.page, guide, clips)
         except DoesNotFit as exc:
@@ -107,11 +106,3 @@ def meeting(env: BoundedSandbox, content: Content, guide: Guide) -> list[tuple[s
     assert content.commune is not None
     return [(clip.title, [Spoken(text, read_aloud(text, content.commune.dialect, content.lexicon))
                           for text in clip.sections]) for clip in script.meeting_clips(env, guide, content.commune)]
-
-
-def _json_list(path: Path) -> list[dict]:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return value if isinstance(value, list) else []
