@@ -135,3 +135,20 @@ def test_a_bulletin_recorded_whole_is_not_a_draft(recorded):
     assert [s["source"] for s in bulletin["sections"]] == ["recording"]
     lufs, peak = ffmpeg_loudness(project / "build" / SLUG / "broadcast.mp3")
     assert abs(lufs + 16) <= 1 and peak <= -1
+
+
+def test_a_clip_wholly_recorded_needs_no_engine(tmp_path):
+    """With every section recorded, a clip is made even where no engine can speak at all."""
+    from outreach.script import Script
+    from outreach.sound.recordings import Takes
+    from outreach.sound.speech import Speaker
+
+    texts = ["Kính thưa bà con xã An Viễn.", "Xin cảm ơn bà con đã lắng nghe."]
+    for number, text in enumerate(texts, 1):
+        make_take(tmp_path / "recordings" / SLUG / f"gioithieu-{number:02d}.m4a", text)
+    speaker = Speaker([], tmp_path / "build" / ".cache" / "speech", "north", {}, 0.9)
+    clip = speaker.speak(Script("00-gioi-thieu", "Giới thiệu", texts, "gioithieu"), tmp_path / "clip.mp3", False,
+                         takes=Takes(tmp_path / "recordings", SLUG))
+    assert clip.engine == "recording" and not clip.draft
+    assert [s["source"] for s in clip.sections] == ["recording", "recording"]
+    assert (tmp_path / "clip.mp3").stat().st_size > 0
