@@ -184,7 +184,8 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
         write_atomic(sidecar, _json({"title": guide.title, "slug": folder.name,
                                      "priority": guide.priority or commune.audio.priority,
                                      "speed": commune.audio.speed, **_clip_entry(clip)}))
-        made["broadcast"] = Made([clip.path, sidecar], [clip], _length_warnings(ctx, clip) + _unused_takes([clip], said))
+        made["broadcast"] = Made([clip.path, sidecar], [clip],
+                                 _length_warnings(ctx, clip) + _unused_takes([clip], said))
     if "meeting" in names:
         index = folder / "meeting" / "index.json"
         write_atomic(index, _json([_clip_entry(c) for c in clips]))

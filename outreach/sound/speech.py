@@ -159,7 +159,8 @@ class Speaker:
         """Each section of `script`, with the officer's take of it where there is a usable one; the
         bulletin recorded whole (broadcast.<ext>) stands for all its sections when it is current."""
         readings = self.readings(script)
-        parts = [Voiced(id_, text, reading) for id_, text, reading in zip(script.section_ids, script.sections, readings)]
+        parts = [Voiced(id_, text, reading)
+                 for id_, text, reading in zip(script.section_ids, script.sections, readings)]
         if not takes:
             return parts
         whole = self._recorded(takes, WHOLE_BULLETIN, script.text, " ".join(readings)) \
