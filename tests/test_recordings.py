@@ -80,6 +80,10 @@ def test_a_good_take_is_heard_trimmed_and_levelled(recorded):
     lufs, peak = ffmpeg_loudness(project / "build" / SLUG / "broadcast.mp3")
     assert abs(lufs + 16) <= 1 and peak <= -1
     assert sidecar(project)["draft"] is True  # espeak-ng still speaks most of it
+    # The meeting clip of step 1 says the same words: the one take voices it too, and nothing else.
+    meeting = json.loads((project / "build" / SLUG / "meeting" / "index.json").read_text(encoding="utf-8"))
+    step1 = next(clip for clip in meeting if clip["file"].startswith("01-"))
+    assert step1["engine"] == "recording" and step1["draft"] is False
 
 
 def test_each_bad_take_is_named_with_the_reason(recorded):
