@@ -23,7 +23,7 @@ from outreach.script import Script
 from outreach.sound import tags
 from outreach.sound.engines import PREFERENCE, Engine, EngineSettings, ViettelEngine, make_engine
 from outreach.sound.reading import read_aloud
-from outreach.sound.recordings import WHOLE_BULLETIN, Measured, Take, Takes, clean, refusal
+from outreach.sound.recordings import COMMON, WHOLE_BULLETIN, Measured, Take, Takes, clean, refusal
 from outreach.timing import Timings
 
 # Pauses (seconds): after the opening chime, between sections, before the closing chime.
@@ -183,7 +183,7 @@ class Speaker:
                 return plain
             return dataclasses.replace(plain, problem=(
                 f"{self._shown(choice.stale.path)}: cần thu lại — lời của đoạn {section_id} đã đổi từ khi thu; "
-                "đoạn này tạm dùng giọng máy"))
+                f"đoạn này tạm dùng giọng máy (lời mới: outreach record {_sheet_of(choice.stale)})"))
         take = choice.take
         cleaned, measured = self._cleaned(take)
         reason = refusal(measured, reading)
@@ -358,6 +358,11 @@ class Speaker:
 
 
 RECORDING = "recording"  # a section's source when the officer's take voices it
+
+
+def _sheet_of(take: Take) -> str:
+    """The `outreach record` argument that lists the current text of `take`'s section."""
+    return "--common" if take.path.parent.name == COMMON else take.path.parent.name
 
 
 def _piece(voiced: Voiced, engine: Engine | None, ready: dict[tuple[str, str], Path]) -> Path:
