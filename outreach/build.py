@@ -28,8 +28,8 @@ MANIFEST_SAVE_INTERVAL = 1.0  # seconds
 COMMUNE_UNITS = "_commune/"  # manifest keys of what all guides make together (no slug starts with "_")
 # What to do about an espeak-ng draft: said by the CLI's summary and the studio's players.
 REAL_VOICE = ("để có giọng thật: khi có mạng dùng giọng Google (--engine gtts), hoặc tải một giọng piper tiếng "
-              "Việt và ghi audio.piper_model trong content/commune.yaml, hoặc thu giọng của cán bộ xã "
-              "(outreach record)")
+              "Việt và ghi audio.piper_model trong content/commune.yaml, hoặc thu giọng cán bộ xã đọc từng đoạn "
+              "(xem outreach record TÊN)")
 
 
 @dataclass

@@ -53,6 +53,8 @@ def _entry(project: Project, slug: str, guide: Guide | None, manifest: Manifest,
     def made(unit: str) -> bool:
         return f"{slug}/{BY_NAME[unit].file_of(slug)}" in built
 
+    bulletin = _json(folder / BY_NAME["broadcast"].file) if made("broadcast") else None
+    clips = _json(folder / BY_NAME["meeting"].file) if made("meeting") else []
     return {
         "slug": slug,
         "guide": guide,  # None when the guide is invalid now: only its earlier outputs are known
@@ -63,9 +65,16 @@ def _entry(project: Project, slug: str, guide: Guide | None, manifest: Manifest,
                    and made(u.name)],
         "texts": [(u.label, _text(folder / u.file)) for u in UNITS if u.kind == "text" and made(u.name)],
         "thumbnail": f"{slug}/{BY_NAME['share-handout'].file}" if made("share-handout") else None,
-        "bulletin": _json(folder / BY_NAME["broadcast"].file) if made("broadcast") else None,
-        "clips": _json(folder / BY_NAME["meeting"].file) if made("meeting") else [],
+        "bulletin": bulletin,
+        "clips": clips,
+        "retakes": _retakes([bulletin, *(clips or [])]),
     }
+
+
+def _retakes(clips: list) -> list[str]:
+    """Why each of the officer's recordings was not used (to record again), once each."""
+    return list(dict.fromkeys(section["problem"] for clip in clips if isinstance(clip, dict)
+                              for section in clip.get("sections", []) if section.get("problem")))
 
 
 def _json(path: Path):

@@ -13,8 +13,9 @@ from outreach.content import Content
 from outreach.manifest import Manifest, digest
 from outreach.model import Guide
 from outreach.pdf import house_style
-from outreach.products import BY_NAME, UNITS, Unit, labels_for
+from outreach.products import BY_NAME, RECORDINGS, UNITS, Unit, labels_for
 from outreach.project import Project
+from outreach.sound.recordings import Takes
 from outreach.templating import (
     BoundedSandbox,
     find_template_file,
@@ -78,13 +79,20 @@ class Fingerprints:
         base = digest(self.common, guide.model_dump_json())
         look = digest(self.house_style, self.icons, self.fonts,
                       _files_hash([self.project.content_dir / p for p in _pictures(guide, self.content)]))
-        voice = digest(self.voice, labels_for(self.content, slug, guide))  # the clips' tags
+        voice = digest(self.voice, labels_for(self.content, slug, guide), *self._takes(slug))  # the clips' tags
         inputs: dict[str, str] = {}
         for unit in UNITS:
             shown = [inputs[name] if present(name, inputs[name]) else "absent" for name in unit.follows]
             inputs[unit.name] = digest(base, unit.name, [self._templates(t) for t in unit.templates],
                                        look if unit.look else None, voice if unit.voice else None, shown)
         return inputs
+
+    def _takes(self, slug: str) -> list:
+        """What of the officer's recordings shapes the guide's audio: nothing without any (the hash
+        stays what it was), else the take files' names, sizes and times. The tool's own notes beside
+        them are left out: it writes them while building, from the text the guide's hash covers."""
+        takes = Takes(self.project.content_dir / RECORDINGS, slug)
+        return [[s for s in takes.state() if not s[0].endswith(".json")]] if takes else []
 
     def _templates(self, name: str) -> str:
         """Hash of a template and every template it extends, includes or imports (once per build)."""

@@ -19,10 +19,12 @@ from outreach.model import Commune, Guide
 from outreach.pdf import render_pdf
 from outreach.project import Project
 from outreach.render import render_html
+from outreach.sound.recordings import Takes
 from outreach.sound.speech import Clip, Labels, Speaker
 from outreach.templating import BoundedSandbox, template_folders
 from outreach.timing import Timings
 
+RECORDINGS = "recordings"  # content/recordings/<slug>/: the officer's takes
 LONGEST_BULLETIN = 180  # seconds: residents stop listening to a loudspeaker after about three minutes
 
 
@@ -172,7 +174,9 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
                if "broadcast" in names else [])
     meeting = script.meeting_clips(ctx.env, guide, commune) if "meeting" in names else []
     scripts += [(part, folder / "meeting" / f"{part.name}.mp3", False) for part in meeting]
-    clips = ctx.speaker.speak_into_place(scripts, labels_for(ctx.content, folder.name, guide))
+    clips = ctx.speaker.speak_into_place(scripts, labels_for(ctx.content, folder.name, guide),
+                                         Takes(ctx.project.content_dir / RECORDINGS, folder.name))
+    said: set[str] = set()  # a take shared by the bulletin and a meeting clip is warned about once
     made = {}
     if "broadcast" in names:
         clip, clips = clips[0], clips[1:]
@@ -180,12 +184,13 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
         write_atomic(sidecar, _json({"title": guide.title, "slug": folder.name,
                                      "priority": guide.priority or commune.audio.priority,
                                      "speed": commune.audio.speed, **_clip_entry(clip)}))
-        made["broadcast"] = Made([clip.path, sidecar], [clip], _length_warnings(ctx, clip))
+        made["broadcast"] = Made([clip.path, sidecar], [clip],
+                                 _length_warnings(ctx, clip) + _unused_takes([clip], said))
     if "meeting" in names:
         index = folder / "meeting" / "index.json"
         write_atomic(index, _json([_clip_entry(c) for c in clips]))
         _remove_stale_clips(folder / "meeting", {c.path.name for c in clips})
-        made["meeting"] = Made([c.path for c in clips] + [index], clips)
+        made["meeting"] = Made([c.path for c in clips] + [index], clips, _unused_takes(clips, said))
     return made
 
 
@@ -207,6 +212,13 @@ def _length_warnings(ctx: Context, clip: Clip) -> list[str]:
             "hãy rút gọn lời các bước hoặc danh sách giấy tờ"]
 
 
+def _unused_takes(clips: list[Clip], said: set[str]) -> list[str]:
+    """The recordings to make again, each once per build of a guide."""
+    fresh = [w for clip in clips for w in clip.warnings if w not in said]
+    said.update(fresh)
+    return list(dict.fromkeys(fresh))
+
+
 def _remove_stale_clips(folder: Path, keep: set[str]) -> None:
     """Clips of steps that were renamed or removed would otherwise be played at meetings."""
     for old in folder.glob("*.mp3"):
@@ -217,7 +229,7 @@ def _remove_stale_clips(folder: Path, keep: set[str]) -> None:
 def _clip_entry(clip: Clip) -> dict:
     return {"file": clip.path.name, "title": clip.title, "duration_seconds": round(clip.seconds, 1),
             "engine": clip.engine, "voice": clip.voice, "draft": clip.draft, "loudness_lufs": round(clip.lufs, 1),
-            "true_peak_dbtp": round(clip.true_peak, 1), "text": clip.reading,
+            "true_peak_dbtp": round(clip.true_peak, 1), "text": clip.reading, "sections": list(clip.sections),
             "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}
 
 

@@ -87,3 +87,22 @@ def test_a_unit_made_from_one_the_build_leaves_out_is_left_out():
     quiet = names(units_for(with_audio=False, print_shop=False))
     assert "share-audio" not in quiet          # it is the bulletin under another name
     assert "share-zip" in quiet                 # it holds whatever is there
+
+
+def test_a_recording_changes_only_the_audio_of_its_guide(planned):
+    root, inputs = planned
+    base = inputs()
+    (root / "content" / "recordings").mkdir()
+    assert inputs() == base, "an empty recordings folder changes nothing"
+    take = root / "content" / "recordings" / "thu-tuc" / "bantin-01.m4a"
+    take.parent.mkdir()
+    take.write_bytes(b"a phone's take")
+    voiced = {"broadcast", "meeting", "facilitator", "share-audio", "share-zip"}
+    assert changed(base, inputs()) == voiced
+    recorded = inputs()
+    take.with_name("bantin-01.m4a.json").write_text('{"text": "…"}', encoding="utf-8")
+    assert inputs() == recorded, "the tool's own note beside a take rebuilds nothing"
+    other = root / "content" / "recordings" / "khac" / "bantin-01.m4a"
+    other.parent.mkdir()
+    other.write_bytes(b"another guide's take")
+    assert inputs() == recorded

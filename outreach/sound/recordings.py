@@ -15,13 +15,14 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from outreach.atomic import write_atomic
 from outreach.errors import SpeechError
 from outreach.sound.ffmpeg import ffmpeg
-from outreach.sound.loudness import integrated_lufs
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SUFFIXES = (".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".flac")  # phones and browsers
 MAX_BYTES = 64 * 1024 * 1024      # a quarter of an hour of a phone's AAC is a tenth of this
@@ -90,6 +91,9 @@ class Measured:
 
 def clean(take: Take, out_wav: Path) -> Measured:
     """Decode the take (any format ffmpeg reads), write it cleaned as mono 16-bit WAV, and measure it."""
+    import numpy as np  # here, not at the top: planning a build looks at takes, it measures none
+
+    from outreach.sound.loudness import integrated_lufs
     size = take.path.stat().st_size
     if size > MAX_BYTES:
         raise SpeechError(f"{take.path.name}: tệp quá lớn ({size // 2**20} MB, tối đa {MAX_BYTES // 2**20} MB)")
@@ -110,12 +114,14 @@ def clean(take: Take, out_wav: Path) -> Measured:
 
 
 def _clipped(samples: np.ndarray) -> float:
+    import numpy as np
     return float(np.mean(np.abs(samples.astype(np.int32)) >= 32700)) if len(samples) else 0.0
 
 
 def _speech_over_noise(samples: np.ndarray) -> float:
     """dB between the loud (95th percentile) and quiet (10th) 50 ms stretches: speech over a steady
     noise floor is 20 dB or more; noise alone is a few dB."""
+    import numpy as np
     block = ANALYSIS_RATE // 20
     if len(samples) < 4 * block:
         return 0.0

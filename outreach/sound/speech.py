@@ -17,12 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from outreach.atomic import atomically, atomically_all, staging
+from outreach.atomic import atomically, atomically_all, staging, write_atomic
 from outreach.errors import SpeechError, why
 from outreach.script import Script
 from outreach.sound import tags
 from outreach.sound.engines import PREFERENCE, Engine, EngineSettings, ViettelEngine, make_engine
 from outreach.sound.reading import read_aloud
+from outreach.sound.recordings import COMMON, WHOLE_BULLETIN, Measured, Take, Takes, clean, refusal
 from outreach.timing import Timings
 
 # Pauses (seconds): after the opening chime, between sections, before the closing chime.
@@ -47,6 +48,19 @@ class Clip:
     seconds: float
     lufs: float
     true_peak: float
+    sections: tuple[dict, ...] = ()   # {id, text, source, duration_seconds[, problem]} in the order heard
+    warnings: tuple[str, ...] = ()    # recordings that could not be used, for the officer
+
+
+@dataclass(frozen=True)
+class Voiced:
+    """One section as it will be heard: its prepared WAV and who speaks it."""
+
+    id: str
+    text: str
+    reading: str
+    ready: Path | None = None       # a take's prepared WAV; None: the engine speaks `reading`
+    problem: str | None = None      # why the officer's take of it was not used
 
 
 @dataclass(frozen=True)
@@ -101,29 +115,34 @@ class Speaker:
         """What the voice says for each section of `script`."""
         return [read_aloud(section, self.dialect, self.lexicon) for section in script.sections]
 
-    def speak(self, script: Script, mp3: Path, chime: bool, labels: Labels | None = None) -> Clip:
-        return self.speak_many([(script, mp3, chime)], labels)[0]
+    def speak(self, script: Script, mp3: Path, chime: bool, labels: Labels | None = None,
+              takes: Takes | None = None) -> Clip:
+        return self.speak_many([(script, mp3, chime)], labels, takes)[0]
 
-    def speak_many(self, requests: list[tuple[Script, Path, bool]], labels: Labels | None = None) -> list[Clip]:
+    def speak_many(self, requests: list[tuple[Script, Path, bool]], labels: Labels | None = None,
+                   takes: Takes | None = None) -> list[Clip]:
         """Make each MP3 from its script (with chimes or not), tagged with `labels`; cached sections
         are not spoken again. An engine that fails midway (Google throttling after a good start, a
         garbage answer) is marked unusable and the next candidate speaks instead; with none left,
         SpeechError says why."""
+        voiced = [self._voiced(script, takes) for script, _, _ in requests]
         while True:
             try:
-                return self._speak_many(requests, labels)
+                return self._speak_many(requests, labels, voiced)
             except _EngineFailed as failed:
                 self.probed[failed.engine] = failed.reason
 
-    def _speak_many(self, requests: list[tuple[Script, Path, bool]], labels: Labels | None) -> list[Clip]:
-        readings = [self.readings(script) for script, _, _ in requests]
-        engines = [self._engine_for(texts) for texts in readings]
-        ready = self._prepared({(engine.name, text): engine for engine, texts in zip(engines, readings)
-                                for text in texts})
+    def _speak_many(self, requests: list[tuple[Script, Path, bool]], labels: Labels | None,
+                    voiced: list[list[Voiced]]) -> list[Clip]:
+        # The engine is chosen only for what no take voices: a clip wholly recorded needs none.
+        engines = [self._engine_for([v.reading for v in parts if v.ready is None])
+                   if any(v.ready is None for v in parts) else None for parts in voiced]
+        ready = self._prepared({(engine.name, v.reading): engine for engine, parts in zip(engines, voiced)
+                                if engine is not None for v in parts if v.ready is None})
         clips = []
-        for (_, mp3, chime), engine, texts in zip(requests, engines, readings):
+        for (_, mp3, chime), engine, parts in zip(requests, engines, voiced):
             between = self._silence(PAUSE_BETWEEN_SECTIONS)
-            pieces = [piece for text in texts for piece in (ready[engine.name, text], between)][:-1]
+            pieces = [piece for v in parts for piece in (_piece(v, engine, ready), between)][:-1]
             if chime:
                 opening = [self._chime(), self._silence(PAUSE_AFTER_CHIME)]
                 pieces = [*opening, *pieces, *reversed(opening)]
@@ -133,17 +152,94 @@ class Speaker:
             measured = audio.assemble(clips)
             for script, mp3, _ in requests:
                 mp3.write_bytes(tags.tagged(mp3.read_bytes(), *(labels or Labels()).for_clip(script.title)))
-        return [Clip(mp3, script.title, engine.name, engine.voice, engine.draft, "\n\n".join(texts),
-                     m.seconds, m.lufs, m.true_peak)
-                for (script, mp3, _), engine, texts, m in zip(requests, engines, readings, measured)]
+        return [_clip(mp3, script.title, engine, parts, ready, m)
+                for (script, mp3, _), engine, parts, m in zip(requests, engines, voiced, measured)]
 
-    def speak_into_place(self, requests: list[tuple[Script, Path, bool]], labels: Labels) -> list[Clip]:
+    def _voiced(self, script: Script, takes: Takes | None) -> list[Voiced]:
+        """Each section of `script`, with the officer's take of it where there is a usable one; the
+        bulletin recorded whole (broadcast.<ext>) stands for all its sections when it is current."""
+        readings = self.readings(script)
+        parts = [Voiced(id_, text, reading)
+                 for id_, text, reading in zip(script.section_ids, script.sections, readings)]
+        if not takes:
+            return parts
+        whole = self._recorded(takes, WHOLE_BULLETIN, script.text, " ".join(readings)) \
+            if script.key == "bantin" else Voiced(WHOLE_BULLETIN, "", "")
+        if whole.ready is not None:
+            return [whole]
+        parts = [self._recorded(takes, v.id, v.text, v.reading) for v in parts]
+        if whole.problem is not None:  # said once, on the first section
+            first = parts[0]
+            parts[0] = dataclasses.replace(first, problem="; ".join(filter(None, (whole.problem, first.problem))))
+        return parts
+
+    def _recorded(self, takes: Takes, section_id: str, text: str, reading: str) -> Voiced:
+        """The section voiced by its take when there is one that is current and good enough; else
+        by the engine, with the reason the take was not used."""
+        plain = Voiced(section_id, text, reading)
+        choice = takes.choose(section_id, text)
+        if choice.take is None:
+            if choice.stale is None:
+                return plain
+            return dataclasses.replace(plain, problem=(
+                f"{self._shown(choice.stale.path)}: cần thu lại — lời của đoạn {section_id} đã đổi từ khi thu; "
+                f"đoạn này tạm dùng giọng máy (lời mới: outreach record {_sheet_of(choice.stale)})"))
+        take = choice.take
+        cleaned, measured = self._cleaned(take)
+        reason = refusal(measured, reading)
+        if reason is not None:
+            return dataclasses.replace(plain, problem=f"{self._shown(take.path)}: không dùng được — {reason}")
+        if take.recorded_text() is None:
+            with self._writing(take.sidecar):
+                take.note(text)  # from now on an edit of this text marks the take out of date
+        return dataclasses.replace(plain, ready=self._prepared_take(cleaned))
+
+    def _cleaned(self, take: Take) -> tuple[Path, Measured]:
+        """The take cleaned into the cache and what it measures, once per file content: a rebuild
+        reads the figures back, not the audio."""
+        folder = self.cache_dir / "recordings"
+        sha = take.sha256()
+        wav, figures = folder / f"{sha}.wav", folder / f"{sha}.json"
+        try:
+            measured = Measured(**json.loads(figures.read_text(encoding="utf-8")))
+            if wav.is_file():
+                _used(wav)
+                return wav, measured
+        except (OSError, ValueError, TypeError):
+            pass
+        results: list[Measured] = []
+        with self._writing(wav):
+            folder.mkdir(parents=True, exist_ok=True)
+        try:
+            with self.timings.stage("audio"):
+                atomically(wav, lambda staged: results.append(clean(take, staged)))
+            measured = results[0]
+        except SpeechError:  # a file ffmpeg cannot read, or too large: refused as an empty take
+            measured = Measured(0.0, 0.0, 0.0, float("-inf"), 0.0)
+        with self._writing(figures):
+            write_atomic(figures, json.dumps(dataclasses.asdict(measured)).encode())
+        return wav, measured
+
+    def _prepared_take(self, cleaned: Path) -> Path:
+        """The cleaned take shaped and levelled like an engine's speech, never stretched: a human
+        voice is read at its own pace."""
+        from outreach.sound import audio
+        ready = cleaned.with_name(f"{cleaned.stem}-{audio.CHAIN_VERSION}.ready.wav")
+        if not ready.is_file():
+            with self._writing(ready), self.timings.stage("audio"):
+                atomically(ready, lambda staged: audio.prepare_speech([(cleaned, staged, 1.0)]))
+        _used(ready)
+        return ready
+
+    def speak_into_place(self, requests: list[tuple[Script, Path, bool]], labels: Labels,
+                         takes: Takes | None = None) -> list[Clip]:
         """speak_many, each MP3 made beside its target and renamed into place once all are made (a
         failure leaves the old ones)."""
         clips: list[Clip] = []
 
         def make(staged: list[Path]) -> None:
-            clips.extend(self.speak_many([(s, tmp, chime) for (s, _, chime), tmp in zip(requests, staged)], labels))
+            clips.extend(self.speak_many([(s, tmp, chime) for (s, _, chime), tmp in zip(requests, staged)], labels,
+                                         takes))
 
         atomically_all([target for _, target, _ in requests], make)
         return [dataclasses.replace(clip, path=target) for clip, (_, target, _) in zip(clips, requests)]
@@ -259,6 +355,45 @@ class Speaker:
         """Where the engine's raw speech for `text` is kept; the key covers all that shapes it."""
         key = json.dumps([text, engine.name, engine.cache_tag()], ensure_ascii=False)
         return self.cache_dir / engine.name / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
+
+
+RECORDING = "recording"  # a section's source when the officer's take voices it
+
+
+def _sheet_of(take: Take) -> str:
+    """The `outreach record` argument that lists the current text of `take`'s section."""
+    return "--common" if take.path.parent.name == COMMON else take.path.parent.name
+
+
+def _piece(voiced: Voiced, engine: Engine | None, ready: dict[tuple[str, str], Path]) -> Path:
+    if voiced.ready is not None:
+        return voiced.ready
+    assert engine is not None
+    return ready[engine.name, voiced.reading]
+
+
+def _clip(mp3: Path, title: str, engine: Engine | None, parts: list[Voiced], ready: dict[tuple[str, str], Path],
+          measured) -> Clip:
+    """The Clip of one script: a draft only when the draft engine speaks some of it."""
+    sections = tuple({"id": v.id, "text": v.text,
+                      "source": RECORDING if v.ready is not None else engine.name if engine else "",
+                      "duration_seconds": round(_seconds(_piece(v, engine, ready)), 1),
+                      **({"problem": v.problem} if v.problem else {})} for v in parts)
+    spoken = engine is not None and any(v.ready is None for v in parts)
+    return Clip(mp3, title, engine.name if engine and spoken else RECORDING,
+                engine.voice if engine and spoken else "", bool(engine and spoken and engine.draft),
+                "\n\n".join(v.reading for v in parts), measured.seconds, measured.lufs, measured.true_peak,
+                sections, tuple(v.problem for v in parts if v.problem))
+
+
+def _seconds(wav: Path) -> float:
+    """Length of a prepared WAV from its header (no samples read)."""
+    import wave
+    try:
+        with wave.open(str(wav)) as w:
+            return w.getnframes() / w.getframerate()
+    except (OSError, EOFError, wave.Error):
+        return 0.0
 
 
 class CacheError(SpeechError):

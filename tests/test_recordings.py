@@ -1,0 +1,158 @@
+"""The officer's own recordings in the bulletins, tried the way an officer would: phone-like takes
+(48 kHz stereo AAC, pink noise, two seconds of silence at each end) dropped into content/recordings/."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project, duration_seconds, ffmpeg_loudness, run, starter
+
+SLUG = "thu-tuc"
+
+
+def make_take(path: Path, text: str | None, voice_volume: float = 0.5, noise: float = 0.01) -> Path:
+    """A phone recording of `text` read by espeak-ng (None: no voice at all, only the room)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if text is None:
+        source = ["-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude={noise}:duration=6"] if noise else \
+            ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "6"]
+        subprocess.run(["ffmpeg", "-v", "error", "-y", *source, "-af", "aresample=48000,pan=stereo|c0=c0|c1=c0",
+                        "-c:a", "aac", str(path)], check=True)
+        return path
+    voice = path.with_suffix(".voice.wav")
+    subprocess.run(["espeak-ng", "-v", "vi", "-w", str(voice), text], check=True)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(voice), "-f", "lavfi", "-i",
+                    f"anoisesrc=color=pink:amplitude={noise}:duration=60", "-filter_complex",
+                    f"[0:a]volume={voice_volume},aresample=48000,adelay=2000,apad=pad_dur=2[v];[1:a]aresample=48000[n];"
+                    "[v][n]amix=inputs=2:duration=first:normalize=0,pan=stereo|c0=c0|c1=c0",
+                    "-c:a", "aac", str(path)], check=True)
+    voice.unlink()
+    return path
+
+
+def record_sheet(project: Path) -> dict[str, tuple[str, str, str]]:
+    """section id → (state, file, text), as `outreach record` prints them."""
+    result = run(project, "record", SLUG)
+    assert result.exit_code == 0, result.output
+    found = re.findall(r"^\[(\S+)\] [^\n]*?: ([^\n]*)\n  lưu vào: (\S+)\n  ([^\n]*)$", result.output, re.M)
+    return {section: (state, file, text) for section, state, file, text in found}
+
+
+def sidecar(project: Path) -> dict:
+    return json.loads((project / "build" / SLUG / "broadcast.json").read_text(encoding="utf-8"))
+
+
+def section(project: Path, section_id: str) -> dict:
+    return next(s for s in sidecar(project)["sections"] if s["id"] == section_id)
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory) -> tuple[Path, object, dict]:
+    """A guide with one good take and one of each kind a build must refuse, built once."""
+    project = copy_project(tmp_path_factory.mktemp("recordings"), guides=False)
+    starter(project, SLUG)
+    sheet = record_sheet(project)
+    folder = project / "content" / "recordings" / SLUG
+    short = sheet["bantin-03"][2]  # "Cách làm gồm 3 bước."
+    make_take(folder / "bantin-04.m4a", sheet["bantin-04"][2])                     # step 1, well read
+    make_take(folder / "bantin-01.m4a", sheet["bantin-01"][2], voice_volume=12)   # clipped
+    make_take(folder / "bantin-03.m4a", short, voice_volume=0.02, noise=0.0005)  # far too quiet
+    make_take(folder / "bantin-05.m4a", None, noise=0.05)                          # only the room
+    make_take(folder / "bantin-06.m4a", None, noise=0)                             # nothing at all
+    make_take(folder / "bantin-02.m4a", short)                                     # the wrong, short text
+    result = run(project, "build", "--engine", "espeak-ng", "--only", SLUG)
+    assert result.exit_code == 0, result.output
+    return project, result, sheet
+
+
+def test_a_good_take_is_heard_trimmed_and_levelled(recorded):
+    project, _, _ = recorded
+    heard = section(project, "bantin-04")
+    assert heard["source"] == "recording"
+    take = project / "content" / "recordings" / SLUG / "bantin-04.m4a"
+    assert heard["duration_seconds"] < duration_seconds(take) - 3  # the four seconds of silence are cut
+    assert section(project, "bantin-07")["source"] == "espeak-ng"
+    lufs, peak = ffmpeg_loudness(project / "build" / SLUG / "broadcast.mp3")
+    assert abs(lufs + 16) <= 1 and peak <= -1
+    assert sidecar(project)["draft"] is True  # espeak-ng still speaks most of it
+    # The meeting clip of step 1 says the same words: the one take voices it too, and nothing else.
+    meeting = json.loads((project / "build" / SLUG / "meeting" / "index.json").read_text(encoding="utf-8"))
+    step1 = next(clip for clip in meeting if clip["file"].startswith("01-"))
+    assert step1["engine"] == "recording" and step1["draft"] is False
+
+
+def test_each_bad_take_is_named_with_the_reason(recorded):
+    project, result, _ = recorded
+    warned = {line.split("bantin-")[1][:2]: line for line in result.output.splitlines()
+              if "content/recordings/thu-tuc/bantin-" in line}
+    assert "rè vì quá to" in warned["01"]
+    assert "độ dài bản thu không khớp" in warned["02"]
+    assert "quá nhỏ" in warned["03"]
+    assert "chỉ có tiếng ồn" in warned["05"]
+    assert "trống" in warned["06"]
+    for refused in ("bantin-01", "bantin-02", "bantin-03", "bantin-05", "bantin-06"):
+        assert section(project, refused)["source"] == "espeak-ng"
+        assert f"{refused}.m4a: không dùng được" in section(project, refused)["problem"]
+
+
+def test_record_lists_each_section_with_its_file_and_state(recorded):
+    project, _, _ = recorded
+    sheet = record_sheet(project)
+    assert sheet["bantin-04"][0] == "đã thu: bantin-04.m4a"
+    assert sheet["bantin-07"][0] == "chưa thu"
+    assert sheet["bantin-07"][1] == "content/recordings/thu-tuc/bantin-07.m4a"
+
+
+def test_catalog_says_which_recordings_to_make_again(recorded):
+    project, _, _ = recorded
+    catalog = (project / "build" / "index.html").read_text(encoding="utf-8")
+    assert "Bản thu cần làm lại" in catalog and "bantin-05.m4a" in catalog
+
+
+def test_unchanged_recordings_build_nothing_and_an_edit_marks_the_take_out_of_date(recorded):
+    project, _, _ = recorded
+    again = run(project, "build", "--engine", "espeak-ng", "--only", SLUG)
+    assert again.exit_code == 0 and "Không có gì thay đổi" in again.output, again.output
+    guide = project / "content" / "guides" / f"{SLUG}.yaml"
+    guide.write_text(guide.read_text(encoding="utf-8").replace("VNeID mức độ 2.", "VNeID mức độ 2 của mình."),
+                     encoding="utf-8")
+    rebuilt = run(project, "build", "--engine", "espeak-ng", "--only", SLUG)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert section(project, "bantin-04")["source"] == "espeak-ng"
+    assert "bantin-04.m4a: cần thu lại" in rebuilt.output
+    assert record_sheet(project)["bantin-04"][0].startswith("cần thu lại")
+
+
+def test_a_bulletin_recorded_whole_is_not_a_draft(recorded):
+    project, _, _ = recorded
+    text = (project / "build" / SLUG / "broadcast.txt").read_text(encoding="utf-8")
+    make_take(project / "content" / "recordings" / SLUG / "broadcast.m4a", " ".join(text.split()))
+    result = run(project, "build", "--engine", "espeak-ng", "--only", SLUG)
+    assert result.exit_code == 0, result.output
+    bulletin = sidecar(project)
+    assert bulletin["draft"] is False and bulletin["engine"] == "recording"
+    assert [s["source"] for s in bulletin["sections"]] == ["recording"]
+    lufs, peak = ffmpeg_loudness(project / "build" / SLUG / "broadcast.mp3")
+    assert abs(lufs + 16) <= 1 and peak <= -1
+
+
+def test_a_clip_wholly_recorded_needs_no_engine(tmp_path):
+    """With every section recorded, a clip is made even where no engine can speak at all."""
+    from outreach.script import Script
+    from outreach.sound.recordings import Takes
+    from outreach.sound.speech import Speaker
+
+    texts = ["Kính thưa bà con xã An Viễn.", "Xin cảm ơn bà con đã lắng nghe."]
+    for number, text in enumerate(texts, 1):
+        make_take(tmp_path / "recordings" / SLUG / f"gioithieu-{number:02d}.m4a", text)
+    speaker = Speaker([], tmp_path / "build" / ".cache" / "speech", "north", {}, 0.9)
+    clip = speaker.speak(Script("00-gioi-thieu", "Giới thiệu", texts, "gioithieu"), tmp_path / "clip.mp3", False,
+                         takes=Takes(tmp_path / "recordings", SLUG))
+    assert clip.engine == "recording" and not clip.draft
+    assert [s["source"] for s in clip.sections] == ["recording", "recording"]
+    assert (tmp_path / "clip.mp3").stat().st_size > 0
