@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from outreach import buildlock, catalog, guidebuild, schedule, share, workers
+from outreach import buildlock, catalog, schedule, share, workers
 from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.content import Content, load_content
 from outreach.errors import ContentError, Problem
@@ -104,7 +104,7 @@ def _build_guides(project: Project, env: BoundedSandbox, content: Content, manif
     saved, unsaved = time.monotonic(), bool(report.removed)
     try:
         results = chain(workers.run(project, env, content, engine, probed, jobs, options.jobs),
-                        _collect(project, env, content, engine, probed, finals, report))
+                        _collect(project, env, content, engine, probed, finals, report, options.jobs))
         for done, result in enumerate(results, 1):
             _take(report, result, manifest)
             unsaved = True
@@ -236,12 +236,11 @@ def _better_voice_now(unit: UnitRecord, engine: str, speaker: Speaker) -> bool:
 
 
 def _collect(project: Project, env: BoundedSandbox, content: Content, engine: str, probed: dict, finals: list[Job],
-             report: BuildReport) -> Iterator[GuideResult]:
+             report: BuildReport, jobs: int) -> Iterator[GuideResult]:
     """The units that gather a guide's outputs (its ZIP), once the guide's other jobs are done; not
     for a guide that failed in this build, so they are made again once it is mended."""
     todo = [job for job in finals if job.slug not in report.failed]
-    if todo:
-        yield from workers.run_here(guidebuild.make_context(project, content, engine, probed, env), todo)
+    yield from workers.run(project, env, content, engine, probed, todo, jobs)
 
 
 def _take(report: BuildReport, result: GuideResult, manifest: Manifest) -> None:

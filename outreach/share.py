@@ -16,7 +16,7 @@ CARD_SIZE = (1080, 1350)  # px: Zalo's portrait picture
 MAX_PICTURE_BYTES = 600 * 1024
 JPEG_QUALITIES = (88, 80, 72, 64, 56)  # tried in turn until the picture is small enough to forward
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)       # fixed: the same outputs give the same bytes
-STORED = (".mp3", ".jpg", ".zip")       # compressed already
+STORED = (".mp3", ".jpg", ".pdf", ".zip")  # compressed already: deflating them again costs time, saves ~nothing
 
 
 def page_picture(pdf: Path, width: int = PICTURE_WIDTH, height: int = -1) -> bytes:
