@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from pathlib import Path
 
 from outreach.errors import ContentError, Problem
@@ -46,6 +47,18 @@ def read_capped(path: Path, cap: int, shown: str) -> bytes:
         size = f"{status.st_size // 1024} KB" if status.st_size > cap else f"hơn {_size(cap)}"
         raise _refused(shown, f"tệp quá lớn ({size}), tối đa {_size(cap)}")
     return data
+
+
+def read_text_capped(path: Path, cap: int, shown: str) -> str:
+    """read_capped as NFC text; a BOM is accepted, bytes that are not UTF-8 are a problem at their line."""
+    raw = read_capped(path, cap, shown)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError([Problem(shown, line, WHOLE_FILE,
+                                    "tệp không phải mã UTF-8; hãy lưu lại tệp với bảng mã UTF-8")]) from None
+    return unicodedata.normalize("NFC", text)
 
 
 def _read_up_to(file, limit: int) -> bytes:

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from outreach.content import Content
-from outreach.errors import ContentError, Problem, SpellerMissing
-from outreach.limits import MAX_WORDS_BYTES, WHOLE_FILE, read_capped
+from outreach.errors import Problem, SpellerMissing
+from outreach.limits import MAX_WORDS_BYTES, read_text_capped
 from outreach.project import Project
 from outreach.yamlsource import dotted_key
 
@@ -73,14 +73,7 @@ def _commune_words(project: Project) -> set[str]:
     if not (path.exists() or path.is_symlink()):
         return set()
     shown = project.shown(path)
-    raw = read_capped(path, MAX_WORDS_BYTES, shown)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ContentError([Problem(shown, line, WHOLE_FILE,
-                                    "tệp không phải mã UTF-8; hãy lưu lại tệp với bảng mã UTF-8")]) from None
-    lines = unicodedata.normalize("NFC", text).splitlines()
+    lines = read_text_capped(path, MAX_WORDS_BYTES, shown).splitlines()
     return {word for line in lines if not line.startswith("#") for word in WORD.findall(line)}
 
 

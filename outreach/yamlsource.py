@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import yaml
 
 from outreach.errors import ContentError, Problem
-from outreach.limits import MAX_YAML_BYTES, WHOLE_FILE, read_capped
+from outreach.limits import MAX_YAML_BYTES, WHOLE_FILE, read_text_capped
 
 Path_ = tuple[str | int, ...]
 
@@ -167,14 +167,7 @@ def _values(node: yaml.Node, path: Path_) -> Iterator[tuple[Path_, yaml.ScalarNo
 
 def _read_text(path: Path, name: str) -> str:
     """The file as NFC text; a BOM is accepted, non-UTF-8 bytes, huge files and FIFOs are not."""
-    raw = read_capped(path, MAX_YAML_BYTES, name)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ContentError([Problem(name, line, WHOLE_FILE,
-                                    "tệp không phải mã UTF-8; hãy lưu lại tệp với bảng mã UTF-8")]) from None
-    return unicodedata.normalize("NFC", text)
+    return read_text_capped(path, MAX_YAML_BYTES, name)
 
 
 def _collect_key_lines(node: yaml.Node, path: Path_, lines: dict, name: str) -> list[Problem]:

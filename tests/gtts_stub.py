@@ -10,14 +10,14 @@ hostile or broken server (slow drip, garbage answers, throttling after a good st
 from __future__ import annotations
 
 import base64
-import http.server
 import json
 import random
 import subprocess
-import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+
+from loopback import LoopbackServer, QuietHandler
 
 PATH = "/_/TranslateWebserverUi/data/batchexecute"
 
@@ -53,7 +53,7 @@ def _batchexecute(audio_field: str) -> bytes:
     return f")]}}'\n\n{len(payload)}\n{payload}\n".encode()
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     behaviour: Behaviour
 
     def do_POST(self):
@@ -98,33 +98,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             pass  # the client gave up, as it should
 
     def _reply(self, status: int, body: bytes):
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout tests)
-
-    def log_message(self, *args):
-        pass
+        self.send(status, "application/json; charset=utf-8", body)
 
 
-class StubServer:
+class StubServer(LoopbackServer):
     """Runs the stand-in on 127.0.0.1 in a thread; `url` is what OUTREACH_GTTS_URL should be."""
 
     def __init__(self, behaviour: Behaviour):
-        handler = type("Handler", (_Handler,), {"behaviour": behaviour})
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> StubServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(_Handler, behaviour)

@@ -11,12 +11,12 @@ answers on errors beyond the status code is not documented; the stand-in answers
 
 from __future__ import annotations
 
-import http.server
 import json
 import subprocess
-import threading
 import time
 from dataclasses import dataclass, field
+
+from loopback import LoopbackServer, QuietHandler
 
 PATH = "/voice/api/tts/v1/rest/syn"
 TOKEN = "stand-in-key-7f3a9c"  # the only key the stand-in accepts; tests grep outputs for it
@@ -46,7 +46,7 @@ class Behaviour:
         return [body["text"] for body in self.requests]
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     behaviour: Behaviour
 
     def do_POST(self):
@@ -66,7 +66,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         kind = "audio/wav" if body["tts_return_option"] == 2 else "audio/mpeg"
         if b.mode == "slow-drip":
             return self._drip(audio, kind)
-        self._send(200, kind, audio)
+        self.send(200, kind, audio)
 
     def _drip(self, audio: bytes, kind: str):
         """Every read gets a few bytes quickly: only a deadline on the whole answer ends it."""
@@ -83,36 +83,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             pass
 
     def _json(self, status: int, answer: dict):
-        self._send(status, "application/json", json.dumps(answer).encode())
-
-    def _send(self, status: int, kind: str, body: bytes):
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (deadline tests)
-
-    def log_message(self, *args):
-        pass
+        self.send(status, "application/json", json.dumps(answer).encode())
 
 
-class StubServer:
+class StubServer(LoopbackServer):
     """Runs the stand-in on 127.0.0.1 in a thread; `url` is what OUTREACH_VIETTEL_URL should be."""
 
     def __init__(self, behaviour: Behaviour):
-        handler = type("Handler", (_Handler,), {"behaviour": behaviour})
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}{PATH}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> StubServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(_Handler, behaviour, PATH)
