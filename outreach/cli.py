@@ -318,7 +318,7 @@ def record(project: Project, slug: str | None, common: bool) -> None:
         raise ContentError(content.problems)
     env = template_environment(project)
     if common:
-        rows = recordsheet.common_rows(env, content)
+        rows = recordsheet.common_rows(project, env, content)
     else:
         if slug is None or slug not in content.guides:
             _check_only(project, slug)

@@ -13,7 +13,7 @@ from outreach.content import Content
 from outreach.model import Guide
 from outreach.pdf import render_pdf
 from outreach.project import Project
-from outreach.sound.recordings import COMMON, Takes, common_id
+from outreach.sound.recordings import COMMON, Take, Takes, common_id
 from outreach.templating import BoundedSandbox, render, template_folders
 
 RECORDINGS = "recordings"  # under content/
@@ -25,7 +25,18 @@ class Row:
     section_id: str
     file: str        # where to save the take (any of the recording formats)
     text: str
-    state: str       # for the officer: đã thu / cần thu lại / chưa thu / giống đoạn …
+    take: Take | None = None       # the take that voices it
+    stale: Take | None = None      # a take of an older text: to be recorded again
+    same_as: str | None = None     # the section of the same text heard earlier, recorded there
+
+    @property
+    def state(self) -> str:
+        """For the officer: đã thu / cần thu lại / chưa thu / giống đoạn …"""
+        if self.same_as:
+            return f"giống đoạn {self.same_as}, không cần thu riêng"
+        if self.take:
+            return "đã thu: " + self.take.path.name
+        return "cần thu lại: lời đã đổi từ khi thu " + self.stale.path.name if self.stale else "chưa thu"
 
 
 def guide_scripts(env: BoundedSandbox, guide: Guide, content: Content) -> list[script.Script]:
@@ -41,26 +52,29 @@ def rows(project: Project, env: BoundedSandbox, content: Content, slug: str) -> 
     out = []
     for spoken in guide_scripts(env, content.guides[slug], content):
         for section_id, text in zip(spoken.section_ids, spoken.sections):
+            file = f"content/{RECORDINGS}/{slug}/{section_id}.m4a"
             if text in first:
-                state = f"giống đoạn {first[text]}, không cần thu riêng"
-            else:
-                first[text] = section_id
-                choice = takes.choose(section_id, text)
-                state = ("đã thu: " + choice.take.path.name if choice.take
-                         else "cần thu lại: lời đã đổi từ khi thu " + choice.stale.path.name if choice.stale
-                         else "chưa thu")
-            out.append(Row(spoken.title, section_id, f"content/{RECORDINGS}/{slug}/{section_id}.m4a", text, state))
+                out.append(Row(spoken.title, section_id, file, text, same_as=first[text]))
+                continue
+            first[text] = section_id
+            out.append(Row(spoken.title, section_id, file, text, *_chosen(takes, section_id, text)))
     return out
 
 
-def common_rows(env: BoundedSandbox, content: Content) -> list[Row]:
+def common_rows(project: Project, env: BoundedSandbox, content: Content) -> list[Row]:
     """The sections at least two guides share (greeting, help desk, hotline, thanks): recorded once
     for the whole commune in content/recordings/_common/."""
     heard = Counter(text for guide in content.guides.values()
                     for text in {t for spoken in guide_scripts(env, guide, content) for t in spoken.sections})
     shared = sorted(text for text, times in heard.items() if times >= 2)
-    return [Row("(mọi hướng dẫn)", common_id(text), f"content/{RECORDINGS}/{COMMON}/{common_id(text)}.m4a", text, "")
-            for text in shared]
+    takes = Takes(project.content_dir / RECORDINGS, COMMON)
+    return [Row("(mọi hướng dẫn)", common_id(text), f"content/{RECORDINGS}/{COMMON}/{common_id(text)}.m4a", text,
+                *_chosen(takes, common_id(text), text)) for text in shared]
+
+
+def _chosen(takes: Takes, section_id: str, text: str) -> tuple[Take | None, Take | None]:
+    choice = takes.choose(section_id, text)
+    return choice.take, choice.stale
 
 
 def write_pdf(project: Project, env: BoundedSandbox, content: Content, slug: str, sheet: list[Row]) -> Path:

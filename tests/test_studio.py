@@ -3,14 +3,17 @@ studio started on a free port, and plain HTTP requests for what a hostile page o
 
 from __future__ import annotations
 
+import html
 import http.client
 import io
+import json
 import os
 import re
 import subprocess
 import sys
 import threading
 import time
+import wave
 from pathlib import Path
 
 import pytest
@@ -84,11 +87,16 @@ def studio(project):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def playwright():
     with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
@@ -254,6 +262,75 @@ def test_a_save_over_a_newer_file_is_refused(page, studio, project):
     assert "# sửa tay trong lúc trang đang mở" in path.read_text(encoding="utf-8"), "values change, comments stay"
 
 
+def spoken_wav(text: str, path: Path) -> float:
+    """`text` read by espeak-ng into a WAV, as a microphone would hear an officer read it; its seconds."""
+    subprocess.run(["espeak-ng", "-v", "vi", "-s", "150", "-w", str(path), text], check=True)
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def test_a_section_recorded_with_the_microphone_is_heard_in_the_rebuilt_bulletin(playwright, studio, project, tmp_path):
+    slug = "dang-ky-khai-sinh"
+    first = json.loads((project / "build" / slug / "broadcast.json").read_text(encoding="utf-8"))["sections"][0]
+    seconds = spoken_wav(first["text"], tmp_path / "microphone.wav")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={tmp_path / 'microphone.wav'}"])
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(30_000)
+        page.goto(studio.address)
+        page.goto(f"{studio.origin}/guides/{slug}#bulletin")
+        panel = page.locator(f"#rec-{first['id']}")
+        assert "Chưa thu" in panel.inner_text()
+        panel.locator("button.record").click()
+        playwright_api.expect(panel).to_have_class(re.compile(r"\brecording\b"))
+        time.sleep(seconds + 0.5)
+        panel.locator("button.stop").click()
+        playwright_api.expect(panel.locator(".take-message")).to_contain_text("Đã lưu bản thu")
+        assert "Đã thu" in panel.locator(".take-state").inner_text(), "the panel is drawn anew with its take"
+
+        take = project / "content" / "recordings" / slug / f"{first['id']}.webm"
+        assert take.read_bytes()[:4] == b"\x1a\x45\xdf\xa3", "saved as MediaRecorder made it (WebM)"
+        codec = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+                                str(take)], capture_output=True, text=True, check=True).stdout.strip()
+        assert codec == "opus"
+        assert json.loads(Path(f"{take}.json").read_text(encoding="utf-8"))["text"] == first["text"]
+        mine = panel.locator("audio.take")
+        mine.evaluate("a => { a.muted = true; return a.play(); }")
+        page.wait_for_function(f"() => document.querySelector('#rec-{first['id']} audio.take').readyState >= 2")
+
+        page.click("text=Tạo sản phẩm của hướng dẫn này")
+        page.wait_for_url(re.compile(r".*/build/\d+$"))
+        page.wait_for_function("() => document.getElementById('build').dataset.done === 'yes'", timeout=120_000)
+        sections = json.loads((project / "build" / slug / "broadcast.json").read_text(encoding="utf-8"))["sections"]
+        assert sections[0]["source"] == "recording", sections[0]
+        assert abs(sections[0]["duration_seconds"] - seconds) < 2.0, "the take, trimmed, not the engine's reading"
+        assert all(s["source"] == "espeak-ng" for s in sections[1:])
+        page.goto(f"{studio.origin}/guides/{slug}#audio")
+        assert f"1/{len(sections)} đoạn giọng thu" in page.inner_text("#audio")
+        bulletin = page.locator("#audio audio").first
+        bulletin.evaluate("a => { a.muted = true; return a.play(); }")
+        page.wait_for_function("() => document.querySelector('#audio audio').readyState >= 2")
+        assert bulletin.evaluate("a => a.duration") > seconds
+
+        title = field(page, "title").input_value()
+        field(page, "title").fill(f"{title} cho trẻ em")
+        save(page)
+        assert "Cần thu lại" in page.inner_text(f"#rec-{first['id']}"), "the text it was recorded for changed"
+        field(page, "title").fill(title)
+        save(page)
+        assert "Đã thu" in page.inner_text(f"#rec-{first['id']}"), "the same text again: the take is current again"
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.locator(f"#rec-{first['id']} form.delete button").click()
+        page.wait_for_load_state()
+        assert "Chưa thu" in page.inner_text(f"#rec-{first['id']}")
+        assert not take.exists() and not Path(f"{take}.json").exists()
+    finally:
+        browser.close()
+
+
 # --- plain requests ---------------------------------------------------------------------------
 
 def _untouched_form(path: Path, schema) -> bytes:
@@ -276,6 +353,66 @@ def test_saving_an_untouched_form_leaves_the_file_as_it_was(studio, project, nam
                                headers={"Origin": studio.origin, "Content-Type": "application/x-www-form-urlencoded"})
     assert status == 303
     assert path.read_bytes() == before
+
+
+def _take_form(text: str, take: bytes, kind: str) -> tuple[bytes, dict]:
+    """The form studio.js posts: the text the officer read and the take."""
+    boundary = "take-boundary-1b2c"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\n{text}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="take"; filename="take"\r\n'
+            f"Content-Type: {kind}\r\n\r\n").encode() + take + f"\r\n--{boundary}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def _panels(body: str) -> dict[str, tuple[str, str]]:
+    """Each recording panel of a page: its address → (the text to read, its state)."""
+    found = re.finditer(r'<div class="recorder [^"]*" id="rec-[^"]+" data-url="([^"]+)" data-text="([^"]*)".*?'
+                        r'<span class="take-kind">([^<]*)</span>', body, re.S)
+    return {m.group(1): (html.unescape(m.group(2)), html.unescape(m.group(3))) for m in found}
+
+
+def test_a_take_that_fails_the_checks_is_refused_and_nothing_is_kept(studio, project, tmp_path):
+    slug = "chung-thuc-ban-sao"
+    url, (text, _) = next(iter(_panels(studio.request("GET", f"/guides/{slug}")[1]).items()))
+    silence = tmp_path / "silence.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "5",
+                    str(silence)], check=True)
+    origin = {"Origin": studio.origin}
+    body, headers = _take_form(text, silence.read_bytes(), "audio/wav")
+    status, answer = studio.request("POST", url, headers={**headers, **origin}, body=body)
+    assert status == 422 and "bản thu trống" in json.loads(answer)["message"]
+    body, headers = _take_form("lời cũ của đoạn", silence.read_bytes(), "audio/wav")
+    status, answer = studio.request("POST", url, headers={**headers, **origin}, body=body)
+    assert status == 422 and "vừa đổi" in json.loads(answer)["message"]
+    body, headers = _take_form(text, b"%PDF-1.7", "application/pdf")
+    status, answer = studio.request("POST", url, headers={**headers, **origin}, body=body)
+    assert status == 422 and "chưa đọc được" in json.loads(answer)["message"]
+    status, _ = studio.request("POST", url, headers=headers, body=body)
+    assert status == 403, "a take too must come from the studio's own page"
+    for path in (f"/guides/{slug}/recordings/..%2f..%2fcommune.yaml", f"/guides/{slug}/recordings/..",
+                 "/guides/..%2f..%2fcontent/recordings/x"):
+        assert studio.request("GET", path)[0] in (403, 404), path
+    assert not (project / "content" / "recordings" / slug).exists() or \
+        not any((project / "content" / "recordings" / slug).iterdir()), "nothing refused is left behind"
+
+
+def test_a_common_section_recorded_once_serves_every_guide(studio, project, tmp_path):
+    panels = _panels(studio.request("GET", "/commune")[1])
+    url, (text, state) = next((u, p) for u, p in panels.items() if p[0].startswith("Xin trân trọng cảm ơn"))
+    assert state.startswith("Chưa thu")
+    spoken_wav(text, tmp_path / "closing.wav")
+    body, headers = _take_form(text, (tmp_path / "closing.wav").read_bytes(), "audio/wav")
+    status, answer = studio.request("POST", url, headers={**headers, "Origin": studio.origin}, body=body)
+    assert status == 200 and json.loads(answer)["ok"], answer
+    section_id = url.rsplit("/", 1)[1]
+    assert (project / "content" / "recordings" / "_common" / f"{section_id}.wav").is_file()
+    assert _panels(studio.request("GET", "/commune")[1])[url][1].startswith("Đã thu: mọi hướng dẫn")
+    for slug in ("dang-ky-ket-hon", "dang-ky-thuong-tru"):
+        states = [state for t, state in _panels(studio.request("GET", f"/guides/{slug}")[1]).values() if t == text]
+        assert states and states[0].startswith("Dùng bản thu chung của xã"), (slug, states)
+    assert studio.request("GET", url)[0] == 200, "the take can be played"
+    status, _ = studio.request("POST", f"{url}/delete", headers={"Origin": studio.origin})
+    assert status == 303 and not (project / "content" / "recordings" / "_common" / f"{section_id}.wav").exists()
 
 
 def test_requests_without_the_token_are_refused(studio):

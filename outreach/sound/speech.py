@@ -185,14 +185,19 @@ class Speaker:
                 f"{self._shown(choice.stale.path)}: cần thu lại — lời của đoạn {section_id} đã đổi từ khi thu; "
                 f"đoạn này tạm dùng giọng máy (lời mới: outreach record {_sheet_of(choice.stale)})"))
         take = choice.take
-        cleaned, measured = self._cleaned(take)
-        reason = refusal(measured, reading)
+        cleaned, reason = self.judged(take, reading)
         if reason is not None:
             return dataclasses.replace(plain, problem=f"{self._shown(take.path)}: không dùng được — {reason}")
         if take.recorded_text() is None:
             with self._writing(take.sidecar):
                 take.note(text)  # from now on an edit of this text marks the take out of date
         return dataclasses.replace(plain, ready=self._prepared_take(cleaned))
+
+    def judged(self, take: Take, reading: str) -> tuple[Path, str | None]:
+        """The take cleaned (into the cache), and why it cannot voice `reading` (None: it can). One
+        judgement for a file dropped into content/recordings/ and a take recorded in the studio."""
+        cleaned, measured = self._cleaned(take)
+        return cleaned, refusal(measured, reading)
 
     def _cleaned(self, take: Take) -> tuple[Path, Measured]:
         """The take cleaned into the cache and what it measures, once per file content: a rebuild

@@ -30,7 +30,8 @@ from outreach.errors import OutreachError, Problem, SpellerMissing
 from outreach.model import SLUG_PATTERN, Commune, Guide
 from outreach.products import BY_NAME, UNITS
 from outreach.project import Project
-from outreach.studio import forms, listing, pictures, preview, yamledit
+from outreach.sound.speech import RECORDING
+from outreach.studio import forms, listing, pictures, preview, takes, yamledit
 from outreach.studio.jobs import BuildJob, Builds
 from outreach.studio.security import Guard, GuardMiddleware, Refused, inside
 from outreach.templating import find_template_file, icon_names, template_environment, template_folders
@@ -70,6 +71,7 @@ class Studio:
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(STUDIO_DIR / "templates"),
                                         autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                         undefined=jinja2.StrictUndefined)
+        self.pages.globals["longest_take"] = takes.LONGEST_SECONDS
 
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("commune_name", None)
@@ -181,12 +183,19 @@ def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dic
                    loose_warnings=[w for w in loose if w in warnings], problem_count=len(problems), saved=saved,
                    stale=stale, failure=failure, raw=raw if raw is not None else _text(doc.path), tab=tab,
                    icons=sorted(icon_names(template_folders(project))), commune_name=_commune_name(content),
-                   guide_page=doc.slug is not None)
+                   guide_page=doc.slug is not None, common=_common_lines(studio, content, doc))
     if doc.slug is not None:
         context.update(_guide_parts(studio, content, doc.slug, tab))
         guide = content.guides.get(doc.slug)
         context["heading"] = context["title"] = guide.title if guide else (data or {}).get("title") or doc.slug
     return studio.page("editor.html.j2", status, **context)
+
+
+def _common_lines(studio: Studio, content: Content, doc: Doc) -> list[takes.Line] | None:
+    """On the commune's page: the sections guides share, to record once for all (None elsewhere)."""
+    if doc.slug is not None or content.commune is None:
+        return None
+    return takes.common_lines(studio.project, studio.env, content)
 
 
 def _spelling(project: Project, content: Content, shown: str) -> list[Problem]:
@@ -216,19 +225,18 @@ def _text(path: Path) -> str:
 def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
     guide = content.guides.get(slug)
     parts: dict[str, Any] = dict(slug=slug, tabs=[(name, BY_NAME[name].label) for name in preview.PRODUCTS],
-                                 tab_label=BY_NAME[tab].label, pages=[], bulletin=[], meeting=[], real_voice=REAL_VOICE,
+                                 tab_label=BY_NAME[tab].label, pages=[], scripts=[], real_voice=REAL_VOICE,
                                  preview_message="Hướng dẫn còn lỗi: sửa hết lỗi rồi lưu để xem trước.")
+    parts.update(_built(studio.project, slug))
     if guide is not None and content.commune is not None:
         try:
             pages = studio.previewer.pages(studio.env, content, slug, guide, tab)
             parts["pages"] = [f"/preview/{slug}/{page.name}" for page in pages]
-            parts["bulletin"] = preview.bulletin(studio.env, content, guide)
-            parts["meeting"] = preview.meeting(studio.env, content, guide)
+            parts["scripts"] = takes.guide_lines(studio.project, studio.env, content, slug, parts.pop("take_problems"))
         except OutreachError as exc:
             parts["preview_message"] = f"Chưa xem trước được: {exc.format_message()}"
     elif content.commune is None:
         parts["preview_message"] = "Thông tin của xã (content/commune.yaml) còn lỗi: sửa ở trang Thông tin của xã."
-    parts.update(_built(studio.project, slug))
     return parts
 
 
@@ -246,13 +254,27 @@ def _built(project: Project, slug: str) -> dict:
     outputs = [(unit.label, f"/files/{slug}/{unit.file_of(slug)}") for unit in UNITS
                if (folder / unit.file_of(slug)).is_file() and not unit.file.endswith(".json")]
     outputs += [(f"{BY_NAME['meeting'].label}: {clip['title']}", clip["url"]) for clip in clips[1:]]
-    return dict(clips=clips, any_draft=any(c["draft"] for c in clips), outputs=outputs)
+    return dict(clips=clips, any_draft=any(c["draft"] for c in clips), outputs=outputs,
+                take_problems=_take_problems(folder, [bulletin, *(meeting if isinstance(meeting, list) else [])]))
 
 
 def _clip(title: str, entry: dict, url: str) -> dict:
     seconds = float(entry.get("duration_seconds") or 0)
     length = f"{int(seconds // 60)} phút {round(seconds % 60)} giây" if seconds >= 60 else f"{round(seconds)} giây"
-    return {"title": title, "url": url, "draft": bool(entry.get("draft")), "seconds": length}
+    sections = [s for s in entry.get("sections") or [] if isinstance(s, dict)]
+    return {"title": title, "url": url, "draft": bool(entry.get("draft")), "seconds": length,
+            "sections": len(sections), "recorded": sum(s.get("source") == RECORDING for s in sections)}
+
+
+def _take_problems(folder: Path, entries: list) -> takes.BuildSays:
+    """Why the last build did not use a section's take, by section id, and when that build was."""
+    try:
+        built_at = (folder / "broadcast.json").stat().st_mtime
+    except OSError:
+        return takes.BuildSays({}, 0.0)
+    return takes.BuildSays({str(s["id"]): str(s["problem"]) for entry in entries if isinstance(entry, dict)
+                            for s in entry.get("sections") or [] if isinstance(s, dict) and s.get("problem")
+                            and s.get("id")}, built_at)
 
 
 def _json(path: Path) -> Any:
@@ -427,6 +449,71 @@ def _file(path: Path, cache: bool = False) -> Response:
     return response
 
 
+# --- recordings: a take per spoken section, recorded in the browser --------------------------------
+
+def _take_owner(studio: Studio, request: Request) -> str | None:
+    """The guide whose section it is (checked), or None for the commune's common sections."""
+    slug = request.path_params.get("slug")
+    if slug is not None:
+        studio.doc_for(slug)
+    return slug
+
+
+async def take_file(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    return _file(takes.take_of(studio.project, _take_owner(studio, request), request.path_params["section"]))
+
+
+async def store_take(request: Request) -> Response:
+    """A take from the browser's microphone: kept when it passes the checks (JSON: ok, message, and
+    the section's panel drawn anew)."""
+    studio: Studio = request.app.state.studio
+    slug = _take_owner(studio, request)
+    form = await request.form(max_files=1, max_fields=2, max_part_size=64 * 1024)
+    upload, text = form.get("take"), str(form.get("text", ""))
+    if not isinstance(upload, UploadFile):
+        return JSONResponse({"ok": False, "message": "không nhận được bản thu; hãy thu lại"}, status_code=400)
+    data = await upload.read()
+    return await asyncio.to_thread(_stored, studio, slug, request.path_params["section"], text,
+                                   upload.content_type or "", data)
+
+
+def _stored(studio: Studio, slug: str | None, section_id: str, text: str, kind: str, data: bytes) -> Response:
+    content = load_content(studio.project)
+    try:
+        line = takes.line_for(_take_lines(studio, content, slug), section_id)
+        takes.store(studio.project, content, line, slug, text, kind, data)
+    except Refused as exc:
+        return JSONResponse({"ok": False, "message": exc.message}, status_code=exc.status)
+    except OutreachError as exc:
+        return JSONResponse({"ok": False, "message": exc.format_message()}, status_code=422)
+    fresh = takes.line_for(_take_lines(studio, content, slug), section_id)
+    where = "mọi hướng dẫn có đoạn này" if slug is None else "bản tin"
+    panel = studio.pages.get_template("_recorder.html.j2").module.recorder(fresh)  # type: ignore[attr-defined]
+    return JSONResponse({"ok": True, "panel": str(panel),
+                         "message": f"Đã lưu bản thu. Bấm «Tạo sản phẩm» để nghe nó trong {where}."})
+
+
+def _take_lines(studio: Studio, content: Content, slug: str | None) -> list[takes.Line]:
+    """The panels of a guide's sections, or of the commune's common ones; refused while the guide
+    (or commune.yaml) has problems, since its sections are not known then."""
+    if content.commune is None or (slug is not None and slug not in content.guides):
+        raise Refused(409, "hướng dẫn hoặc thông tin của xã còn lỗi; hãy sửa hết lỗi rồi mới thu âm")
+    if slug is None:
+        return takes.common_lines(studio.project, studio.env, content)
+    return [line for _, lines in takes.guide_lines(studio.project, studio.env, content, slug) for line in lines]
+
+
+async def delete_take(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    slug, section_id = _take_owner(studio, request), request.path_params["section"]
+    if not takes.SECTION_ID.match(section_id):
+        raise Refused(404, f"không có đoạn {section_id}")
+    await asyncio.to_thread(takes.delete, studio.project, slug, section_id)
+    back = f"/guides/{slug}" if slug else "/commune"
+    return RedirectResponse(f"{back}#rec-{section_id}", status_code=303)
+
+
 # --- builds ------------------------------------------------------------------------------------------
 
 async def start_build(request: Request) -> Response:
@@ -511,6 +598,12 @@ def create_app(project: Project, guard: Guard) -> Any:
         Route("/commune", commune_page),
         Route("/commune", save_commune, methods=["POST"]),
         Route("/commune/raw", save_raw, methods=["POST"]),
+        Route("/guides/{slug}/recordings/{section}", take_file),
+        Route("/guides/{slug}/recordings/{section}", store_take, methods=["POST"]),
+        Route("/guides/{slug}/recordings/{section}/delete", delete_take, methods=["POST"]),
+        Route("/commune/recordings/{section}", take_file),
+        Route("/commune/recordings/{section}", store_take, methods=["POST"]),
+        Route("/commune/recordings/{section}/delete", delete_take, methods=["POST"]),
         Route("/preview/{slug}/{name}", preview_file),
         Route("/files/{path:path}", build_file),
         Route("/icons/{name}.svg", icon_file),

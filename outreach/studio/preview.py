@@ -1,15 +1,13 @@
 """What the editor shows of a guide as it will come out: the printed products as page images (the
-library renders the PDF, pdftoppm makes PNGs) and the bulletin with what the voice will say."""
+library renders the PDF, pdftoppm makes PNGs)."""
 
 from __future__ import annotations
 
 import subprocess
 import tempfile
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
-from outreach import script
 from outreach.content import Content
 from outreach.errors import DoesNotFit, OutreachError
 from outreach.guidebuild import make_context
@@ -17,25 +15,12 @@ from outreach.manifest import digest
 from outreach.model import Guide
 from outreach.products import BY_NAME, json_list, render_page
 from outreach.project import Project
-from outreach.sound.reading import read_aloud
 from outreach.templating import BoundedSandbox, template_folders
 
 # The tabs of the preview: the printed products an officer checks after an edit.
 PRODUCTS = ("handout", "handout-large", "poster", "facilitator")
 RESOLUTION = 60  # dpi: an A4 page 500 px wide is readable on a screen and rasterised in a tenth of a second
 PREVIEW_DIR = ".studio/preview"  # under build/ (git-ignored, never shared)
-
-
-@dataclass
-class Spoken:
-    """One section of the bulletin: the text as written, and as the voice will read it."""
-
-    text: str
-    reading: str
-
-    @property
-    def differs(self) -> bool:
-        return self.text != self.reading
 
 
 class Previewer:
@@ -92,17 +77,3 @@ class Previewer:
         """Every template file's name and mtime: a commune's edit to templates/ shows in the preview."""
         return [(str(p), p.stat().st_mtime_ns) for folder in template_folders(self.project)
                 for p in sorted(folder.rglob("*")) if p.is_file()]
-
-
-def bulletin(env: BoundedSandbox, content: Content, guide: Guide) -> list[Spoken]:
-    """The bulletin's sections and their readings: what `outreach say` prints for each."""
-    assert content.commune is not None
-    sections = script.bulletin(env, guide, content.commune).sections
-    return [Spoken(text, read_aloud(text, content.commune.dialect, content.lexicon)) for text in sections]
-
-
-def meeting(env: BoundedSandbox, content: Content, guide: Guide) -> list[tuple[str, list[Spoken]]]:
-    """Each meeting clip's title and sections, with their readings."""
-    assert content.commune is not None
-    return [(clip.title, [Spoken(text, read_aloud(text, content.commune.dialect, content.lexicon))
-                          for text in clip.sections]) for clip in script.meeting_clips(env, guide, content.commune)]

@@ -17,12 +17,12 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-MAX_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024  # a 10 MB picture and the form around it
+MAX_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024  # a 10 MB picture or take and the form around it
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # On every answer: scripts and styles only from the studio itself, never framed by another page.
 SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; media-src 'self'; "
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
                                  b"object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -91,7 +91,7 @@ class Guard:
             self._check_origin(headers)
         length = headers.get("content-length", "0")
         if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            raise Refused(413, "tệp gửi lên quá lớn; ảnh tối đa 10 MB")
+            raise Refused(413, "tệp gửi lên quá lớn; ảnh hoặc bản thu tối đa 10 MB")
         return None
 
     def _check_origin(self, headers: dict[str, str]) -> None:
@@ -173,6 +173,6 @@ def _capped(receive: Receive) -> Receive:
         message = await receive()
         seen += len(message.get("body", b""))
         if seen > MAX_BODY_BYTES:
-            raise Refused(413, "tệp gửi lên quá lớn; ảnh tối đa 10 MB")
+            raise Refused(413, "tệp gửi lên quá lớn; ảnh hoặc bản thu tối đa 10 MB")
         return message
     return counted

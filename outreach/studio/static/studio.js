@@ -1,7 +1,8 @@
 // The studio works without this file; it only makes pages livelier: the guides list filters as
 // you type, the editor shows problems while you type (the server judges them, as on save), keeps
 // its place across saves and warns before unsaved edits are lost, and
-// a build's progress arrives as it happens (Server-Sent Events) instead of by reloading.
+// a build's progress arrives as it happens (Server-Sent Events) instead of by reloading, and a
+// section of the bulletin is recorded with the browser's microphone (the one part that needs it).
 (function () {
   "use strict";
 
@@ -119,10 +120,127 @@
     };
   }
 
+
+  // Recording a section: the browser's microphone (MediaRecorder; 127.0.0.1 is a secure context).
+  // The take goes to the studio, which keeps it only when it passes the checks a file dropped into
+  // content/recordings/ passes, and answers with the section's panel drawn anew.
+  var recording = null;  // {panel, recorder}: one take at a time
+
+  function recorders() {
+    var able = !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder);
+    document.querySelectorAll(".recorder[data-url]").forEach(function (panel) { arm(panel, able); });
+    var target = location.hash && document.getElementById(location.hash.slice(1));
+    var closed = target && target.closest("details:not([open])");
+    if (closed) { closed.open = true; target.scrollIntoView(); }
+  }
+
+  function arm(panel, able) {
+    var record = panel.querySelector("button.record"), stop = panel.querySelector("button.stop");
+    var drop = panel.querySelector("form.delete");
+    if (drop) {
+      drop.addEventListener("submit", function (event) {
+        if (!window.confirm("Xóa bản thu của đoạn này? Sau đó máy sẽ đọc đoạn này.")) event.preventDefault();
+      });
+    }
+    if (!record) return;
+    if (!able) {
+      say(panel, "Trình duyệt này không thu âm được; hãy mở xưởng bằng Chrome hoặc Firefox trên máy có micrô.", true);
+      return;
+    }
+    record.hidden = false;
+    record.addEventListener("click", function () { begin(panel); });
+    stop.addEventListener("click", function () {
+      if (recording && recording.panel === panel) recording.recorder.stop();
+    });
+  }
+
+  function say(panel, text, bad) {
+    var line = panel.querySelector(".take-message");
+    line.textContent = text;
+    line.className = "take-message" + (bad ? " bad" : "");
+  }
+
+  function begin(panel) {
+    if (recording) recording.recorder.stop();
+    say(panel, "Đang mở micrô…");
+    navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+      var wanted = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4"].filter(function (type) {
+        return MediaRecorder.isTypeSupported(type);
+      })[0];
+      var recorder = new MediaRecorder(stream, wanted ? { mimeType: wanted } : {}), chunks = [];
+      var record = panel.querySelector("button.record"), stop = panel.querySelector("button.stop");
+      var timer = panel.querySelector(".timer"), began = Date.now();
+      var longest = parseInt(panel.getAttribute("data-longest"), 10) || 180;
+      var tick = setInterval(function () {
+        var seconds = Math.floor((Date.now() - began) / 1000);
+        timer.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+        if (seconds >= longest) recorder.stop();
+      }, 250);
+      recording = { panel: panel, recorder: recorder };
+      recorder.ondataavailable = function (event) { if (event.data.size) chunks.push(event.data); };
+      recorder.onstop = function () {
+        clearInterval(tick);
+        stream.getTracks().forEach(function (track) { track.stop(); });  // the microphone is let go
+        recording = null;
+        panel.classList.remove("recording");
+        record.hidden = false;
+        stop.hidden = true;
+        send(panel, new Blob(chunks, { type: recorder.mimeType || wanted || "audio/webm" }));
+      };
+      recorder.start(1000);
+      panel.classList.add("recording");
+      record.hidden = true;
+      stop.hidden = false;
+      stop.focus();
+      say(panel, "Đang thu — hãy đọc to đoạn lời ở trên, đọc xong bấm «Dừng và lưu».");
+    }, function (error) {
+      say(panel, error.name === "NotAllowedError"
+        ? "Trình duyệt chưa cho dùng micrô: bấm biểu tượng micrô hoặc ổ khóa ở thanh địa chỉ, chọn «Cho phép», rồi bấm «Thu âm» lại."
+        : "Không mở được micrô (" + error.name + "); hãy kiểm tra micrô đã cắm và bật chưa.", true);
+    });
+  }
+
+  function send(panel, take) {
+    say(panel, "Đang kiểm tra bản thu…");
+    var data = new FormData();
+    data.append("text", panel.getAttribute("data-text"));
+    data.append("take", take, "take");
+    fetch(panel.getAttribute("data-url"), { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (answer) {
+        return answer.json().catch(function () {
+          return { ok: false, message: "xưởng trả lời lỗi " + answer.status + "; hãy tải lại trang rồi thu lại" };
+        });
+      })
+      .then(function (result) {
+        if (!result.ok) { refused(panel, take, result.message); return; }
+        var holder = document.createElement("div");
+        holder.innerHTML = result.panel;
+        var fresh = holder.firstElementChild;
+        panel.replaceWith(fresh);
+        arm(fresh, true);
+        say(fresh, result.message);
+      })
+      .catch(function () { refused(panel, take, "không gửi được bản thu; xưởng còn chạy không?"); });
+  }
+
+  // A refused take can still be heard, so the officer hears what was wrong with it.
+  function refused(panel, take, message) {
+    say(panel, "Chưa lưu: " + message, true);
+    var heard = panel.querySelector("audio.refused");
+    if (!heard) {
+      heard = document.createElement("audio");
+      heard.className = "refused";
+      heard.controls = true;
+      panel.querySelector(".take-message").after(heard);
+    }
+    heard.src = URL.createObjectURL(take);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     filterGuides();
     guardEdits();
     checkWhileTyping();
     followBuild();
+    recorders();
   });
 })();
