@@ -13,7 +13,7 @@ from outreach.content import Content
 from outreach.model import Guide
 from outreach.pdf import render_pdf
 from outreach.project import Project
-from outreach.sound.recordings import COMMON, Take, Takes, common_id
+from outreach.sound.recordings import COMMON, WHOLE_BULLETIN, Take, Takes, common_id
 from outreach.templating import BoundedSandbox, render, template_folders
 
 RECORDINGS = "recordings"  # under content/
@@ -59,6 +59,14 @@ def rows(project: Project, env: BoundedSandbox, content: Content, slug: str) -> 
             first[text] = section_id
             out.append(Row(spoken.title, section_id, file, text, *_chosen(takes, section_id, text)))
     return out
+
+
+def whole_bulletin_row(project: Project, env: BoundedSandbox, content: Content, slug: str) -> Row:
+    """The bulletin read in one take (broadcast.<ext>): when current, it voices the whole bulletin."""
+    assert content.commune is not None
+    bulletin = script.bulletin(env, content.guides[slug], content.commune)
+    return Row(bulletin.title, WHOLE_BULLETIN, f"content/{RECORDINGS}/{slug}/{WHOLE_BULLETIN}.m4a", bulletin.text,
+               *_chosen(Takes(project.content_dir / RECORDINGS, slug), WHOLE_BULLETIN, bulletin.text))
 
 
 def common_rows(project: Project, env: BoundedSandbox, content: Content) -> list[Row]:

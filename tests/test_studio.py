@@ -415,6 +415,23 @@ def test_a_common_section_recorded_once_serves_every_guide(studio, project, tmp_
     assert status == 303 and not (project / "content" / "recordings" / "_common" / f"{section_id}.wav").exists()
 
 
+def test_the_bulletin_read_in_one_take_is_the_whole_bulletin_and_not_a_draft(studio, project, tmp_path):
+    slug = "dang-ky-thuong-tru"
+    page = studio.request("GET", f"/guides/{slug}")[1]
+    url = f"/guides/{slug}/recordings/broadcast"
+    text, state = _panels(page)[url]
+    assert state.startswith("Chưa thu") and text.count("Bước 1") == 1
+    spoken_wav(text, tmp_path / "bulletin.wav")
+    body, headers = _take_form(text, (tmp_path / "bulletin.wav").read_bytes(), "audio/wav")
+    status, answer = studio.request("POST", url, headers={**headers, "Origin": studio.origin}, body=body)
+    assert status == 200 and json.loads(answer)["ok"], answer
+    assert _panels(studio.request("GET", f"/guides/{slug}")[1])[url][1].startswith("Đã thu: bản tin phát đúng")
+    assert run(project, "build", "--only", slug, "-j", "1").exit_code == 0
+    bulletin = json.loads((project / "build" / slug / "broadcast.json").read_text(encoding="utf-8"))
+    assert not bulletin["draft"], "no engine speaks any of it"
+    assert {s["source"] for s in bulletin["sections"]} == {"recording"}
+
+
 def test_requests_without_the_token_are_refused(studio):
     status, body = studio.request("GET", "/", cookie=False)
     assert status == 401 and "mã truy cập" in body

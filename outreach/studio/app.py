@@ -71,7 +71,6 @@ class Studio:
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(STUDIO_DIR / "templates"),
                                         autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                         undefined=jinja2.StrictUndefined)
-        self.pages.globals["longest_take"] = takes.LONGEST_SECONDS
 
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("commune_name", None)
@@ -225,7 +224,7 @@ def _text(path: Path) -> str:
 def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
     guide = content.guides.get(slug)
     parts: dict[str, Any] = dict(slug=slug, tabs=[(name, BY_NAME[name].label) for name in preview.PRODUCTS],
-                                 tab_label=BY_NAME[tab].label, pages=[], scripts=[], real_voice=REAL_VOICE,
+                                 tab_label=BY_NAME[tab].label, pages=[], scripts=[], whole=None, real_voice=REAL_VOICE,
                                  preview_message="Hướng dẫn còn lỗi: sửa hết lỗi rồi lưu để xem trước.")
     parts.update(_built(studio.project, slug))
     if guide is not None and content.commune is not None:
@@ -233,6 +232,7 @@ def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
             pages = studio.previewer.pages(studio.env, content, slug, guide, tab)
             parts["pages"] = [f"/preview/{slug}/{page.name}" for page in pages]
             parts["scripts"] = takes.guide_lines(studio.project, studio.env, content, slug, parts.pop("take_problems"))
+            parts["whole"] = takes.whole_bulletin_line(studio.project, studio.env, content, slug)
         except OutreachError as exc:
             parts["preview_message"] = f"Chưa xem trước được: {exc.format_message()}"
     elif content.commune is None:
@@ -501,7 +501,8 @@ def _take_lines(studio: Studio, content: Content, slug: str | None) -> list[take
         raise Refused(409, "hướng dẫn hoặc thông tin của xã còn lỗi; hãy sửa hết lỗi rồi mới thu âm")
     if slug is None:
         return takes.common_lines(studio.project, studio.env, content)
-    return [line for _, lines in takes.guide_lines(studio.project, studio.env, content, slug) for line in lines]
+    return [takes.whole_bulletin_line(studio.project, studio.env, content, slug),
+            *(line for _, lines in takes.guide_lines(studio.project, studio.env, content, slug) for line in lines)]
 
 
 async def delete_take(request: Request) -> Response:

@@ -16,7 +16,7 @@ from outreach.errors import OutreachError
 from outreach.project import Project
 from outreach.recordsheet import RECORDINGS, Row
 from outreach.sound.reading import read_aloud
-from outreach.sound.recordings import COMMON, SUFFIXES, Take, find_take
+from outreach.sound.recordings import COMMON, SUFFIXES, WHOLE_BULLETIN, Take, find_take
 from outreach.sound.speech import Speaker
 from outreach.studio.security import Refused, inside
 from outreach.templating import BoundedSandbox
@@ -26,7 +26,8 @@ SECTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 SUFFIX_OF_TYPE = {"audio/webm": ".webm", "video/webm": ".webm", "audio/ogg": ".ogg", "audio/mp4": ".m4a",
                   "audio/x-m4a": ".m4a", "audio/aac": ".aac", "audio/mpeg": ".mp3", "audio/wav": ".wav",
                   "audio/x-wav": ".wav", "audio/flac": ".flac"}
-LONGEST_SECONDS = 180  # the browser stops a take by itself after this: no section takes a minute to read
+# The browser stops a take by itself after this: no section takes a minute to read, a bulletin five.
+LONGEST_SECONDS = {"section": 180, "bulletin": 600}
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,24 @@ class Line:
         return "stale" if row.stale is not None else "none"
 
     @property
+    def whole(self) -> bool:
+        return self.row.section_id == WHOLE_BULLETIN
+
+    @property
+    def longest(self) -> int:
+        return LONGEST_SECONDS["bulletin" if self.whole else "section"]
+
+    @property
     def state(self) -> str:
-        mine = "mọi hướng dẫn có đoạn này dùng giọng của bạn" if self.commune_wide else "bản tin dùng giọng của bạn"
-        return {"none": "Chưa thu: máy sẽ đọc đoạn này",
+        if self.whole:
+            mine, otherwise = "bản tin phát đúng bản thu này", "bản tin ghép từ các đoạn dưới đây"
+        else:
+            mine = "mọi hướng dẫn có đoạn này dùng giọng của bạn" if self.commune_wide else "bản tin dùng giọng của bạn"
+            otherwise = "máy đọc đoạn này"
+        return {"none": f"Chưa thu: {otherwise}",
                 "mine": f"Đã thu: {mine}",
                 "common": "Dùng bản thu chung của xã (thu ở trang Thông tin của xã)",
-                "stale": "Cần thu lại: lời đã đổi từ khi thu, máy tạm đọc đoạn này",
+                "stale": f"Cần thu lại: lời đã đổi từ khi thu; tạm thời {otherwise}",
                 "same": f"Giống đoạn {self.row.same_as}: thu ở đoạn đó"}[self.kind]
 
     @property
@@ -108,6 +121,15 @@ def guide_lines(project: Project, env: BoundedSandbox, content: Content, slug: s
     return list(clips.items())
 
 
+def whole_bulletin_line(project: Project, env: BoundedSandbox, content: Content, slug: str) -> Line:
+    """The panel of the bulletin read in one take; judged by what each section would be read as."""
+    assert content.commune is not None
+    row = recordsheet.whole_bulletin_row(project, env, content, slug)
+    reading = " ".join(read_aloud(section, content.commune.dialect, content.lexicon) for section in
+                       row.text.split("\n\n"))
+    return Line(row, reading, f"/guides/{slug}/recordings/{WHOLE_BULLETIN}")
+
+
 def common_lines(project: Project, env: BoundedSandbox, content: Content) -> list[Line]:
     assert content.commune is not None
     return [Line(row, read_aloud(row.text, content.commune.dialect, content.lexicon),
@@ -141,7 +163,7 @@ def store(project: Project, content: Content, line: Line, slug: str | None, seen
     row = line.row
     if line.kind == "same":
         raise OutreachError(f"đoạn này giống đoạn {row.same_as}; hãy thu ở đoạn {row.same_as}")
-    if " ".join(seen_text.split()) != row.text:
+    if seen_text.split() != row.text.split():
         raise OutreachError("lời của đoạn này vừa đổi (có thể biểu mẫu vừa được lưu); hãy tải lại trang rồi thu lại")
     suffix = SUFFIX_OF_TYPE.get(kind.split(";")[0].strip().lower())
     if suffix is None:
