@@ -505,3 +505,12 @@ def test_a_picture_damaged_after_validation_is_an_error_naming_it(tmp_path):
     picture.write_bytes(truncated_jpeg())
     with pytest.raises(OutreachError, match="content/images/half.jpg"):
         assets.image_data_uri(picture)
+
+
+def test_an_ffmpeg_run_that_does_not_end_is_stopped_with_a_message(monkeypatch):
+    from outreach.sound import ffmpeg
+    monkeypatch.setattr(ffmpeg, "FFMPEG_SECONDS", 1)
+    started = time.monotonic()
+    with pytest.raises(ffmpeg.AudioError, match="quá 1 giây"):  # -re: 30 s of input take 30 s to read
+        ffmpeg.ffmpeg("-re", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "30", "-f", "null", "-")
+    assert time.monotonic() - started < 10
