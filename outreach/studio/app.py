@@ -227,11 +227,12 @@ def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
                                  tab_label=BY_NAME[tab].label, pages=[], scripts=[], whole=None, real_voice=REAL_VOICE,
                                  preview_message="Hướng dẫn còn lỗi: sửa hết lỗi rồi lưu để xem trước.")
     parts.update(_built(studio.project, slug))
+    said = parts.pop("take_problems")
     if guide is not None and content.commune is not None:
         try:
             pages = studio.previewer.pages(studio.env, content, slug, guide, tab)
             parts["pages"] = [f"/preview/{slug}/{page.name}" for page in pages]
-            parts["scripts"] = takes.guide_lines(studio.project, studio.env, content, slug, parts.pop("take_problems"))
+            parts["scripts"] = takes.guide_lines(studio.project, studio.env, content, slug, said)
             parts["whole"] = takes.whole_bulletin_line(studio.project, studio.env, content, slug)
         except OutreachError as exc:
             parts["preview_message"] = f"Chưa xem trước được: {exc.format_message()}"
