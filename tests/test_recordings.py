@@ -16,10 +16,11 @@ SLUG = "thu-tuc"
 
 
 def make_take(path: Path, text: str | None, voice_volume: float = 0.5, noise: float = 0.01) -> Path:
-    """A phone recording of `text` read by espeak-ng (None: no voice at all, only the room)."""
+    """A phone recording of `text` read by espeak-ng (None: no voice at all, only the room); the noise is
+    seeded, so a take is the same on every run."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if text is None:
-        source = ["-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude={noise}:duration=6"] if noise else \
+        source = ["-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude={noise}:duration=6:seed=14"] if noise else \
             ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "6"]
         subprocess.run(["ffmpeg", "-v", "error", "-y", *source, "-af", "aresample=48000,pan=stereo|c0=c0|c1=c0",
                         "-c:a", "aac", str(path)], check=True)
@@ -27,7 +28,7 @@ def make_take(path: Path, text: str | None, voice_volume: float = 0.5, noise: fl
     voice = path.with_suffix(".voice.wav")
     subprocess.run(["espeak-ng", "-v", "vi", "-w", str(voice), text], check=True)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(voice), "-f", "lavfi", "-i",
-                    f"anoisesrc=color=pink:amplitude={noise}:duration=60", "-filter_complex",
+                    f"anoisesrc=color=pink:amplitude={noise}:duration=60:seed=14", "-filter_complex",
                     f"[0:a]volume={voice_volume},aresample=48000,adelay=2000,apad=pad_dur=2[v];[1:a]aresample=48000[n];"
                     "[v][n]amix=inputs=2:duration=first:normalize=0,pan=stereo|c0=c0|c1=c0",
                     "-c:a", "aac", str(path)], check=True)
@@ -156,3 +157,12 @@ def test_a_clip_wholly_recorded_needs_no_engine(tmp_path):
     assert clip.engine == "recording" and not clip.draft
     assert [s["source"] for s in clip.sections] == ["recording", "recording"]
     assert (tmp_path / "clip.mp3").stat().st_size > 0
+
+
+def test_a_take_too_quiet_to_survive_trimming_is_called_quiet_not_empty():
+    """Trimming at -42 dB can cut a whispered take almost whole; the officer must hear "speak louder"."""
+    from outreach.sound.recordings import Measured, refusal
+    whispered = Measured(seconds=5.5, speech_seconds=0.0, clipped=0.0, lufs=-50.7, speech_over_noise=31.7)
+    assert "quá nhỏ" in refusal(whispered, "Cách làm gồm ba bước.")
+    silent = Measured(seconds=6.0, speech_seconds=0.0, clipped=0.0, lufs=float("-inf"), speech_over_noise=0.0)
+    assert "trống" in refusal(silent, "Cách làm gồm ba bước.")

@@ -133,13 +133,17 @@ def _speech_over_noise(samples: np.ndarray) -> float:
 def refusal(measured: Measured, reading: str) -> str | None:
     """Why a take must not be used, in words the officer can act on; None when it is fine."""
     syllables = len(reading.split())
-    if measured.speech_seconds < 0.3:
+    if measured.lufs == -math.inf:
         return "bản thu trống hoặc chỉ có tiếng ồn; hãy thu lại"
     if measured.clipped > CLIPPED_SHARE:
         return (f"bản thu bị rè vì quá to ({measured.clipped:.1%} mẫu bị cắt đỉnh); hãy thu lại, để điện thoại "
                 "cách miệng một gang tay")
+    # Before the length left after trimming: trimming cuts a very quiet voice almost whole, and then
+    # "quiet" is what the officer can act on, not "empty".
     if measured.lufs < QUIETEST_LUFS:
         return f"bản thu quá nhỏ ({measured.lufs:.0f} LUFS); hãy thu lại, nói to hơn hoặc để điện thoại gần hơn"
+    if measured.speech_seconds < 0.3:
+        return "bản thu trống hoặc chỉ có tiếng ồn; hãy thu lại"
     if measured.speech_over_noise < LEAST_SPEECH_OVER_NOISE_DB:
         return "bản thu gần như chỉ có tiếng ồn; hãy thu lại ở nơi yên tĩnh"
     rate = syllables / measured.speech_seconds
