@@ -53,6 +53,8 @@ class Made:
 # A maker makes the given units of one guide into build/<slug>/ and says what each wrote. Units that
 # share a maker are made by one call (the bulletin and the meeting clips are spoken in one batch).
 Maker = Callable[[Context, Guide, Path, list["Unit"]], dict[str, Made]]
+# What a voiced unit says: its scripts, from the guide and the commune.
+Scripts = Callable[[BoundedSandbox, Guide, Commune], list[script.Script]]
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,15 @@ class Unit:
     templates: tuple[str, ...] = ()
     page: Page | None = None
     look: bool = False           # shaped by style.css, the pictograms, the pictures and the fonts
-    voice: bool = False          # shaped by the engine, the speed and the lexicon
+    speaks: Scripts | None = None  # voiced: shaped by the engine, the speed, the lexicon and the takes
     after: tuple[str, ...] = ()  # units it is made from: made before it; without them it is not made
     shows: tuple[str, ...] = ()  # units whose outputs it lists when they are there (made before it)
     print_shop: bool = False     # made only with --print
     collects: bool = False       # gathers the guide's other outputs: made once all its other units are
+
+    @property
+    def voice(self) -> bool:
+        return self.speaks is not None
 
     @property
     def follows(self) -> tuple[str, ...]:
@@ -194,6 +200,10 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
     return made
 
 
+def _bulletin(env: BoundedSandbox, guide: Guide, commune: Commune) -> list[script.Script]:
+    return [script.bulletin(env, guide, commune)]
+
+
 def labels_for(content: Content, slug: str, guide: Guide) -> Labels:
     """The tags of a guide's clips: the committee, the guide, and the first campaign that plays it."""
     assert content.commune is not None
@@ -257,9 +267,9 @@ UNITS: tuple[Unit, ...] = (
     Unit("broadcast-text", "Lời bản tin để đọc trên loa", "text", "broadcast.txt", _bulletin_text,
          ("broadcast.txt.j2",)),
     Unit("sms", "Mẫu tin nhắn SMS (có dấu và không dấu)", "text", "sms.txt", _sms, ("sms.j2",)),
-    Unit("broadcast", "Bản tin loa", "audio", "broadcast.json", _spoken, ("broadcast.txt.j2",), voice=True),
+    Unit("broadcast", "Bản tin loa", "audio", "broadcast.json", _spoken, ("broadcast.txt.j2",), speaks=_bulletin),
     Unit("meeting", "Đoạn âm thanh cho buổi sinh hoạt", "audio", "meeting/index.json", _spoken,
-         ("meeting-intro.txt.j2", "meeting-step.txt.j2"), voice=True),
+         ("meeting-intro.txt.j2", "meeting-step.txt.j2"), speaks=script.meeting_clips),
     Unit("facilitator", "Tài liệu cho người chủ trì", "pdf", "facilitator.pdf", _printed, ("facilitator.html.j2",),
          Page("facilitator.html.j2", one_page=False), look=True, shows=("meeting",)),
     Unit("print-handout", "Tờ hướng dẫn A4 cho nhà in", "pdf", "print/handout.pdf", _printed, ("handout.html.j2",),

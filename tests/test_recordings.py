@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, duration_seconds, ffmpeg_loudness, run, starter
+from conftest import copy_project, duration_seconds, ffmpeg_loudness, run, starter, write_guide
 
 SLUG = "thu-tuc"
 
@@ -166,3 +166,38 @@ def test_a_take_too_quiet_to_survive_trimming_is_called_quiet_not_empty():
     assert "quá nhỏ" in refusal(whispered, "Cách làm gồm ba bước.")
     silent = Measured(seconds=6.0, speech_seconds=0.0, clipped=0.0, lufs=float("-inf"), speech_over_noise=0.0)
     assert "trống" in refusal(silent, "Cách làm gồm ba bước.")
+
+
+THANKS = "Xin trân trọng cảm ơn bà con đã lắng nghe."  # the bulletin's last section, in every guide
+
+
+def audio_files(project: Path, slug: str) -> dict[str, int]:
+    """Each audio output of a guide (the clips and their sidecars) → its mtime: what a build remade."""
+    folder = project / "build" / slug
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in
+            [folder / "broadcast.mp3", folder / "broadcast.json", *sorted((folder / "meeting").iterdir())]}
+
+
+def test_a_common_take_voices_its_section_in_every_guide_and_remakes_only_the_clips_saying_it(project):
+    write_guide(project, "mot", starter(project, "mot"))
+    write_guide(project, "hai", starter(project, "hai").replace("Đăng ký khai sinh", "Đăng ký kết hôn"))
+    assert run(project, "build", "--engine", "espeak-ng").exit_code == 0
+    before = {slug: audio_files(project, slug) for slug in ("mot", "hai")}
+    common = run(project, "record", "--common").output
+    file = re.search(r"lưu vào: (\S+)\n  " + re.escape(THANKS) + "\n", common).group(1)
+    assert file.startswith("content/recordings/_common/chung-xin-tran-trong-cam-on-")
+    make_take(project / file, THANKS)
+
+    result = run(project, "build", "--engine", "espeak-ng")
+    assert result.exit_code == 0, result.output
+    for slug in ("mot", "hai"):
+        bulletin = json.loads((project / "build" / slug / "broadcast.json").read_text(encoding="utf-8"))
+        closing = next(s for s in bulletin["sections"] if s["text"] == THANKS)
+        assert closing["source"] == "recording", slug
+        assert [s["source"] for s in bulletin["sections"]].count("recording") == 1
+        after = audio_files(project, slug)
+        remade = {name for name in after if after[name] != before[slug][name]}
+        assert remade == {"broadcast.mp3", "broadcast.json"}, f"{slug}: the meeting clips do not say it"
+    again = run(project, "build", "--engine", "espeak-ng")
+    assert "Không có gì thay đổi" in again.output, again.output
+

@@ -184,12 +184,14 @@ class Takes:
     def __bool__(self) -> bool:
         return bool(self._files)
 
-    def state(self) -> list[tuple[str, int, int]]:
-        """What shapes the audio made from these takes: every file's name, size and time, and the
-        sidecars' (a no-op build reads no recording)."""
-        return [(p.name, (st := p.stat()).st_size, st.st_mtime_ns) for p in self._files] + [
-            (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in
-            (Take(f).sidecar for f in self._files) if p.is_file()]
+    def state_for(self, texts: list[str] | None) -> list[tuple[str, int, int]]:
+        """What shapes audio saying `texts` (None: any text), read without opening a recording (a
+        no-op build opens none): folder, name, size and time of every take of the guide's own folder
+        (a take is also found by the text noted beside it, so any of them may voice any section),
+        and of the common takes named for one of `texts`."""
+        named = None if texts is None else {common_id(text) for text in texts}
+        return [(f"{p.parent.name}/{p.name}", (st := p.stat()).st_size, st.st_mtime_ns) for p in self._files
+                if p.parent == self.folders[0] or named is None or p.stem in named]
 
     def choose(self, section_id: str, text: str) -> Choice:
         """The take for `text`: the file named for this section if it is new or of this text; else any
