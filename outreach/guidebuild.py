@@ -143,5 +143,5 @@ def _record(ctx: Context, result: GuideResult, job: Job, unit: str, made: Made) 
     clips = made.clips
     result.units[unit] = UnitRecord(
         job.inputs[unit], {p.relative_to(ctx.project.build_dir).as_posix(): file_record(p) for p in made.paths},
-        engine=clips[0].engine if clips else None, draft=any(c.draft for c in clips))
+        engine=clips[0].engine if clips else None, draft=any(c.draft for c in clips), again=made.again)
     result.drafts += [c.path for c in clips if c.draft]

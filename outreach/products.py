@@ -48,6 +48,7 @@ class Made:
     paths: list[Path]
     clips: list[Clip] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    again: bool = False  # made again at the next build even if nothing changed (a take could not be noted)
 
 
 # A maker makes the given units of one guide into build/<slug>/ and says what each wrote. Units that
@@ -183,6 +184,8 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
     clips = ctx.speaker.speak_into_place(scripts, labels_for(ctx.content, folder.name, guide),
                                          Takes(ctx.project.content_dir / RECORDINGS, folder.name))
     said: set[str] = set()  # a take shared by the bulletin and a meeting clip is warned about once
+    # A take not noted yet may voice the other clips' sections once it is: all are made again.
+    again = any(clip.again for clip in clips)
     made = {}
     if "broadcast" in names:
         clip, clips = clips[0], clips[1:]
@@ -191,12 +194,12 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
                                      "priority": guide.priority or commune.audio.priority,
                                      "speed": commune.audio.speed, **_clip_entry(clip)}))
         made["broadcast"] = Made([clip.path, sidecar], [clip],
-                                 _length_warnings(ctx, clip) + _unused_takes([clip], said))
+                                 _length_warnings(ctx, clip) + _unused_takes([clip], said), again)
     if "meeting" in names:
         index = folder / "meeting" / "index.json"
         write_atomic(index, _json([_clip_entry(c) for c in clips]))
         _remove_stale_clips(folder / "meeting", {c.path.name for c in clips})
-        made["meeting"] = Made([c.path for c in clips] + [index], clips, _unused_takes(clips, said))
+        made["meeting"] = Made([c.path for c in clips] + [index], clips, _unused_takes(clips, said), again)
     return made
 
 

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import re
+import stat
 import subprocess
 from pathlib import Path
 
@@ -201,3 +203,42 @@ def test_a_common_take_voices_its_section_in_every_guide_and_remakes_only_the_cl
     again = run(project, "build", "--engine", "espeak-ng")
     assert "Không có gì thay đổi" in again.output, again.output
 
+
+def test_a_take_that_cannot_be_noted_is_used_and_said_so_at_every_build_until_it_can(project, monkeypatch):
+    """A read-only recordings folder (a shared or synced folder, say): the note beside a take only
+    serves to notice a later edit of its text, so the take is used, and the officer is told what is
+    at stake at every build until the note is written."""
+    starter(project, SLUG)
+    folder = project / "content" / "recordings" / SLUG
+    make_take(folder / "bantin-04.m4a", record_sheet(project)["bantin-04"][2])
+    folder.chmod(0o555)
+    real = __import__("outreach.sound.recordings", fromlist=["write_atomic"]).write_atomic
+
+    def as_for_anyone_but_root(target: Path, data: bytes) -> None:
+        """The tests run as root, whom a folder's mode does not stop: refuse as the kernel would."""
+        if not target.parent.stat().st_mode & stat.S_IWUSR:
+            raise PermissionError(errno.EACCES, "Permission denied", str(target))
+        real(target, data)
+
+    monkeypatch.setattr("outreach.sound.recordings.write_atomic", as_for_anyone_but_root)
+    warning = ("Cảnh báo: content/recordings/thu-tuc/bantin-04.m4a: không ghi được ghi chú của bản thu vào thư mục "
+               "content/recordings/thu-tuc/: không có quyền ghi; bản thu vẫn được dùng, nhưng thiếu ghi chú này thì "
+               "khi lời đoạn bantin-04 đổi, công cụ sẽ không biết bản thu đã cũ — hãy cho phép ghi vào thư mục "
+               "content/recordings/thu-tuc/ rồi chạy lại outreach build")
+    for _ in range(2):
+        result = run(project, "build", "--engine", "espeak-ng", "-j", "1")
+        assert result.exit_code == 0, result.output
+        assert warning in result.output.splitlines()
+        assert "bộ nhớ đệm" not in result.output
+        assert section(project, "bantin-04")["source"] == "recording"
+    assert not (folder / "bantin-04.m4a.json").exists()
+
+    folder.chmod(0o755)
+    mended = run(project, "build", "--engine", "espeak-ng", "-j", "1")
+    assert mended.exit_code == 0 and "ghi chú" not in mended.output, mended.output
+    assert json.loads((folder / "bantin-04.m4a.json").read_text(encoding="utf-8"))["text"].startswith("Bước 1:")
+    meeting = json.loads((project / "build" / SLUG / "meeting" / "index.json").read_text(encoding="utf-8"))
+    step1 = next(clip for clip in meeting if clip["file"].startswith("01-"))
+    assert step1["engine"] == "recording", "once noted, the take voices the meeting clip with its words too"
+    again = run(project, "build", "--engine", "espeak-ng", "-j", "1")
+    assert "Không có gì thay đổi" in again.output, again.output

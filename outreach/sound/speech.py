@@ -48,8 +48,9 @@ class Clip:
     seconds: float
     lufs: float
     true_peak: float
-    sections: tuple[dict, ...] = ()   # {id, text, source, duration_seconds[, problem]} in the order heard
-    warnings: tuple[str, ...] = ()    # recordings that could not be used, for the officer
+    sections: tuple[dict, ...] = ()   # {id, text, source, duration_seconds[, problem][, warning]} in the order heard
+    warnings: tuple[str, ...] = ()    # recordings that could not be used or are in doubt, for the officer
+    again: bool = False               # a take's note could not be written: make the clip again next build
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Voiced:
     reading: str
     ready: Path | None = None       # a take's prepared WAV; None: the engine speaks `reading`
     problem: str | None = None      # why the officer's take of it was not used
+    warnings: tuple[str, ...] = ()  # what is in doubt about the take that is used (no note?)
+    again: bool = False             # its take could not be noted: try again at the next build
 
 
 @dataclass(frozen=True)
@@ -189,10 +192,24 @@ class Speaker:
         reason = refusal(measured, reading)
         if reason is not None:
             return dataclasses.replace(plain, problem=f"{self._shown(take.path)}: không dùng được — {reason}")
-        if take.recorded_text() is None:
-            with self._writing(take.sidecar):
-                take.note(text)  # from now on an edit of this text marks the take out of date
-        return dataclasses.replace(plain, ready=self._prepared_take(cleaned))
+        unnoted = self._noted(take, text, section_id) if take.recorded_text() is None else None
+        return dataclasses.replace(plain, ready=self._prepared_take(cleaned),
+                                   warnings=(unnoted,) if unnoted else (), again=unnoted is not None)
+
+    def _noted(self, take: Take, text: str, section_id: str) -> str | None:
+        """Note beside the take the text it was recorded for: from then on an edit of that text marks
+        the take out of date. Where the officer's folder cannot be written, the take is used all the
+        same (it has no note, so it is a new take of this very text: right for this build) and the
+        officer is told why the note matters; the clip is made again at each build until the note
+        is written, so the warning does not go quiet while the take is still unguarded."""
+        try:
+            take.note(text)
+        except OSError as exc:
+            folder = self._shown(take.path.parent)
+            return (f"{self._shown(take.path)}: không ghi được ghi chú của bản thu vào thư mục {folder}/: {why(exc)}; "
+                    f"bản thu vẫn được dùng, nhưng thiếu ghi chú này thì khi lời đoạn {section_id} đổi, công cụ sẽ "
+                    f"không biết bản thu đã cũ — hãy cho phép ghi vào thư mục {folder}/ rồi chạy lại outreach build")
+        return None
 
     def _cleaned(self, take: Take) -> tuple[Path, Measured]:
         """The take cleaned into the cache and what it measures, once per file content: a rebuild
@@ -378,12 +395,14 @@ def _clip(mp3: Path, title: str, engine: Engine | None, parts: list[Voiced], rea
     sections = tuple({"id": v.id, "text": v.text,
                       "source": RECORDING if v.ready is not None else engine.name if engine else "",
                       "duration_seconds": round(_seconds(_piece(v, engine, ready)), 1),
-                      **({"problem": v.problem} if v.problem else {})} for v in parts)
+                      **({"problem": v.problem} if v.problem else {}),
+                      **({"warning": "; ".join(v.warnings)} if v.warnings else {})} for v in parts)
     spoken = engine is not None and any(v.ready is None for v in parts)
     return Clip(mp3, title, engine.name if engine and spoken else RECORDING,
                 engine.voice if engine and spoken else "", bool(engine and spoken and engine.draft),
                 "\n\n".join(v.reading for v in parts), measured.seconds, measured.lufs, measured.true_peak,
-                sections, tuple(v.problem for v in parts if v.problem))
+                sections, tuple(w for v in parts for w in (v.problem, *v.warnings) if w),
+                any(v.again for v in parts))
 
 
 def _seconds(wav: Path) -> float:
