@@ -175,14 +175,14 @@ def _sms(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[st
 
 
 def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
-    """The bulletin and the meeting clips, spoken in one batch (a section they share is made once)."""
+    """The bulletin and the meeting clips, spoken in one batch (a section they share is made once).
+    A take is checked against every section of the guide, made now or not."""
     commune, names = ctx.commune, {unit.name for unit in units}
-    scripts = ([(script.bulletin(ctx.env, guide, commune), folder / "broadcast.mp3", True)]
-               if "broadcast" in names else [])
-    meeting = script.meeting_clips(ctx.env, guide, commune) if "meeting" in names else []
-    scripts += [(part, folder / "meeting" / f"{part.name}.mp3", False) for part in meeting]
+    [bulletin], meeting = _bulletin(ctx.env, guide, commune), script.meeting_clips(ctx.env, guide, commune)
+    scripts = [(bulletin, folder / "broadcast.mp3", True)] if "broadcast" in names else []
+    scripts += [(part, folder / "meeting" / f"{part.name}.mp3", False) for part in meeting if "meeting" in names]
     clips = ctx.speaker.speak_into_place(scripts, labels_for(ctx.content, folder.name, guide),
-                                         Takes(ctx.project.content_dir / RECORDINGS, folder.name))
+                                         Takes(ctx.project.content_dir / RECORDINGS, folder.name), [bulletin, *meeting])
     said: set[str] = set()  # a take shared by the bulletin and a meeting clip is warned about once
     # A take not noted yet may voice the other clips' sections once it is: all are made again.
     again = any(clip.again for clip in clips)
@@ -226,7 +226,7 @@ def _length_warnings(ctx: Context, clip: Clip) -> list[str]:
 
 
 def _unused_takes(clips: list[Clip], said: set[str]) -> list[str]:
-    """The recordings to make again, each once per build of a guide."""
+    """The recordings to make again or to listen to again, each once per build of a guide."""
     fresh = [w for clip in clips for w in clip.warnings if w not in said]
     said.update(fresh)
     return list(dict.fromkeys(fresh))
