@@ -13,7 +13,7 @@ import pytest
 
 from conftest import copy_project, run, starter
 from outreach.script import Script
-from outreach.sound.hearing import sounds_like
+from outreach.sound.hearing import HearingFailed, sounds_like
 from outreach.sound.recordings import Takes
 from outreach.sound.speech import Speaker
 from test_recordings import SLUG, make_take, record_sheet, section
@@ -112,6 +112,22 @@ def test_a_take_is_checked_against_the_sections_of_clips_not_made_now(two_takes)
     assert [w.split(": ", 1)[1].split(";")[0] for w in clip.warnings] == [
         "có thể thu nhầm đoạn — lời nghe được giống đoạn bantin-02 hơn đoạn gioithieu-01",
         "có thể thu nhầm đoạn — lời nghe được giống đoạn bantin-02 hơn đoạn gioithieu-02"]
+
+
+class FailsToHear(HearsAlways):
+    def transcribe(self, wav: Path) -> str:
+        self.heard.append(wav)
+        raise HearingFailed("stand-in: out of memory")
+
+
+def test_a_recogniser_that_fails_leaves_the_take_used_unchecked_and_says_so(two_takes):
+    failing = FailsToHear("")
+    clip = speak_intro(two_takes, failing)
+    assert [s["source"] for s in clip.sections] == ["recording", "recording"]
+    assert clip.warnings[0] == ("recordings/thu-tuc/gioithieu-01.m4a: không kiểm tra được bản thu có đúng là đoạn "
+                                "gioithieu-01 hay không (stand-in: out of memory); bản thu vẫn được dùng")
+    speak_intro(two_takes, failing)
+    assert len(failing.heard) == 4, "nothing was kept: the next build tries again"
 
 
 def test_without_a_recogniser_takes_are_used_unchecked(two_takes):

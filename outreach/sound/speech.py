@@ -238,7 +238,8 @@ class Speaker:
         try:
             heard = self._heard(cleaned, self.transcriber)
         except HearingFailed as exc:
-            return f"{self._shown(take.path)}: không kiểm tra được bản thu có đúng đoạn không ({exc})"
+            return (f"{self._shown(take.path)}: không kiểm tra được bản thu có đúng là đoạn {section_id} hay không "
+                    f"({exc}); bản thu vẫn được dùng")
         other = sounds_like(heard, reading, others)
         if other is None:
             return None
