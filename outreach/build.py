@@ -205,7 +205,7 @@ def _plan(project: Project, env: BoundedSandbox, content: Content, manifest: Man
                                         or manifest.is_current(f"{slug}/{name}", hash_))  # noqa: B023 (called now)
         stale = stale_units(units, slug, inputs, manifest, options.force)
         stale += tuple(u.name for u in units if u.name not in stale
-                       and _better_voice_now(manifest.units[f"{slug}/{u.name}"], engine, speaker))
+                       and _again_now(manifest.units[f"{slug}/{u.name}"], engine, speaker))
         unchanged += len(units) - len(stale)
         if options.with_audio and not with_audio and (options.force or not all(
                 manifest.is_current(f"{slug}/{name}", inputs[name]) for name in voiced)):
@@ -230,9 +230,10 @@ def _split(stale: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [part for part in parts if part]
 
 
-def _better_voice_now(unit: UnitRecord, engine: str, speaker: Speaker) -> bool:
-    """A draft made offline is remade when `auto` finds a better engine (e.g. back online)."""
-    return unit.draft and engine == "auto" and speaker.best_usable() not in (None, unit.engine)
+def _again_now(unit: UnitRecord, engine: str, speaker: Speaker) -> bool:
+    """A unit current by its inputs that is made again all the same: a draft made offline once `auto`
+    finds a better engine (e.g. back online), audio with a take whose note could not be written."""
+    return unit.again or unit.draft and engine == "auto" and speaker.best_usable() not in (None, unit.engine)
 
 
 def _collect(project: Project, env: BoundedSandbox, content: Content, engine: str, probed: dict, finals: list[Job],

@@ -196,8 +196,9 @@ def _build_and_report(project: Project, options: Options, timings: bool = False)
         _warn(warning)
     _summary(project, report, errors, options.only)
     if timings or _level() >= VERBOSE:
-        click.echo("Thời gian theo bước (giây): " + ", ".join(
-            f"{name} {report.stages.get(name, 0.0):.2f}" for name in ("validate", "html", "pdf", "speech", "audio")))
+        stages = ("validate", "html", "pdf", "speech", "audio") + (("asr",) if "asr" in report.stages else ())
+        click.echo("Thời gian theo bước (giây): " + ", ".join(f"{name} {report.stages.get(name, 0.0):.2f}"
+                                                              for name in stages))
     if errors:
         ContentError(errors).show()
         click.echo(_errors_in_one_line(project, errors), err=True)

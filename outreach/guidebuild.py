@@ -17,6 +17,7 @@ from outreach.model import Guide
 from outreach.plan import Job
 from outreach.products import BY_NAME, Context, Made, Unit
 from outreach.project import Project
+from outreach.sound import hearing
 from outreach.sound.speech import Speaker
 from outreach.templating import BoundedSandbox, template_environment
 from outreach.timing import Timings
@@ -45,7 +46,8 @@ def make_context(project: Project, content: Content, engine: str, probed: dict[s
     assert content.commune is not None
     timings = Timings()
     settings = content.commune.audio.engine_settings(project.root, content.commune.dialect)
-    speaker = Speaker.for_build(engine, settings, project.speech_cache_dir, content.lexicon, probed, timings)
+    speaker = Speaker.for_build(engine, settings, project.speech_cache_dir, content.lexicon, probed, timings,
+                                hearing.installed())
     return Context(project, content, content.commune, env or template_environment(project), speaker, timings)
 
 
@@ -143,5 +145,5 @@ def _record(ctx: Context, result: GuideResult, job: Job, unit: str, made: Made) 
     clips = made.clips
     result.units[unit] = UnitRecord(
         job.inputs[unit], {p.relative_to(ctx.project.build_dir).as_posix(): file_record(p) for p in made.paths},
-        engine=clips[0].engine if clips else None, draft=any(c.draft for c in clips))
+        engine=clips[0].engine if clips else None, draft=any(c.draft for c in clips), again=made.again)
     result.drafts += [c.path for c in clips if c.draft]

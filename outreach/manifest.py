@@ -31,6 +31,7 @@ class UnitRecord:
     files: dict[str, FileRecord] = field(default_factory=dict)  # path relative to build/
     engine: str | None = None
     draft: bool = False
+    again: bool = False  # made again at the next build however current (a take of it could not be noted)
 
 
 def digest(*parts) -> str:
@@ -57,7 +58,7 @@ class Manifest:
             if data.get("outreach") == __version__:
                 manifest.units = {
                     key: UnitRecord(unit["inputs"], {p: FileRecord(**f) for p, f in unit["files"].items()},
-                                    unit.get("engine"), unit.get("draft", False))
+                                    unit.get("engine"), unit.get("draft", False), unit.get("again", False))
                     for key, unit in data["units"].items()}
         except (OSError, ValueError, KeyError, TypeError):
             pass

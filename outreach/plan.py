@@ -10,6 +10,7 @@ from pathlib import Path
 
 from outreach import assets
 from outreach.content import Content
+from outreach.errors import OutreachError
 from outreach.manifest import Manifest, digest
 from outreach.model import Guide
 from outreach.pdf import house_style
@@ -79,20 +80,31 @@ class Fingerprints:
         base = digest(self.common, guide.model_dump_json())
         look = digest(self.house_style, self.icons, self.fonts,
                       _files_hash([self.project.content_dir / p for p in _pictures(guide, self.content)]))
-        voice = digest(self.voice, labels_for(self.content, slug, guide), *self._takes(slug))  # the clips' tags
+        voice = digest(self.voice, labels_for(self.content, slug, guide))  # the clips' tags
+        takes = Takes(self.project.content_dir / RECORDINGS, slug)
         inputs: dict[str, str] = {}
         for unit in UNITS:
             shown = [inputs[name] if present(name, inputs[name]) else "absent" for name in unit.follows]
             inputs[unit.name] = digest(base, unit.name, [self._templates(t) for t in unit.templates],
-                                       look if unit.look else None, voice if unit.voice else None, shown)
+                                       look if unit.look else None,
+                                       digest(voice, *self._takes(takes, guide, unit)) if unit.voice else None, shown)
         return inputs
 
-    def _takes(self, slug: str) -> list:
-        """What of the officer's recordings shapes the guide's audio: nothing without any (the hash
-        stays what it was), else the take files' names, sizes and times. The tool's own notes beside
-        them are left out: it writes them while building, from the text the guide's hash covers."""
-        takes = Takes(self.project.content_dir / RECORDINGS, slug)
-        return [[s for s in takes.state() if not s[0].endswith(".json")]] if takes else []
+    def _takes(self, takes: Takes, guide: Guide, unit: Unit) -> list:
+        """What of the officer's recordings shapes a voiced unit: nothing without any that may voice
+        what it says (the hash stays what it was: a common take of the closing words remakes the
+        bulletins, not the meeting clips), else those takes' names, sizes and times. The tool's
+        own notes beside them are left out: it writes them while building, from the text the guide's
+        hash covers."""
+        if not takes:
+            return []
+        assert unit.speaks is not None and self.content.commune is not None
+        try:
+            said = [text for spoken in unit.speaks(self.env, guide, self.content.commune) for text in spoken.sections]
+        except OutreachError:  # a template that fails: every take counts, and the unit reports the error
+            said = None
+        shaping = takes.state_for(said)
+        return [shaping] if shaping else []
 
     def _templates(self, name: str) -> str:
         """Hash of a template and every template it extends, includes or imports (once per build)."""

@@ -48,11 +48,14 @@ class Made:
     paths: list[Path]
     clips: list[Clip] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    again: bool = False  # made again at the next build even if nothing changed (a take could not be noted)
 
 
 # A maker makes the given units of one guide into build/<slug>/ and says what each wrote. Units that
 # share a maker are made by one call (the bulletin and the meeting clips are spoken in one batch).
 Maker = Callable[[Context, Guide, Path, list["Unit"]], dict[str, Made]]
+# What a voiced unit says: its scripts, from the guide and the commune.
+Scripts = Callable[[BoundedSandbox, Guide, Commune], list[script.Script]]
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,15 @@ class Unit:
     templates: tuple[str, ...] = ()
     page: Page | None = None
     look: bool = False           # shaped by style.css, the pictograms, the pictures and the fonts
-    voice: bool = False          # shaped by the engine, the speed and the lexicon
+    speaks: Scripts | None = None  # voiced: shaped by the engine, the speed, the lexicon and the takes
     after: tuple[str, ...] = ()  # units it is made from: made before it; without them it is not made
     shows: tuple[str, ...] = ()  # units whose outputs it lists when they are there (made before it)
     print_shop: bool = False     # made only with --print
     collects: bool = False       # gathers the guide's other outputs: made once all its other units are
+
+    @property
+    def voice(self) -> bool:
+        return self.speaks is not None
 
     @property
     def follows(self) -> tuple[str, ...]:
@@ -168,15 +175,17 @@ def _sms(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[st
 
 
 def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
-    """The bulletin and the meeting clips, spoken in one batch (a section they share is made once)."""
+    """The bulletin and the meeting clips, spoken in one batch (a section they share is made once).
+    A take is checked against every section of the guide, made now or not."""
     commune, names = ctx.commune, {unit.name for unit in units}
-    scripts = ([(script.bulletin(ctx.env, guide, commune), folder / "broadcast.mp3", True)]
-               if "broadcast" in names else [])
-    meeting = script.meeting_clips(ctx.env, guide, commune) if "meeting" in names else []
-    scripts += [(part, folder / "meeting" / f"{part.name}.mp3", False) for part in meeting]
+    [bulletin], meeting = _bulletin(ctx.env, guide, commune), script.meeting_clips(ctx.env, guide, commune)
+    scripts = [(bulletin, folder / "broadcast.mp3", True)] if "broadcast" in names else []
+    scripts += [(part, folder / "meeting" / f"{part.name}.mp3", False) for part in meeting if "meeting" in names]
     clips = ctx.speaker.speak_into_place(scripts, labels_for(ctx.content, folder.name, guide),
-                                         Takes(ctx.project.content_dir / RECORDINGS, folder.name))
+                                         Takes(ctx.project.content_dir / RECORDINGS, folder.name), [bulletin, *meeting])
     said: set[str] = set()  # a take shared by the bulletin and a meeting clip is warned about once
+    # A take not noted yet may voice the other clips' sections once it is: all are made again.
+    again = any(clip.again for clip in clips)
     made = {}
     if "broadcast" in names:
         clip, clips = clips[0], clips[1:]
@@ -185,13 +194,17 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
                                      "priority": guide.priority or commune.audio.priority,
                                      "speed": commune.audio.speed, **_clip_entry(clip)}))
         made["broadcast"] = Made([clip.path, sidecar], [clip],
-                                 _length_warnings(ctx, clip) + _unused_takes([clip], said))
+                                 _length_warnings(ctx, clip) + _unused_takes([clip], said), again)
     if "meeting" in names:
         index = folder / "meeting" / "index.json"
         write_atomic(index, _json([_clip_entry(c) for c in clips]))
         _remove_stale_clips(folder / "meeting", {c.path.name for c in clips})
-        made["meeting"] = Made([c.path for c in clips] + [index], clips, _unused_takes(clips, said))
+        made["meeting"] = Made([c.path for c in clips] + [index], clips, _unused_takes(clips, said), again)
     return made
+
+
+def _bulletin(env: BoundedSandbox, guide: Guide, commune: Commune) -> list[script.Script]:
+    return [script.bulletin(env, guide, commune)]
 
 
 def labels_for(content: Content, slug: str, guide: Guide) -> Labels:
@@ -213,7 +226,7 @@ def _length_warnings(ctx: Context, clip: Clip) -> list[str]:
 
 
 def _unused_takes(clips: list[Clip], said: set[str]) -> list[str]:
-    """The recordings to make again, each once per build of a guide."""
+    """The recordings to make again or to listen to again, each once per build of a guide."""
     fresh = [w for clip in clips for w in clip.warnings if w not in said]
     said.update(fresh)
     return list(dict.fromkeys(fresh))
@@ -257,9 +270,9 @@ UNITS: tuple[Unit, ...] = (
     Unit("broadcast-text", "Lời bản tin để đọc trên loa", "text", "broadcast.txt", _bulletin_text,
          ("broadcast.txt.j2",)),
     Unit("sms", "Mẫu tin nhắn SMS (có dấu và không dấu)", "text", "sms.txt", _sms, ("sms.j2",)),
-    Unit("broadcast", "Bản tin loa", "audio", "broadcast.json", _spoken, ("broadcast.txt.j2",), voice=True),
+    Unit("broadcast", "Bản tin loa", "audio", "broadcast.json", _spoken, ("broadcast.txt.j2",), speaks=_bulletin),
     Unit("meeting", "Đoạn âm thanh cho buổi sinh hoạt", "audio", "meeting/index.json", _spoken,
-         ("meeting-intro.txt.j2", "meeting-step.txt.j2"), voice=True),
+         ("meeting-intro.txt.j2", "meeting-step.txt.j2"), speaks=script.meeting_clips),
     Unit("facilitator", "Tài liệu cho người chủ trì", "pdf", "facilitator.pdf", _printed, ("facilitator.html.j2",),
          Page("facilitator.html.j2", one_page=False), look=True, shows=("meeting",)),
     Unit("print-handout", "Tờ hướng dẫn A4 cho nhà in", "pdf", "print/handout.pdf", _printed, ("handout.html.j2",),

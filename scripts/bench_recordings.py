@@ -1,5 +1,7 @@
 """How long recordings.clean takes on one minute of a phone recording (48 kHz stereo AAC with pink
-noise): the cost of a new take, paid once per file (the cleaned take is cached by its hash).
+noise): the cost of a new take, paid once per file (the cleaned take is cached by its hash). With the
+`asr` extra installed, also what the wrong-take check costs: loading viet-asr's model, and hearing
+the cleaned minute (also paid once per file: the transcript is cached beside the cleaned take).
 
     .venv/bin/python scripts/bench_recordings.py
 """
@@ -11,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from outreach.sound import hearing
 from outreach.sound.recordings import Take, clean
 
 TEXT = ("Kính thưa bà con, Ủy ban nhân dân xã xin hướng dẫn bà con cách làm thủ tục đăng ký khai sinh "
@@ -40,6 +43,21 @@ def main() -> None:
         print(f"take: {measured.seconds:.1f} s recorded, {measured.speech_seconds:.1f} s after trimming, "
               f"{measured.lufs:.1f} LUFS, speech {measured.speech_over_noise:.0f} dB over the noise")
         print(f"recordings.clean on one minute: best {min(runs):.2f} s, median {sorted(runs)[1]:.2f} s of 3 runs")
+        recogniser = hearing.installed()
+        if recogniser is None:
+            print("viet-asr is not installed (pip install '.[asr]'): no wrong-take check to time")
+            return
+        start = time.perf_counter()
+        recogniser.transcribe(Path(tmp) / "clean.wav")  # the first call loads the model
+        first = time.perf_counter() - start
+        heard = []
+        for _ in range(3):
+            start = time.perf_counter()
+            recogniser.transcribe(Path(tmp) / "clean.wav")
+            heard.append(time.perf_counter() - start)
+        print(f"{recogniser.name} on the cleaned minute ({measured.speech_seconds:.1f} s): first call, model "
+              f"loaded, {first:.2f} s; then best {min(heard):.2f} s, median {sorted(heard)[1]:.2f} s of 3 runs "
+              f"(real-time factor {sorted(heard)[1] / measured.speech_seconds:.3f})")
 
 
 if __name__ == "__main__":

@@ -106,3 +106,19 @@ def test_a_recording_changes_only_the_audio_of_its_guide(planned):
     other.parent.mkdir()
     other.write_bytes(b"another guide's take")
     assert inputs() == recorded
+
+
+def test_a_common_take_changes_only_the_audio_that_says_its_section(planned):
+    from outreach.sound.recordings import common_id
+    root, inputs = planned
+    base = inputs()
+    common = root / "content" / "recordings" / "_common"
+    common.mkdir(parents=True)
+    (common / "chung-khong-ai-noi-0000.m4a").write_bytes(b"a take of words no guide says")
+    assert inputs() == base
+    (common / f"{common_id('Xin trân trọng cảm ơn bà con đã lắng nghe.')}.m4a").write_bytes(b"the closing words")
+    assert changed(base, inputs()) == {"broadcast", "share-audio", "share-zip"}, "the meeting clips do not say it"
+    closing = inputs()
+    hotline = "Nếu cần giúp đỡ, bà con hãy gọi Tổng đài Dịch vụ công tỉnh Đồng Nai, số (0251) 1022."
+    (common / f"{common_id(hotline)}.m4a").write_bytes(b"the last meeting clip's hotline")
+    assert changed(closing, inputs()) == {"meeting", "facilitator", "share-zip"}

@@ -3,23 +3,26 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import re
+import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, duration_seconds, ffmpeg_loudness, run, starter
+from conftest import copy_project, duration_seconds, ffmpeg_loudness, run, starter, write_guide
 
 SLUG = "thu-tuc"
 
 
 def make_take(path: Path, text: str | None, voice_volume: float = 0.5, noise: float = 0.01) -> Path:
-    """A phone recording of `text` read by espeak-ng (None: no voice at all, only the room)."""
+    """A phone recording of `text` read by espeak-ng (None: no voice at all, only the room); the noise is
+    seeded, so a take is the same on every run."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if text is None:
-        source = ["-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude={noise}:duration=6"] if noise else \
+        source = ["-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude={noise}:duration=6:seed=14"] if noise else \
             ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "6"]
         subprocess.run(["ffmpeg", "-v", "error", "-y", *source, "-af", "aresample=48000,pan=stereo|c0=c0|c1=c0",
                         "-c:a", "aac", str(path)], check=True)
@@ -27,7 +30,7 @@ def make_take(path: Path, text: str | None, voice_volume: float = 0.5, noise: fl
     voice = path.with_suffix(".voice.wav")
     subprocess.run(["espeak-ng", "-v", "vi", "-w", str(voice), text], check=True)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(voice), "-f", "lavfi", "-i",
-                    f"anoisesrc=color=pink:amplitude={noise}:duration=60", "-filter_complex",
+                    f"anoisesrc=color=pink:amplitude={noise}:duration=60:seed=14", "-filter_complex",
                     f"[0:a]volume={voice_volume},aresample=48000,adelay=2000,apad=pad_dur=2[v];[1:a]aresample=48000[n];"
                     "[v][n]amix=inputs=2:duration=first:normalize=0,pan=stereo|c0=c0|c1=c0",
                     "-c:a", "aac", str(path)], check=True)
@@ -156,3 +159,86 @@ def test_a_clip_wholly_recorded_needs_no_engine(tmp_path):
     assert clip.engine == "recording" and not clip.draft
     assert [s["source"] for s in clip.sections] == ["recording", "recording"]
     assert (tmp_path / "clip.mp3").stat().st_size > 0
+
+
+def test_a_take_too_quiet_to_survive_trimming_is_called_quiet_not_empty():
+    """Trimming at -42 dB can cut a whispered take almost whole; the officer must hear "speak louder"."""
+    from outreach.sound.recordings import Measured, refusal
+    whispered = Measured(seconds=5.5, speech_seconds=0.0, clipped=0.0, lufs=-50.7, speech_over_noise=31.7)
+    assert "quá nhỏ" in refusal(whispered, "Cách làm gồm ba bước.")
+    silent = Measured(seconds=6.0, speech_seconds=0.0, clipped=0.0, lufs=float("-inf"), speech_over_noise=0.0)
+    assert "trống" in refusal(silent, "Cách làm gồm ba bước.")
+
+
+THANKS = "Xin trân trọng cảm ơn bà con đã lắng nghe."  # the bulletin's last section, in every guide
+
+
+def audio_files(project: Path, slug: str) -> dict[str, int]:
+    """Each audio output of a guide (the clips and their sidecars) → its mtime: what a build remade."""
+    folder = project / "build" / slug
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in
+            [folder / "broadcast.mp3", folder / "broadcast.json", *sorted((folder / "meeting").iterdir())]}
+
+
+def test_a_common_take_voices_its_section_in_every_guide_and_remakes_only_the_clips_saying_it(project):
+    write_guide(project, "mot", starter(project, "mot"))
+    write_guide(project, "hai", starter(project, "hai").replace("Đăng ký khai sinh", "Đăng ký kết hôn"))
+    assert run(project, "build", "--engine", "espeak-ng").exit_code == 0
+    before = {slug: audio_files(project, slug) for slug in ("mot", "hai")}
+    common = run(project, "record", "--common").output
+    file = re.search(r"lưu vào: (\S+)\n  " + re.escape(THANKS) + "\n", common).group(1)
+    assert file.startswith("content/recordings/_common/chung-xin-tran-trong-cam-on-")
+    make_take(project / file, THANKS)
+
+    result = run(project, "build", "--engine", "espeak-ng")
+    assert result.exit_code == 0, result.output
+    for slug in ("mot", "hai"):
+        bulletin = json.loads((project / "build" / slug / "broadcast.json").read_text(encoding="utf-8"))
+        closing = next(s for s in bulletin["sections"] if s["text"] == THANKS)
+        assert closing["source"] == "recording", slug
+        assert [s["source"] for s in bulletin["sections"]].count("recording") == 1
+        after = audio_files(project, slug)
+        remade = {name for name in after if after[name] != before[slug][name]}
+        assert remade == {"broadcast.mp3", "broadcast.json"}, f"{slug}: the meeting clips do not say it"
+    again = run(project, "build", "--engine", "espeak-ng")
+    assert "Không có gì thay đổi" in again.output, again.output
+
+
+def test_a_take_that_cannot_be_noted_is_used_and_said_so_at_every_build_until_it_can(project, monkeypatch):
+    """A read-only recordings folder (a shared or synced folder, say): the note beside a take only
+    serves to notice a later edit of its text, so the take is used, and the officer is told what is
+    at stake at every build until the note is written."""
+    starter(project, SLUG)
+    folder = project / "content" / "recordings" / SLUG
+    make_take(folder / "bantin-04.m4a", record_sheet(project)["bantin-04"][2])
+    folder.chmod(0o555)
+    real = __import__("outreach.sound.recordings", fromlist=["write_atomic"]).write_atomic
+
+    def as_for_anyone_but_root(target: Path, data: bytes) -> None:
+        """The tests run as root, whom a folder's mode does not stop: refuse as the kernel would."""
+        if not target.parent.stat().st_mode & stat.S_IWUSR:
+            raise PermissionError(errno.EACCES, "Permission denied", str(target))
+        real(target, data)
+
+    monkeypatch.setattr("outreach.sound.recordings.write_atomic", as_for_anyone_but_root)
+    warning = ("Cảnh báo: content/recordings/thu-tuc/bantin-04.m4a: không ghi được ghi chú của bản thu vào thư mục "
+               "content/recordings/thu-tuc/: không có quyền ghi; bản thu vẫn được dùng, nhưng thiếu ghi chú này thì "
+               "khi lời đoạn bantin-04 đổi, công cụ sẽ không biết bản thu đã cũ — hãy cho phép ghi vào thư mục "
+               "content/recordings/thu-tuc/ rồi chạy lại outreach build")
+    for _ in range(2):
+        result = run(project, "build", "--engine", "espeak-ng", "-j", "1")
+        assert result.exit_code == 0, result.output
+        assert warning in result.output.splitlines()
+        assert "bộ nhớ đệm" not in result.output
+        assert section(project, "bantin-04")["source"] == "recording"
+    assert not (folder / "bantin-04.m4a.json").exists()
+
+    folder.chmod(0o755)
+    mended = run(project, "build", "--engine", "espeak-ng", "-j", "1")
+    assert mended.exit_code == 0 and "ghi chú" not in mended.output, mended.output
+    assert json.loads((folder / "bantin-04.m4a.json").read_text(encoding="utf-8"))["text"].startswith("Bước 1:")
+    meeting = json.loads((project / "build" / SLUG / "meeting" / "index.json").read_text(encoding="utf-8"))
+    step1 = next(clip for clip in meeting if clip["file"].startswith("01-"))
+    assert step1["engine"] == "recording", "once noted, the take voices the meeting clip with its words too"
+    again = run(project, "build", "--engine", "espeak-ng", "-j", "1")
+    assert "Không có gì thay đổi" in again.output, again.output

@@ -133,13 +133,17 @@ def _speech_over_noise(samples: np.ndarray) -> float:
 def refusal(measured: Measured, reading: str) -> str | None:
     """Why a take must not be used, in words the officer can act on; None when it is fine."""
     syllables = len(reading.split())
-    if measured.speech_seconds < 0.3:
+    if measured.lufs == -math.inf:
         return "bản thu trống hoặc chỉ có tiếng ồn; hãy thu lại"
     if measured.clipped > CLIPPED_SHARE:
         return (f"bản thu bị rè vì quá to ({measured.clipped:.1%} mẫu bị cắt đỉnh); hãy thu lại, để điện thoại "
                 "cách miệng một gang tay")
+    # Before the length left after trimming: trimming cuts a very quiet voice almost whole, and then
+    # "quiet" is what the officer can act on, not "empty".
     if measured.lufs < QUIETEST_LUFS:
         return f"bản thu quá nhỏ ({measured.lufs:.0f} LUFS); hãy thu lại, nói to hơn hoặc để điện thoại gần hơn"
+    if measured.speech_seconds < 0.3:
+        return "bản thu trống hoặc chỉ có tiếng ồn; hãy thu lại"
     if measured.speech_over_noise < LEAST_SPEECH_OVER_NOISE_DB:
         return "bản thu gần như chỉ có tiếng ồn; hãy thu lại ở nơi yên tĩnh"
     rate = syllables / measured.speech_seconds
@@ -180,12 +184,14 @@ class Takes:
     def __bool__(self) -> bool:
         return bool(self._files)
 
-    def state(self) -> list[tuple[str, int, int]]:
-        """What shapes the audio made from these takes: every file's name, size and time, and the
-        sidecars' (a no-op build reads no recording)."""
-        return [(p.name, (st := p.stat()).st_size, st.st_mtime_ns) for p in self._files] + [
-            (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in
-            (Take(f).sidecar for f in self._files) if p.is_file()]
+    def state_for(self, texts: list[str] | None) -> list[tuple[str, int, int]]:
+        """What shapes audio saying `texts` (None: any text), read without opening a recording (a
+        no-op build opens none): folder, name, size and time of every take of the guide's own folder
+        (a take is also found by the text noted beside it, so any of them may voice any section),
+        and of the common takes named for one of `texts`."""
+        named = None if texts is None else {common_id(text) for text in texts}
+        return [(f"{p.parent.name}/{p.name}", (st := p.stat()).st_size, st.st_mtime_ns) for p in self._files
+                if p.parent == self.folders[0] or named is None or p.stem in named]
 
     def choose(self, section_id: str, text: str) -> Choice:
         """The take for `text`: the file named for this section if it is new or of this text; else any

@@ -13,7 +13,7 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +22,9 @@ from outreach.errors import SpeechError, why
 from outreach.script import Script
 from outreach.sound import tags
 from outreach.sound.engines import PREFERENCE, Engine, EngineSettings, ViettelEngine, make_engine
+from outreach.sound.hearing import HearingFailed, Transcriber, sounds_like
 from outreach.sound.reading import read_aloud
-from outreach.sound.recordings import COMMON, WHOLE_BULLETIN, Measured, Take, Takes, clean, refusal
+from outreach.sound.recordings import COMMON, MAX_SECONDS, WHOLE_BULLETIN, Measured, Take, Takes, clean, refusal
 from outreach.timing import Timings
 
 # Pauses (seconds): after the opening chime, between sections, before the closing chime.
@@ -48,8 +49,9 @@ class Clip:
     seconds: float
     lufs: float
     true_peak: float
-    sections: tuple[dict, ...] = ()   # {id, text, source, duration_seconds[, problem]} in the order heard
-    warnings: tuple[str, ...] = ()    # recordings that could not be used, for the officer
+    sections: tuple[dict, ...] = ()   # {id, text, source, duration_seconds[, problem][, warning]} in the order heard
+    warnings: tuple[str, ...] = ()    # recordings that could not be used or are in doubt, for the officer
+    again: bool = False               # a take's note could not be written: make the clip again next build
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Voiced:
     reading: str
     ready: Path | None = None       # a take's prepared WAV; None: the engine speaks `reading`
     problem: str | None = None      # why the officer's take of it was not used
+    warnings: tuple[str, ...] = ()  # what is in doubt about the take that is used (a wrong take? no note?)
+    again: bool = False             # its take could not be noted: try again at the next build
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class Speaker:
 
     def __init__(self, candidates: list[Engine], cache_dir: Path, dialect: str,
                  lexicon: Mapping[str, str], speed: float, probed: Mapping[str, str | None] | None = None,
-                 timings: Timings | None = None):
+                 timings: Timings | None = None, transcriber: Transcriber | None = None):
         self.candidates = candidates
         self.cache_dir = cache_dir
         self.dialect = dialect
@@ -99,17 +103,19 @@ class Speaker:
         self.speed = speed
         self.probed: dict[str, str | None] = dict(probed or {})  # engine → why unusable (None: usable)
         self.timings = timings if timings is not None else Timings()
+        self.transcriber = transcriber  # hears each new take for the wrong-take check; None: no check
 
     @classmethod
     def for_build(cls, engine_name: str, settings: EngineSettings, cache_dir: Path, lexicon: Mapping[str, str],
-                  probed: Mapping[str, str | None] | None = None, timings: Timings | None = None) -> Speaker:
+                  probed: Mapping[str, str | None] | None = None, timings: Timings | None = None,
+                  transcriber: Transcriber | None = None) -> Speaker:
         """The Speaker of a build: `auto` tries the engines in order of preference (piper only when
         a voice is configured, Viettel only when its key is set), any other name that engine alone."""
         names = PREFERENCE if engine_name == "auto" else (engine_name,)
         candidates = [make_engine(name, settings) for name in names]
         if engine_name == "auto":
             candidates = [e for e in candidates if configured(e, settings)]
-        return cls(candidates, cache_dir, settings.dialect, lexicon, settings.speed, probed, timings)
+        return cls(candidates, cache_dir, settings.dialect, lexicon, settings.speed, probed, timings, transcriber)
 
     def readings(self, script: Script) -> list[str]:
         """What the voice says for each section of `script`."""
@@ -120,12 +126,15 @@ class Speaker:
         return self.speak_many([(script, mp3, chime)], labels, takes)[0]
 
     def speak_many(self, requests: list[tuple[Script, Path, bool]], labels: Labels | None = None,
-                   takes: Takes | None = None) -> list[Clip]:
+                   takes: Takes | None = None, guide_scripts: Sequence[Script] = ()) -> list[Clip]:
         """Make each MP3 from its script (with chimes or not), tagged with `labels`; cached sections
         are not spoken again. An engine that fails midway (Google throttling after a good start, a
         garbage answer) is marked unusable and the next candidate speaks instead; with none left,
-        SpeechError says why."""
-        voiced = [self._voiced(script, takes) for script, _, _ in requests]
+        SpeechError says why. A take is checked against every section of `guide_scripts` (default:
+        the scripts asked for), the sections it could have been meant for."""
+        others = self._said(guide_scripts or [script for script, _, _ in requests]) \
+            if takes and self.transcriber else {}
+        voiced = [self._voiced(script, takes, others) for script, _, _ in requests]
         while True:
             try:
                 return self._speak_many(requests, labels, voiced)
@@ -155,7 +164,16 @@ class Speaker:
         return [_clip(mp3, script.title, engine, parts, ready, m)
                 for (script, mp3, _), engine, parts, m in zip(requests, engines, voiced, measured)]
 
-    def _voiced(self, script: Script, takes: Takes | None) -> list[Voiced]:
+    def _said(self, scripts: Sequence[Script]) -> dict[str, str]:
+        """Section id → what is said in it, each wording once (under the first id that says it)."""
+        said: dict[str, str] = {}
+        for script in scripts:
+            for id_, reading in zip(script.section_ids, self.readings(script)):
+                if reading not in said.values():
+                    said[id_] = reading
+        return said
+
+    def _voiced(self, script: Script, takes: Takes | None, others: Mapping[str, str]) -> list[Voiced]:
         """Each section of `script`, with the officer's take of it where there is a usable one; the
         bulletin recorded whole (broadcast.<ext>) stands for all its sections when it is current."""
         readings = self.readings(script)
@@ -163,19 +181,20 @@ class Speaker:
                  for id_, text, reading in zip(script.section_ids, script.sections, readings)]
         if not takes:
             return parts
-        whole = self._recorded(takes, WHOLE_BULLETIN, script.text, " ".join(readings)) \
+        whole = self._recorded(takes, WHOLE_BULLETIN, script.text, " ".join(readings), others) \
             if script.key == "bantin" else Voiced(WHOLE_BULLETIN, "", "")
         if whole.ready is not None:
             return [whole]
-        parts = [self._recorded(takes, v.id, v.text, v.reading) for v in parts]
+        parts = [self._recorded(takes, v.id, v.text, v.reading, others) for v in parts]
         if whole.problem is not None:  # said once, on the first section
             first = parts[0]
             parts[0] = dataclasses.replace(first, problem="; ".join(filter(None, (whole.problem, first.problem))))
         return parts
 
-    def _recorded(self, takes: Takes, section_id: str, text: str, reading: str) -> Voiced:
+    def _recorded(self, takes: Takes, section_id: str, text: str, reading: str, others: Mapping[str, str]) -> Voiced:
         """The section voiced by its take when there is one that is current and good enough; else
-        by the engine, with the reason the take was not used."""
+        by the engine, with the reason the take was not used. A take used may still be in doubt: it
+        sounds like another of `others` (id → what is said), or its note could not be written."""
         plain = Voiced(section_id, text, reading)
         choice = takes.choose(section_id, text)
         if choice.take is None:
@@ -188,10 +207,59 @@ class Speaker:
         cleaned, reason = self.judged(take, reading)
         if reason is not None:
             return dataclasses.replace(plain, problem=f"{self._shown(take.path)}: không dùng được — {reason}")
-        if take.recorded_text() is None:
-            with self._writing(take.sidecar):
-                take.note(text)  # from now on an edit of this text marks the take out of date
-        return dataclasses.replace(plain, ready=self._prepared_take(cleaned))
+        wrong = self._wrong_take(take, cleaned, measured, section_id, reading, others)
+        unnoted = self._noted(take, text, section_id) if take.recorded_text() is None else None
+        return dataclasses.replace(plain, ready=self._prepared_take(cleaned),
+                                   warnings=tuple(w for w in (wrong, unnoted) if w), again=unnoted is not None)
+
+    def _noted(self, take: Take, text: str, section_id: str) -> str | None:
+        """Note beside the take the text it was recorded for: from then on an edit of that text marks
+        the take out of date. Where the officer's folder cannot be written, the take is used all the
+        same (it has no note, so it is a new take of this very text: right for this build) and the
+        officer is told why the note matters; the clip is made again at each build until the note
+        is written, so the warning does not go quiet while the take is still unguarded."""
+        try:
+            take.note(text)
+        except OSError as exc:
+            folder = self._shown(take.path.parent)
+            return (f"{self._shown(take.path)}: không ghi được ghi chú của bản thu vào thư mục {folder}/: {why(exc)}; "
+                    f"bản thu vẫn được dùng, nhưng thiếu ghi chú này thì khi lời đoạn {section_id} đổi, công cụ sẽ "
+                    f"không biết bản thu đã cũ — hãy cho phép ghi vào thư mục {folder}/ rồi chạy lại outreach build")
+        return None
+
+    def _wrong_take(self, take: Take, cleaned: Path, measured: Measured, section_id: str, reading: str,
+                    others: Mapping[str, str]) -> str | None:
+        """Why the take may be of another section: what the recogniser hears in it matches another
+        section's words clearly better than its own. Not for the bulletin recorded whole (its
+        sections are its parts), nor beyond the longest take (a bound on the recogniser's time)."""
+        if self.transcriber is None or section_id == WHOLE_BULLETIN or measured.speech_seconds > MAX_SECONDS:
+            return None
+        try:
+            heard = self._heard(cleaned, self.transcriber)
+        except HearingFailed as exc:
+            return (f"{self._shown(take.path)}: không kiểm tra được bản thu có đúng là đoạn {section_id} hay không "
+                    f"({exc}); bản thu vẫn được dùng")
+        other = sounds_like(heard, reading, others)
+        if other is None:
+            return None
+        return (f"{self._shown(take.path)}: có thể thu nhầm đoạn — lời nghe được giống đoạn {other} hơn đoạn "
+                f"{section_id}; bản thu vẫn được dùng, hãy nghe lại và thu lại nếu nhầm")
+
+    def _heard(self, cleaned: Path, transcriber: Transcriber) -> str:
+        """What the recogniser hears in a cleaned take, once per file content and recogniser: kept
+        beside the cleaned take in the cache (`<sha256>.heard.json`), so a rebuild hears nothing."""
+        kept = cleaned.with_name(f"{cleaned.stem}{HEARD}")
+        try:
+            noted = json.loads(kept.read_text(encoding="utf-8"))
+            if noted["recogniser"] == transcriber.name:
+                return str(noted["text"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        with self.timings.stage("asr"):
+            text = transcriber.transcribe(cleaned)
+        with self._writing(kept):
+            write_atomic(kept, json.dumps({"recogniser": transcriber.name, "text": text}, ensure_ascii=False).encode())
+        return text
 
     def judged(self, take: Take, reading: str) -> tuple[Path, str | None]:
         """The take cleaned (into the cache), and why it cannot voice `reading` (None: it can). One
@@ -237,14 +305,14 @@ class Speaker:
         return ready
 
     def speak_into_place(self, requests: list[tuple[Script, Path, bool]], labels: Labels,
-                         takes: Takes | None = None) -> list[Clip]:
+                         takes: Takes | None = None, guide_scripts: Sequence[Script] = ()) -> list[Clip]:
         """speak_many, each MP3 made beside its target and renamed into place once all are made (a
         failure leaves the old ones)."""
         clips: list[Clip] = []
 
         def make(staged: list[Path]) -> None:
             clips.extend(self.speak_many([(s, tmp, chime) for (s, _, chime), tmp in zip(requests, staged)], labels,
-                                         takes))
+                                         takes, guide_scripts))
 
         atomically_all([target for _, target, _ in requests], make)
         return [dataclasses.replace(clip, path=target) for clip, (_, target, _) in zip(clips, requests)]
@@ -363,6 +431,7 @@ class Speaker:
 
 
 RECORDING = "recording"  # a section's source when the officer's take voices it
+HEARD = ".heard.json"    # beside a cleaned take in the cache: what the recogniser heard in it
 
 
 def _sheet_of(take: Take) -> str:
@@ -383,12 +452,14 @@ def _clip(mp3: Path, title: str, engine: Engine | None, parts: list[Voiced], rea
     sections = tuple({"id": v.id, "text": v.text,
                       "source": RECORDING if v.ready is not None else engine.name if engine else "",
                       "duration_seconds": round(_seconds(_piece(v, engine, ready)), 1),
-                      **({"problem": v.problem} if v.problem else {})} for v in parts)
+                      **({"problem": v.problem} if v.problem else {}),
+                      **({"warning": "; ".join(v.warnings)} if v.warnings else {})} for v in parts)
     spoken = engine is not None and any(v.ready is None for v in parts)
     return Clip(mp3, title, engine.name if engine and spoken else RECORDING,
                 engine.voice if engine and spoken else "", bool(engine and spoken and engine.draft),
                 "\n\n".join(v.reading for v in parts), measured.seconds, measured.lufs, measured.true_peak,
-                sections, tuple(v.problem for v in parts if v.problem))
+                sections, tuple(w for v in parts for w in (v.problem, *v.warnings) if w),
+                any(v.again for v in parts))
 
 
 def _seconds(wav: Path) -> float:
@@ -445,13 +516,15 @@ def prune_cache(cache_dir: Path, since: float, max_bytes: int | None = None,
 
 
 def _cache_entries(cache_dir: Path) -> list[tuple[float, int, list[Path]]]:
-    """(last use, bytes, files) of each entry: a WAV and the MP3 frames encoded from it, which
-    share its last use (the MP3 is not touched, its mtime keys a cache of its measurement)."""
+    """(last use, bytes, files) of each entry: a WAV and what was made from it, which share its last
+    use (the MP3 is not touched, its mtime keys a cache of its measurement)."""
     entries = []
     for wav in cache_dir.rglob("*.wav"):
         if wav.name.startswith("."):
             continue  # a temp file of a build in progress
-        files = [wav] + [mp3 for mp3 in (wav.with_suffix(".mp3"),) if mp3.is_file()]
+        # With it go the MP3 frames encoded from it, and a cleaned take's figures and transcript.
+        beside = (wav.with_suffix(".mp3"), wav.with_suffix(".json"), wav.with_name(f"{wav.stem}{HEARD}"))
+        files = [wav] + [path for path in beside if path.is_file()]
         try:
             entries.append((wav.stat().st_mtime, sum(f.stat().st_size for f in files), files))
         except OSError:
