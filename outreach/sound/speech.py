@@ -24,7 +24,7 @@ from outreach.sound import tags
 from outreach.sound.engines import PREFERENCE, Engine, EngineSettings, ViettelEngine, make_engine
 from outreach.sound.hearing import HearingFailed, Transcriber, sounds_like
 from outreach.sound.reading import read_aloud
-from outreach.sound.recordings import COMMON, MAX_SECONDS, WHOLE_BULLETIN, Measured, Take, Takes, clean, refusal
+from outreach.sound.recordings import COMMON, WHOLE_BULLETIN, Measured, Take, Takes, clean, refusal
 from outreach.timing import Timings
 
 # Pauses (seconds): after the opening chime, between sections, before the closing chime.
@@ -207,7 +207,7 @@ class Speaker:
         cleaned, reason = self.judged(take, reading)
         if reason is not None:
             return dataclasses.replace(plain, problem=f"{self._shown(take.path)}: không dùng được — {reason}")
-        wrong = self._wrong_take(take, cleaned, measured, section_id, reading, others)
+        wrong = self._wrong_take(take, cleaned, section_id, reading, others)
         unnoted = self._noted(take, text, section_id) if take.recorded_text() is None else None
         return dataclasses.replace(plain, ready=self._prepared_take(cleaned),
                                    warnings=tuple(w for w in (wrong, unnoted) if w), again=unnoted is not None)
@@ -227,12 +227,13 @@ class Speaker:
                     f"không biết bản thu đã cũ — hãy cho phép ghi vào thư mục {folder}/ rồi chạy lại outreach build")
         return None
 
-    def _wrong_take(self, take: Take, cleaned: Path, measured: Measured, section_id: str, reading: str,
+    def _wrong_take(self, take: Take, cleaned: Path, section_id: str, reading: str,
                     others: Mapping[str, str]) -> str | None:
         """Why the take may be of another section: what the recogniser hears in it matches another
         section's words clearly better than its own. Not for the bulletin recorded whole (its
-        sections are its parts), nor beyond the longest take (a bound on the recogniser's time)."""
-        if self.transcriber is None or section_id == WHOLE_BULLETIN or measured.speech_seconds > MAX_SECONDS:
+        sections are its parts). The recogniser's time is bounded by the take's: cleaning keeps at
+        most MAX_SECONDS of it."""
+        if self.transcriber is None or section_id == WHOLE_BULLETIN:
             return None
         try:
             heard = self._heard(cleaned, self.transcriber)
