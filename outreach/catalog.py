@@ -72,9 +72,10 @@ def _entry(project: Project, slug: str, guide: Guide | None, manifest: Manifest,
 
 
 def _retakes(clips: list) -> list[str]:
-    """Why each of the officer's recordings was not used (to record again), once each."""
-    return list(dict.fromkeys(section["problem"] for clip in clips if isinstance(clip, dict)
-                              for section in clip.get("sections", []) if section.get("problem")))
+    """Why each of the officer's recordings was not used (to record again) or is in doubt (to listen
+    to again: a wrong take?), once each."""
+    return list(dict.fromkeys(said for clip in clips if isinstance(clip, dict) for section in clip.get("sections", [])
+                              for said in (section.get("problem"), section.get("warning")) if said))
 
 
 def _json(path: Path):

@@ -158,6 +158,8 @@ def test_viet_asr_flags_the_closing_words_saved_under_another_sections_name(tmp_
                        "giống đoạn bantin-09 hơn đoạn gioithieu-03; bản thu vẫn được dùng, hãy nghe lại và thu lại "
                        "nếu nhầm"]
     assert section(project, "bantin-04")["source"] == "recording"
+    catalog = (project / "build" / "index.html").read_text(encoding="utf-8")
+    assert "gioithieu-03.m4a: có thể thu nhầm đoạn" in catalog, "the catalog says which take to listen to again"
     seconds = float(re.search(r"asr (\d+\.\d+)", result.output).group(1))
     assert 0 < seconds < 30, "two short takes, the model loaded once per worker"
     heard = [json.loads(p.read_text(encoding="utf-8"))

@@ -114,7 +114,7 @@ def test_record_lists_each_section_with_its_file_and_state(recorded):
 def test_catalog_says_which_recordings_to_make_again(recorded):
     project, _, _ = recorded
     catalog = (project / "build" / "index.html").read_text(encoding="utf-8")
-    assert "Bản thu cần làm lại" in catalog and "bantin-05.m4a" in catalog
+    assert "Bản thu cần làm lại hoặc nghe lại" in catalog and "bantin-05.m4a" in catalog
 
 
 def test_unchanged_recordings_build_nothing_and_an_edit_marks_the_take_out_of_date(recorded):

@@ -268,14 +268,16 @@ def _clip(title: str, entry: dict, url: str) -> dict:
 
 
 def _take_problems(folder: Path, entries: list) -> takes.BuildSays:
-    """Why the last build did not use a section's take, by section id, and when that build was."""
+    """What the last build said of a section's take, by section id (why it was not used, or why it is
+    in doubt), and when that build was."""
     try:
         built_at = (folder / "broadcast.json").stat().st_mtime
     except OSError:
         return takes.BuildSays({}, 0.0)
-    return takes.BuildSays({str(s["id"]): str(s["problem"]) for entry in entries if isinstance(entry, dict)
-                            for s in entry.get("sections") or [] if isinstance(s, dict) and s.get("problem")
-                            and s.get("id")}, built_at)
+    sections = [s for entry in entries if isinstance(entry, dict) for s in entry.get("sections") or []
+                if isinstance(s, dict) and s.get("id")]
+    said = {str(s["id"]): "; ".join(str(s[k]) for k in ("problem", "warning") if s.get(k)) for s in sections}
+    return takes.BuildSays({section: words for section, words in said.items() if words}, built_at)
 
 
 def _json(path: Path) -> Any:
