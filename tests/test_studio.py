@@ -430,6 +430,9 @@ def test_the_bulletin_read_in_one_take_is_the_whole_bulletin_and_not_a_draft(stu
     bulletin = json.loads((project / "build" / slug / "broadcast.json").read_text(encoding="utf-8"))
     assert not bulletin["draft"], "no engine speaks any of it"
     assert {s["source"] for s in bulletin["sections"]} == {"recording"}
+    audio = re.search(r'<section class="audio" id="audio">.*?</section>', studio.request("GET", f"/guides/{slug}")[1],
+                      re.S).group(0)
+    assert re.search(r"Bản tin loa <small>\([^)]*\)</small>\s*<span class=\"state ok\">giọng thu của xã", audio), audio
 
 
 def test_requests_without_the_token_are_refused(studio):

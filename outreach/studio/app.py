@@ -24,7 +24,6 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Route
 
 from outreach import scaffold, spelling
-from outreach.build import REAL_VOICE
 from outreach.content import Content, check_file, load_content
 from outreach.errors import OutreachError, Problem, SpellerMissing
 from outreach.model import SLUG_PATTERN, Commune, Guide
@@ -224,7 +223,7 @@ def _text(path: Path) -> str:
 def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
     guide = content.guides.get(slug)
     parts: dict[str, Any] = dict(slug=slug, tabs=[(name, BY_NAME[name].label) for name in preview.PRODUCTS],
-                                 tab_label=BY_NAME[tab].label, pages=[], scripts=[], whole=None, real_voice=REAL_VOICE,
+                                 tab_label=BY_NAME[tab].label, pages=[], scripts=[], whole=None,
                                  preview_message="Hướng dẫn còn lỗi: sửa hết lỗi rồi lưu để xem trước.")
     parts.update(_built(studio.project, slug))
     said = parts.pop("take_problems")

@@ -67,11 +67,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "dialect": ("Cách đọc số", "north: nghìn, linh; south: ngàn, lẻ."),
     "Commune.portal_url": ("Cổng dịch vụ công", "Dùng khi hướng dẫn không ghi đường dẫn riêng."),
     "audio": ("Âm thanh", ""),
-    "engine": ("Giọng đọc", "auto: giọng Google nếu có mạng, rồi piper nếu có, rồi espeak-ng (giọng máy, bản nháp)."),
+    "engine": ("Giọng đọc", "auto: giọng Viettel nếu xã có khóa, rồi giọng Google nếu có mạng, rồi piper nếu có, "
+                            "rồi espeak-ng (giọng máy, bản nháp). Đoạn nào cán bộ đã thu thì luôn dùng giọng thu."),
     "speed": ("Tốc độ đọc", "Từ 0.8 đến 1.2; 0.9 cho người cao tuổi. Dùng dấu chấm thập phân."),
     "AudioSettings.priority": ("Mức ưu tiên mặc định", ""),
     "piper_model": ("Tệp giọng piper", "Ví dụ: voices/vi_VN-vais1000-medium.onnx."),
     "gtts_tld": ("Tên miền Google", "Mặc định com.vn."),
+    "viettel_voice": ("Giọng Viettel", "Ví dụ: hn-quynhanh (miền Bắc), hue-maingoc (miền Trung), hcm-minhquan "
+                                       "(miền Nam); để trống thì chọn theo cách đọc số."),
+    "viettel_token_env": ("Tên biến môi trường chứa khóa Viettel", "Khóa không bao giờ ghi vào tệp; mặc định "
+                                                                   "VIETTEL_TTS_TOKEN."),
+    "viettel_url": ("Địa chỉ dịch vụ Viettel", "Để nguyên, trừ khi Viettel đổi địa chỉ."),
 }
 
 
