@@ -7,10 +7,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from outreach.build import REAL_VOICE, Options, build
+from outreach.build import Options, build
 from outreach.errors import Problem
 from outreach.guidebuild import GuideResult
 from outreach.project import Project
+
+# What to do about drafts, in the studio's words (the CLI's say which command to run).
+STUDIO_VOICE = ("để có giọng thật: thu giọng của bạn ở phần «Lời bản tin loa» trên trang của hướng dẫn (nút "
+                "«Thu âm»), hoặc khi máy có mạng chọn giọng Google ở trang Thông tin của xã")
 
 
 @dataclass
@@ -83,7 +87,7 @@ def _concerns(problem: Problem, slug: str) -> bool:
 def _summary(built: list, drafts: list, problems: list[Problem]) -> str:
     parts = [f"Xong: đã tạo {len(built)} tệp" if built else "Xong: không có gì thay đổi, mọi tệp đã mới nhất"]
     if drafts:
-        parts.append(f"{len(drafts)} tệp âm thanh là bản nháp giọng máy espeak-ng; {REAL_VOICE}")
+        parts.append(f"{len(drafts)} tệp âm thanh là bản nháp giọng máy espeak-ng; {STUDIO_VOICE}")
     if problems:
         parts.append(f"{len(problems)} lỗi (xem bên dưới); phần có lỗi chưa được tạo lại")
     return ". ".join(parts) + "."

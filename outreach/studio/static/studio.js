@@ -129,6 +129,9 @@
   function recorders() {
     var able = !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder);
     document.querySelectorAll(".recorder[data-url]").forEach(function (panel) { arm(panel, able); });
+    window.addEventListener("beforeunload", function (event) {  // leaving mid-take would lose it
+      if (recording) { event.preventDefault(); event.returnValue = ""; }
+    });
     var target = location.hash && document.getElementById(location.hash.slice(1));
     var closed = target && target.closest("details:not([open])");
     if (closed) { closed.open = true; target.scrollIntoView(); }
