@@ -269,6 +269,15 @@ def spoken_wav(text: str, path: Path) -> float:
         return w.getnframes() / w.getframerate()
 
 
+def test_without_a_microphone_the_officer_is_told_what_to_do(page, studio):
+    page.goto(f"{studio.origin}/guides/dang-ky-ket-hon#bulletin")
+    panel = page.locator(".recorder").nth(1)
+    panel.locator("button.record").click()
+    playwright_api.expect(panel.locator(".take-message")).to_contain_text(re.compile(r"Không thấy micrô|chưa cho dùng micrô"))
+    assert "bad" in (panel.locator(".take-message").get_attribute("class") or "")
+    assert "recording" not in (panel.get_attribute("class") or ""), "nothing is being recorded"
+
+
 def test_a_section_recorded_with_the_microphone_is_heard_in_the_rebuilt_bulletin(playwright, studio, project, tmp_path):
     slug = "dang-ky-khai-sinh"
     first = json.loads((project / "build" / slug / "broadcast.json").read_text(encoding="utf-8"))["sections"][0]

@@ -125,6 +125,13 @@
   // The take goes to the studio, which keeps it only when it passes the checks a file dropped into
   // content/recordings/ passes, and answers with the section's panel drawn anew.
   var recording = null;  // {panel, recorder}: one take at a time
+  var MICROPHONE_TROUBLE = {
+    NotAllowedError: "Trình duyệt chưa cho dùng micrô: bấm biểu tượng micrô hoặc ổ khóa ở thanh địa chỉ, chọn " +
+      "«Cho phép», rồi bấm «Thu âm» lại.",
+    NotFoundError: "Không thấy micrô nào: hãy cắm micrô (hoặc tai nghe có micrô) rồi bấm «Thu âm» lại.",
+    NotReadableError: "Micrô đang bị chương trình khác dùng (Zalo, cuộc gọi…): hãy tắt chương trình đó rồi bấm " +
+      "«Thu âm» lại."
+  };
 
   function recorders() {
     var able = !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder);
@@ -197,9 +204,8 @@
       stop.focus();
       say(panel, "Đang thu — hãy đọc to đoạn lời ở trên, đọc xong bấm «Dừng và lưu».");
     }, function (error) {
-      say(panel, error.name === "NotAllowedError"
-        ? "Trình duyệt chưa cho dùng micrô: bấm biểu tượng micrô hoặc ổ khóa ở thanh địa chỉ, chọn «Cho phép», rồi bấm «Thu âm» lại."
-        : "Không mở được micrô (" + error.name + "); hãy kiểm tra micrô đã cắm và bật chưa.", true);
+      say(panel, MICROPHONE_TROUBLE[error.name] || "Không mở được micrô (" + error.name + "); hãy kiểm tra micrô đã " +
+        "cắm và bật chưa, rồi bấm «Thu âm» lại.", true);
     });
   }
 
