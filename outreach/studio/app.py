@@ -288,19 +288,22 @@ def _json(path: Path) -> Any:
 
 # --- saving ------------------------------------------------------------------------------------
 
-async def save_guide(request: Request) -> Response:
-    studio: Studio = request.app.state.studio
-    return await _save(request, studio, studio.doc_for(request.path_params["slug"]))
+def _doc_of(studio: Studio, request: Request) -> Doc:
+    """The file a route under /guides/<slug> or /commune edits."""
+    slug = request.path_params.get("slug")
+    return studio.doc_for(slug) if slug is not None else studio.commune_doc()
 
 
-async def save_commune(request: Request) -> Response:
-    studio: Studio = request.app.state.studio
-    return await _save(request, studio, studio.commune_doc())
-
-
-async def _save(request: Request, studio: Studio, doc: Doc) -> Response:
+async def _form_values(request: Request) -> tuple[Any, dict[str, str]]:
+    """The editor's form (capped) and its text values."""
     form = await request.form(max_files=40, max_fields=3000, max_part_size=2 * 1024 * 1024)
-    values = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+    return form, {key: value for key, value in form.multi_items() if isinstance(value, str)}
+
+
+async def save(request: Request) -> Response:
+    studio: Studio = request.app.state.studio
+    doc = _doc_of(studio, request)
+    form, values = await _form_values(request)
     uploads = [(key, value) for key, value in form.multi_items() if isinstance(value, UploadFile) and value.filename]
     files = [(key[: -len(".upload")], value.filename or "", await value.read()) for key, value in uploads
              if key.endswith(".upload")]
@@ -360,20 +363,11 @@ def _anchor_after(op: str) -> str:
     return "saved"
 
 
-async def check_guide(request: Request) -> Response:
-    studio: Studio = request.app.state.studio
-    return await _check(request, studio, studio.doc_for(request.path_params["slug"]))
-
-
-async def check_commune(request: Request) -> Response:
-    studio: Studio = request.app.state.studio
-    return await _check(request, studio, studio.commune_doc())
-
-
-async def _check(request: Request, studio: Studio, doc: Doc) -> Response:
+async def check(request: Request) -> Response:
     """While the officer types: the problems the form's values would have once saved (nothing is written)."""
-    form = await request.form(max_files=40, max_fields=3000, max_part_size=2 * 1024 * 1024)
-    values = {key: value for key, value in form.multi_items() if isinstance(value, str)}
+    studio: Studio = request.app.state.studio
+    doc = _doc_of(studio, request)
+    _, values = await _form_values(request)
     return await asyncio.to_thread(_checked, studio, doc, values)
 
 
@@ -400,7 +394,7 @@ def _checked(studio: Studio, doc: Doc, values: dict[str, str]) -> Response:
 
 async def save_raw(request: Request) -> Response:
     studio: Studio = request.app.state.studio
-    doc = studio.doc_for(request.path_params["slug"]) if "slug" in request.path_params else studio.commune_doc()
+    doc = _doc_of(studio, request)
     form = await request.form(max_files=0, max_fields=10, max_part_size=1024 * 1024)
     text, base = str(form.get("text", "")), str(form.get("base", ""))
     try:
@@ -594,12 +588,12 @@ def create_app(project: Project, guard: Guard) -> Any:
         Route("/", guides_page),
         Route("/guides", new_guide, methods=["POST"]),
         Route("/guides/{slug}", guide_page),
-        Route("/guides/{slug}", save_guide, methods=["POST"]),
+        Route("/guides/{slug}", save, methods=["POST"]),
         Route("/guides/{slug}/raw", save_raw, methods=["POST"]),
-        Route("/guides/{slug}/check", check_guide, methods=["POST"]),
-        Route("/commune/check", check_commune, methods=["POST"]),
+        Route("/guides/{slug}/check", check, methods=["POST"]),
+        Route("/commune/check", check, methods=["POST"]),
         Route("/commune", commune_page),
-        Route("/commune", save_commune, methods=["POST"]),
+        Route("/commune", save, methods=["POST"]),
         Route("/commune/raw", save_raw, methods=["POST"]),
         Route("/guides/{slug}/recordings/{section}", take_file),
         Route("/guides/{slug}/recordings/{section}", store_take, methods=["POST"]),
