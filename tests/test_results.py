@@ -128,3 +128,92 @@ def test_a_file_that_is_not_a_workbook_is_refused_without_a_traceback(project, t
     assert result.exit_code == 1
     assert "bao-cao.xlsx:1: (tệp): không phải tệp Excel .xlsx" in result.output
     assert not (project / "content" / "results.csv").exists()
+
+
+# --- charts, and the catalog's results section ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The sample project with its six months of figures, one guide's print built (charts and catalog too)."""
+    root = copy_project(tmp_path_factory.mktemp("results"), guides=True)
+    for name in ("results.csv", "schedule.yaml"):
+        shutil.copy(REPO / "content" / name, root / "content" / name)
+    result = run(root, "build", "--no-audio", "--only", "dang-ky-khai-sinh", "-j", "1")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def svg_words(path: Path) -> str:
+    """What an SVG chart says: its title and the text matplotlib drew as outlines (named in comments)."""
+    import xml.etree.ElementTree as ET
+
+    tree = ET.parse(path, parser=ET.XMLParser(target=ET.TreeBuilder(insert_comments=True)))  # it parses
+    words = [el.text or "" for el in tree.iter() if el.tag is ET.Comment or el.tag.endswith("title")]
+    return " | ".join(w.strip() for w in words)
+
+
+def glyph_ids(path: Path, face: str, text: str) -> set[str]:
+    """The ids matplotlib gives the outlines of `text`'s letters in Fira Sans `face`."""
+    from fontTools.ttLib import TTFont
+
+    from outreach.assets import FONT_DIR
+    font = TTFont(FONT_DIR / f"FiraSans-{face}.ttf")
+    cmap = font.getBestCmap()
+    return {f"FiraSans-{face}-{font.getGlyphID(cmap[ord(char)]):x}" for char in text}
+
+
+def test_the_commune_chart_says_each_months_share_and_the_target_in_vietnamese(built):
+    chart = built / "build" / "results" / "ti-le-truc-tuyen.svg"
+    words = svg_words(chart)
+    assert "Tỉ lệ hồ sơ nộp trực tuyến của xã An Viễn" in words
+    for month, share in (("T6/2026", "18 %"), ("T9/2026", "22 %"), ("T11/2026", "26 %")):
+        assert f"<!-- {month} -->" in chart.read_text(encoding="utf-8") or month in words
+        assert share in words
+    assert "Mục tiêu 50 %" in words
+    svg = chart.read_text(encoding="utf-8")
+    assert glyph_ids(chart, "Bold", "ỉệồơộếễ") <= set(re_ids(svg)), "the title's Vietnamese letters are Fira Sans"
+    assert "<text" not in svg, "letters are outlines: no font is needed where the chart is opened"
+
+
+def re_ids(svg: str) -> list[str]:
+    import re
+    return re.findall(r'id="([^"]+)"', svg)
+
+
+def test_each_procedure_chart_shows_counts_and_shares(built):
+    words = svg_words(built / "build" / "results" / "dang-ky-khai-sinh.svg")
+    assert "Đăng ký khai sinh" in words and "Trực tuyến" in words and "Trực tiếp" in words
+    assert "21 %" in words and "48 %" in words and "hồ sơ" in words
+    assert len(list((built / "build" / "results").glob("*.svg"))) == 7
+
+
+def test_the_catalog_shows_the_charts_the_list_the_week_and_before_and_after(built):
+    page = (built / "build" / "index.html").read_text(encoding="utf-8")
+    section = page[page.index('id="ket-qua"'):page.index('class="guide"')]
+    assert 'src="results/ti-le-truc-tuyen.svg"' in section
+    assert "T11/2026: 26 % (42/159 hồ sơ)" in section, "the chart's numbers in words (alternative text)"
+    assert section.count('src="results/') == 7
+    push = section[section.index("Nên tuyên truyền tiếp"):section.index("Đề xuất một tuần")]
+    assert push.index("Chứng thực bản sao từ bản chính") < push.index("Đăng ký thường trú")
+    assert "còn 144 hồ sơ nộp trực tiếp tại xã trong T9/2026–T11/2026 (nhiều nhất trong 6 thủ tục)" in push
+    assert "chỉ 8,9 % nộp trực tuyến (thấp nhất)" in push
+    assert "Đăng ký khai sinh" not in push, "the procedure that rose most is not on the list"
+    assert "lần cuối trong lịch phát thanh: đợt «Nhắc lại cuối tuần» (05/12/2026–27/12/2026)" in push
+    assert "Tuần đẩy mạnh nộp trực tuyến" in section and "06:30–06:50" in section
+    assert "trước (T6/2026–T8/2026): 19 %, sau (T9/2026–T11/2026): 39 %" in section
+    assert "không chứng minh" in section
+
+
+def test_charts_are_made_again_only_when_what_they_show_changed(built):
+    folder = built / "build" / "results"
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.glob("*.svg")}
+    handout = built / "build" / "dang-ky-khai-sinh" / "handout.pdf"
+    printed = handout.stat().st_mtime_ns
+    assert run(built, "build", "--no-audio", "--only", "dang-ky-khai-sinh").exit_code == 0
+    assert {p.name: p.stat().st_mtime_ns for p in folder.glob("*.svg")} == {k: v[0] for k, v in before.items()}
+    commune = built / "content" / "commune.yaml"
+    commune.write_text(commune.read_text(encoding="utf-8") + "results:\n  target: 40\n", encoding="utf-8")
+    assert run(built, "build", "--no-audio", "--only", "dang-ky-khai-sinh").exit_code == 0
+    assert "Mục tiêu 40 %" in svg_words(folder / "ti-le-truc-tuyen.svg")
+    assert (folder / "dang-ky-khai-sinh.svg").read_bytes() == before["dang-ky-khai-sinh.svg"][1], "deterministic"
+    assert handout.stat().st_mtime_ns == printed, "the target shapes the charts only, not the handouts"
