@@ -137,7 +137,8 @@ def validate(project: Project, strict: bool, only: str | None) -> None:
     _list_files(project, problems)
     if problems:
         raise ContentError(problems)
-    _tell(f"Hợp lệ: commune.yaml và {len(content.guides)} hướng dẫn.")
+    figures = f", {len(content.results)} dòng số liệu (content/results.csv)" if content.results else ""
+    _tell(f"Hợp lệ: commune.yaml và {len(content.guides)} hướng dẫn{figures}.")
 
 
 def _list_files(project: Project, problems: list[Problem]) -> None:
