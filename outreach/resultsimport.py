@@ -239,7 +239,8 @@ def _guessed(headers: list[str], guesses: tuple[str, ...], taken: set[int], exac
 def _missing(table: Table, best: tuple[int, dict[str, int]], needed: list[str], wanted: dict[str, str]) -> Problem:
     line, cells = table.rows[best[0]] if table.rows else (1, [])
     missing = [name for name in needed if name not in best[1]]
-    named = ", ".join(f"'{wanted.get(name, GUESSES[name][0])}' ({_FIELD_WORDS[name]})" for name in missing)
+    usual = ResultColumns()
+    named = ", ".join(f"'{wanted.get(name) or getattr(usual, name)}' ({_FIELD_WORDS[name]})" for name in missing)
     have = ", ".join(f"'{c}'" for c in cells if c) or "không có"
     return Problem(table.shown, line, WHOLE_FILE, f"không tìm thấy cột {named}; các cột ở dòng {line}: {have}. Hãy "
                    "chọn cột bằng --month, --code, --online, --total (tên cột hoặc chữ cái của cột)")

@@ -217,3 +217,16 @@ def test_charts_are_made_again_only_when_what_they_show_changed(built):
     assert "Mục tiêu 40 %" in svg_words(folder / "ti-le-truc-tuyen.svg")
     assert (folder / "dang-ky-khai-sinh.svg").read_bytes() == before["dang-ky-khai-sinh.svg"][1], "deterministic"
     assert handout.stat().st_mtime_ns == printed, "the target shapes the charts only, not the handouts"
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("bao-cao.xls", b"\xd0\xcf\x11\xe0old excel", "chỉ nhập được tệp Excel .xlsx hoặc .csv"),
+    ("bao-cao.csv", "Tháng,Mã thủ tục,Trực tuyến,Tổng số hồ sơ\n".encode("utf-16"), "không phải mã UTF-8"),
+    ("bao-cao.csv", "Kỳ,Mã,Số\n11/2026,1.001193,3\n".encode(), "'Trực tuyến' (số hồ sơ trực tuyến)"),
+])
+def test_an_export_outreach_cannot_read_says_what_to_do(project, tmp_path, name, data, message):
+    export = tmp_path / name
+    export.write_bytes(data)
+    result = run(project, "results", "import", str(export))
+    assert result.exit_code == 1 and f"{name}:1: (tệp): " in result.output and message in result.output
+    assert "Traceback" not in result.output
