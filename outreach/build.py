@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from outreach import buildlock, catalog, schedule, share, workers
+from outreach import buildlock, catalog, resultsbuild, schedule, share, workers
 from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.content import Content, load_content
 from outreach.errors import ContentError, Problem
@@ -122,10 +122,12 @@ def _build_guides(project: Project, env: BoundedSandbox, content: Content, manif
 
 def _build_commune_outputs(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest,
                            report: BuildReport) -> None:
-    """What the commune's guides make together: the schedule's playlists and wall chart, the catalog."""
+    """What the commune's guides make together: the schedule's playlists and wall chart, the results
+    charts, the catalog."""
     if content.schedule is not None:
         report.warnings += schedule.build_outputs(project, env, content, manifest)
     report.built += _joined_prints(project, content, manifest)
+    report.built += resultsbuild.build_outputs(project, content, manifest, f"{COMMUNE_UNITS}results")
     _save(project, manifest)
     catalog.refresh(project, env, content, manifest, report.problems)
 

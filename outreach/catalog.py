@@ -12,6 +12,8 @@ from outreach.manifest import Manifest
 from outreach.model import Guide
 from outreach.products import BY_NAME, UNITS
 from outreach.project import Project
+from outreach.resultsbuild import FOLDER as RESULTS_FOLDER
+from outreach.resultsbuild import view as results_view
 from outreach.templating import BoundedSandbox, render
 
 
@@ -25,7 +27,8 @@ def refresh(project: Project, env: BoundedSandbox, content: Content, manifest: M
     entries = [_entry(project, slug, guide, manifest, failing.get(slug)) for slug, guide in sorted(guides.items())]
     broken = sorted({p.file for p in problems if p.file.startswith("content/guides/")})
     html = render(env, "catalog.html.j2", commune=content.commune, entries=entries, broken=broken,
-                  commune_files=_commune_files(project.build_dir))
+                  commune_files=_commune_files(project.build_dir),
+                  results=results_view(project, content, RESULTS_FOLDER))
     target = project.build_dir / "index.html"
     if not target.exists() or target.read_text(encoding="utf-8") != html:
         write_atomic(target, html.encode("utf-8"))

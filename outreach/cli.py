@@ -23,6 +23,7 @@ from outreach.errors import ContentError, Problem, SpellerMissing
 from outreach.guidebuild import GuideResult
 from outreach.model import SLUG_PATTERN, AudioSettings
 from outreach.project import Project
+from outreach.results import Month, parse_month
 from outreach.sound.engines import ENGINE_CHOICES, all_engines
 from outreach.sound.reading import DIALECTS, read_aloud
 from outreach.templating import template_environment
@@ -136,7 +137,8 @@ def validate(project: Project, strict: bool, only: str | None) -> None:
     _list_files(project, problems)
     if problems:
         raise ContentError(problems)
-    _tell(f"Hợp lệ: commune.yaml và {len(content.guides)} hướng dẫn.")
+    figures = f", {len(content.results)} dòng số liệu (content/results.csv)" if content.results else ""
+    _tell(f"Hợp lệ: commune.yaml và {len(content.guides)} hướng dẫn{figures}.")
 
 
 def _list_files(project: Project, problems: list[Problem]) -> None:
@@ -346,6 +348,53 @@ def engines(project: Project) -> None:
         draft = " (giọng máy, chỉ tạo bản nháp)" if engine.draft else ""
         click.echo(f"{engine.name:<10} {state}{draft}")
     click.echo(f"Đang chọn: {settings.engine} (auto = viettel nếu có khóa, rồi gtts, rồi piper nếu có, rồi espeak-ng)")
+
+
+@main.group(cls=Group, short_help="Số liệu hồ sơ nộp trực tuyến (content/results.csv).",
+            help="Số liệu hồ sơ nộp trực tuyến của từng thủ tục theo tháng (content/results.csv).")
+@verbosity_options
+def results() -> None:
+    pass
+
+
+@results.command("import", short_help="Nhập số liệu từ báo cáo của hệ thống một cửa (.xlsx hoặc .csv).",
+                 help="Nhập số hồ sơ trực tuyến và tổng số hồ sơ theo tháng và mã thủ tục từ TỆP báo cáo xuất từ "
+                      "hệ thống một cửa của tỉnh (.xlsx hoặc .csv) vào content/results.csv: dòng cùng tháng, cùng mã "
+                      "thì thay số cũ. Các cột được đoán theo tên thường gặp (Tháng, Mã thủ tục, Trực tuyến, Tổng "
+                      "số hồ sơ) hoặc chọn bằng tùy chọn, rồi được ghi nhớ trong content/commune.yaml.")
+@click.argument("file", metavar="TỆP", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--month", "month_column", metavar="CỘT", help="Cột tháng: tên cột hoặc chữ cái của cột (ví dụ A).")
+@click.option("--code", "code_column", metavar="CỘT", help="Cột mã thủ tục.")
+@click.option("--online", "online_column", metavar="CỘT", help="Cột số hồ sơ nộp trực tuyến.")
+@click.option("--total", "total_column", metavar="CỘT", help="Cột tổng số hồ sơ.")
+@click.option("--sheet", metavar="TÊN", help="Trang tính trong tệp Excel (mặc định: trang đầu).")
+@click.option("--for-month", metavar="TT/NNNN", help="Báo cáo chỉ có một tháng, không có cột tháng: tháng của nó.")
+@verbosity_options
+@click.pass_obj
+def results_import(project: Project, file: Path, month_column: str | None, code_column: str | None,
+                   online_column: str | None, total_column: str | None, sheet: str | None,
+                   for_month: str | None) -> None:
+    from outreach import resultsimport  # here: only this command reads spreadsheets
+
+    chosen = {name: value for name, value in (("month", month_column), ("code", code_column),
+                                              ("online", online_column), ("total", total_column)) if value}
+    done = resultsimport.import_export(project, file, chosen, sheet, _month_option(for_month))
+    columns = ", ".join(f"{name} = '{header}'" for name, header in done.columns.items())
+    _tell(f"Đã nhập {done.added + done.replaced + done.same} dòng vào content/results.csv ({done.added} dòng mới, "
+          f"{done.replaced} dòng thay số cũ, {done.same} dòng như cũ); cột: {columns}")
+    if done.remembered:
+        _tell("Đã ghi nhớ các cột này trong content/commune.yaml (results.columns) cho lần nhập sau.")
+    if done.problems:
+        raise ContentError(done.problems)
+
+
+def _month_option(text: str | None) -> Month | None:
+    if text is None:
+        return None
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--for-month") from None
 
 
 def _check_only(project: Project, only: str | None) -> None:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from outreach.errors import ContentError, Problem
 from outreach.model import DATE_FORMS, SLUG_PATTERN, Commune, Guide, Schedule, lexicon_entries
 from outreach.project import Project
+from outreach.results import RESULTS_FILE, Figure, read_results
 from outreach.templating import icon_names, template_folders
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
@@ -32,6 +33,7 @@ class Content:
     # content/lexicon.yaml had problems: its valid entries apply to `say`, but no audio is made from
     # a half-read lexicon (the build keeps the earlier audio until it is fixed).
     lexicon_broken: bool = False
+    results: list[Figure] = field(default_factory=list)  # the good rows of content/results.csv
 
 
 @dataclass
@@ -64,8 +66,20 @@ def load_content(project: Project) -> Content:
     slugs = {p.stem for p in project.guide_paths()}
     schedule = (_load_model(loading, schedule_path, Schedule, lambda s: s.problems(slugs), optional=True)
                 if _present(schedule_path) else None)
+    results = _load_results(loading)
     return Content(commune, guides, loading.problems, lexicon, schedule, loading.warnings, loading.sources,
-                   lexicon_broken)
+                   lexicon_broken, results)
+
+
+def _load_results(loading: _Loading) -> list[Figure]:
+    """The good rows of content/results.csv; its codes are judged against every guide that parsed
+    (a guide with an error elsewhere still owns its code)."""
+    path = loading.project.content_dir / RESULTS_FILE
+    codes = {str(s.data["code"]).strip() for s in loading.sources
+             if s.name.startswith("content/guides/") and isinstance(s.data, dict) and s.data.get("code")}
+    figures, problems = read_results(path, loading.project.shown(path), codes)
+    loading.problems.extend(_at_most(problems))
+    return figures
 
 
 def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> tuple[list[Problem], list[Problem],

@@ -19,6 +19,11 @@ MAX_WORDS_BYTES = 1024 * 1024
 # A picture on a handout is printed ~6 cm wide: a phone photo is well under these.
 MAX_PICTURE_BYTES = 20 * 1024 * 1024
 MAX_SVG_BYTES = 1024 * 1024
+# content/results.csv: 72 rows a year for six procedures; a province's decade of all codes still fits.
+MAX_RESULTS_BYTES = 2 * 1024 * 1024
+# An export of the provincial one-stop system (.xlsx or .csv), and what its ZIP may unpack to.
+MAX_EXPORT_BYTES = 20 * 1024 * 1024
+MAX_EXPORT_UNPACKED = 200 * 1024 * 1024
 # Checked before decoding (a 1 KB PNG can claim 100,000 × 100,000); a 48-megapixel phone photo fits.
 MAX_PICTURE_PIXELS = 50_000_000
 

@@ -185,6 +185,24 @@ class AudioSettings(Strict):
                               self.viettel_token_env, self.viettel_url)
 
 
+class ResultColumns(Strict):
+    """Which column of the one-stop system's export holds what: a header as written there, or a
+    column letter (C). Written by `outreach results import` the first time, then reused."""
+
+    month: ShortText | None = "Tháng"
+    code: ShortText = "Mã thủ tục"
+    online: ShortText = "Trực tuyến"
+    total: ShortText = "Tổng số hồ sơ"
+    sheet: ShortText | None = None  # the workbook's sheet; none: the first
+
+
+class ResultsSettings(Strict):
+    """What the commune aims for, and how its one-stop reports are read."""
+
+    target: int = Field(default=50, ge=1, le=100)  # percent of files received online
+    columns: ResultColumns | None = None
+
+
 class Commune(Strict):
     """content/commune.yaml: who the commune is and how residents reach it."""
 
@@ -198,6 +216,7 @@ class Commune(Strict):
     dialect: DialectName = "north"  # type: ignore[valid-type]
     portal_url: str = "https://dichvucong.gov.vn"
     audio: AudioSettings = AudioSettings()
+    results: ResultsSettings = ResultsSettings()
 
     _url = field_validator("portal_url")(web_url)
     _logo = field_validator("logo")(content_image)

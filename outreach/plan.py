@@ -64,7 +64,8 @@ class Fingerprints:
         self.content = content
         self._template_hashes: dict[str, str] = {}
         folders = template_folders(project)
-        self.common = digest(package_hash(), content.commune.model_dump_json())
+        # The results settings shape only the charts, not a guide's outputs.
+        self.common = digest(package_hash(), content.commune.model_dump_json(exclude={"results"}))
         with template_errors():
             self.icons = _files_hash([find_template_file(folders, f"icons/{name}.svg")
                                       for name in sorted(icon_names(folders))])

@@ -30,7 +30,7 @@ from outreach.model import SLUG_PATTERN, Commune, Guide
 from outreach.products import BY_NAME, UNITS
 from outreach.project import Project
 from outreach.sound.speech import RECORDING
-from outreach.studio import forms, listing, pictures, preview, takes, yamledit
+from outreach.studio import forms, listing, pictures, preview, results, takes, yamledit
 from outreach.studio.jobs import BuildJob, Builds
 from outreach.studio.security import Guard, GuardMiddleware, Refused, inside
 from outreach.templating import find_template_file, icon_names, template_environment, template_folders
@@ -608,6 +608,7 @@ def create_app(project: Project, guard: Guard) -> Any:
         Route("/build", start_build, methods=["POST"]),
         Route("/build/{number:int}", build_page),
         Route("/build/{number:int}/events", build_events),
+        *results.ROUTES,
     ]
     app = Starlette(routes=routes, exception_handlers={Refused: _refused, HTTPException: _http_error,
                                                        Exception: _unexpected})

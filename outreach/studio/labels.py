@@ -77,6 +77,15 @@ LABELS: dict[str, tuple[str, str]] = {
                                        "(miền Nam); để trống thì chọn theo cách đọc số."),
     "viettel_token_env": ("Tên biến môi trường chứa khóa Viettel", "Khóa không bao giờ ghi vào tệp; mặc định "
                                                                    "VIETTEL_TTS_TOKEN."),
+    "results": ("Kết quả nộp trực tuyến", "Mục tiêu của xã và cách đọc báo cáo của hệ thống một cửa."),
+    "target": ("Mục tiêu (%)", "Tỉ lệ hồ sơ nộp trực tuyến xã muốn đạt, từ 1 đến 100; mặc định 50."),
+    "columns": ("Các cột của báo cáo", "Lệnh 'outreach results import' tự ghi lần đầu; sửa nếu báo cáo đổi cột."),
+    "ResultColumns.month": ("Cột tháng", "Tên cột (ví dụ Tháng) hoặc chữ cái của cột (ví dụ A); để trống nếu "
+                                         "báo cáo chỉ có một tháng."),
+    "ResultColumns.code": ("Cột mã thủ tục", "Ví dụ: Mã thủ tục."),
+    "ResultColumns.online": ("Cột số hồ sơ trực tuyến", "Ví dụ: Trực tuyến."),
+    "ResultColumns.total": ("Cột tổng số hồ sơ", "Ví dụ: Tổng số hồ sơ."),
+    "sheet": ("Trang tính", "Tên trang trong tệp Excel; để trống: trang đầu."),
     "viettel_url": ("Địa chỉ dịch vụ Viettel", "Để nguyên, trừ khi Viettel đổi địa chỉ."),
 }
 

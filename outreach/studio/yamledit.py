@@ -95,7 +95,7 @@ def merge(node: CommentedMap, values: Mapping, before: Mapping) -> None:
             node.pop(key, None)
         elif isinstance(value, Mapping):
             if not isinstance(node.get(key), CommentedMap):
-                if not any(v is not ABSENT for v in value.values()):
+                if not _holds_value(value):
                     continue
                 _put(node, key, CommentedMap(), order)
             merge(node[key], value, old if isinstance(old, Mapping) else {})
@@ -107,6 +107,14 @@ def merge(node: CommentedMap, values: Mapping, before: Mapping) -> None:
             _merge_list(node[key], value, old if isinstance(old, list) else [])
         elif key not in node or not same_value(old, value):
             _put(node, key, value, order)
+
+
+def _holds_value(value: Any) -> bool:
+    """Something to write: a section of nested sections that are all absent (commune.yaml's
+    results.columns, never written) adds nothing to a file that lacks it."""
+    if isinstance(value, Mapping):
+        return any(_holds_value(v) for v in value.values())
+    return value is not ABSENT
 
 
 def _merge_list(seq: CommentedSeq, values: list, before: list) -> None:
