@@ -1,0 +1,123 @@
+"""Dates and times read as people say them; house numbers, which look like dates, left to be read
+as numbers ("số nhà 12/3" is "mười hai trên ba")."""
+
+from __future__ import annotations
+
+import re
+
+from outreach.sound.numerals import DIALECTS, DIGIT_WORDS, Dialect, cardinal, spoken
+
+DAY_PREFIX = r"(?:(?P<prefix>\b[Nn]gày)\s+)?"
+DATE_DMY = re.compile(
+    DAY_PREFIX
+    + r"(?<![\d/.,-])(?P<day>\d{1,2})(?P<sep>[/.-])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4})(?![\d/])"
+)
+DATE_ISO = re.compile(
+    DAY_PREFIX + r"(?<![\d/.,-])(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?![\d-])"
+)
+MONTH_YEAR = re.compile(
+    r"(?:(?P<prefix>\b[Tt]háng)\s+)?(?<![\d/.,])(?P<month>\d{1,2})/(?P<year>\d{4})(?![\d/])"
+)
+DAY_MONTH = re.compile(
+    DAY_PREFIX + r"(?<![\d/.,])(?P<day>\d{1,2})/(?P<month>\d{1,2})(?![\d/]|[.,]\d)"
+)
+NOT_DATES = {"24/7"}  # "open 24/7" is said "hai mươi tư trên bảy"
+# "nhà số 12/3", "hẻm 45/2": house and alley numbers, said "mười hai trên ba"
+ADDRESS_BEFORE = re.compile(r"\b(?i:số|hẻm|kiệt|ngõ|ngách)\s+$")
+# "quý 1/2025", "Quý IV/2024": a quarter, not a month
+QUARTER_YEAR = re.compile(
+    r"\b(?P<prefix>[Qq]uý)\s+(?P<quarter>[1-4]|IV|I{1,3})/(?P<year>\d{4})(?![\d/])"
+)
+QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4, "I": 1, "II": 2, "III": 3, "IV": 4}
+DAY_BEFORE_MONTH = re.compile(r"\b(?P<prefix>[Nn]gày)\s+(?P<day>\d{1,2})(?=\s+tháng\b)")
+MONTH_NUMBER = re.compile(r"\b(?P<prefix>[Tt]háng)\s+(?P<month>\d{1,2})(?![\d]|[/.,]\d)")
+
+
+# "đường 30/4", "Đường 3 tháng 2", "Quảng trường 27/7": places named after a date are names, said
+# as people say them ("đường ba mươi tháng tư", no "ngày", no "mùng").
+STREET_DATE = re.compile(
+    r"(?P<prefix>\b(?i:đường|phố|đại lộ|quảng trường|cầu|công viên))\s+(?P<day>\d{1,2})"
+    r"(?:/|\s+(?P<month_word>[Tt]háng)\s+)(?P<month>\d{1,2})(?![\d/]|[.,]\d)"
+)
+
+
+def read_dates(text: str, dialect: Dialect) -> str:
+    text = STREET_DATE.sub(lambda m: street_name_reading(m, dialect), text)
+    text = QUARTER_YEAR.sub(lambda m: quarter_reading(m, dialect), text)
+    for pattern in (DATE_DMY, DATE_ISO, MONTH_YEAR):
+        text = pattern.sub(lambda m: date_reading(m, dialect), text)
+    text = DAY_MONTH.sub(lambda m: day_month_reading(m, dialect), text)
+    text = DAY_BEFORE_MONTH.sub(lambda m: date_reading(m, dialect), text)
+    return MONTH_NUMBER.sub(lambda m: date_reading(m, dialect), text)
+
+
+def day_month_reading(match: re.Match, dialect: Dialect) -> str:
+    written = f"{match['day']}/{match['month']}"
+    if written in NOT_DATES or ADDRESS_BEFORE.search(match.string, 0, match.start()):
+        return match.group(0)
+    return date_reading(match, dialect)
+
+
+def date_reading(match: re.Match, dialect: Dialect) -> str:
+    """Read whichever of day, month and year the match has; leave it alone if not a date."""
+    found = match.groupdict()
+    day, month, year = (int(found[k]) if found.get(k) else None for k in ("day", "month", "year"))
+    if (day is not None and not 1 <= day <= 31) or (month is not None and not 1 <= month <= 12):
+        return match.group(0)
+    words = []
+    if day is not None:
+        words += [found["prefix"] or "ngày", day_words(day, dialect)]
+    if month is not None:
+        month_word = found["prefix"] if day is None and found["prefix"] else "tháng"  # keeps "Tháng"
+        words += [month_word, month_words(month)]
+    if year is not None:
+        words += ["năm", cardinal(year, dialect)]
+    return spoken(" ".join(words))
+
+
+def street_name_reading(match: re.Match, dialect: Dialect) -> str:
+    day, month = int(match["day"]), int(match["month"])
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return match.group(0)
+    month_word = match["month_word"] or "tháng"
+    # Not marked as a quantity: "đường 2/9 – ngày 10/11" is a name then a date, not a range.
+    return f"{match['prefix']} {cardinal(day, dialect)} {month_word} {month_words(month)}"
+
+
+def quarter_reading(match: re.Match, dialect: Dialect) -> str:
+    quarter = DIGIT_WORDS[QUARTERS[match["quarter"]]]
+    return spoken(f"{match['prefix']} {quarter} năm {cardinal(match['year'], dialect)}")
+
+
+def day_words(day: int, dialect: Dialect) -> str:
+    """Days 1–10 are said "mùng một" … "mùng mười", as people say them."""
+    return f"mùng {cardinal(day, dialect)}" if day <= 10 else cardinal(day, dialect)
+
+
+def month_words(month: int) -> str:
+    return "tư" if month == 4 else cardinal(month, DIALECTS["north"])
+
+
+# --- times ---------------------------------------------------------------------------------
+
+# "7h30", "7h", "7H30", and the southern "7g30" (a lone "5g" is more likely "5G", the network)
+TIME_H = re.compile(r"(?<![\w.,])(?P<hour>\d{1,2})(?:[hH]|g(?=\d))(?P<minute>\d{2})?(?!\w)")
+TIME_GIO = re.compile(r"(?<![\w.,])(?P<hour>\d{1,2})\s*giờ(?:\s*(?P<minute>\d{2})(?:\s*phút)?)?(?!\w)")
+TIME_COLON = re.compile(r"(?<![\d:.,])(?P<hour>\d{1,2}):(?P<minute>\d{2})(?![\d:])")
+
+
+def read_times(text: str, dialect: Dialect) -> str:
+    for pattern in (TIME_H, TIME_GIO, TIME_COLON):
+        text = pattern.sub(lambda m: time_reading(m, dialect), text)
+    return text
+
+
+def time_reading(match: re.Match, dialect: Dialect) -> str:
+    """"bảy giờ ba mươi phút"; "phút" is always said, ":00" never."""
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    if hour > 24 or minute > 59:
+        return match.group(0)
+    words = f"{cardinal(hour, dialect)} giờ"
+    if minute:
+        words += f" {cardinal(minute, dialect)} phút"
+    return spoken(words)
