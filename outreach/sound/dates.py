@@ -22,14 +22,27 @@ DAY_MONTH = re.compile(
     DAY_PREFIX + r"(?<![\d/.,])(?P<day>\d{1,2})/(?P<month>\d{1,2})(?![\d/]|[.,]\d)"
 )
 NOT_DATES = {"24/7"}  # "open 24/7" is said "hai mươi tư trên bảy"
-# "nhà số 12/3", "hẻm 45/2": house and alley numbers, said "mười hai trên ba"
-ADDRESS_BEFORE = re.compile(r"\b(?i:số|hẻm|kiệt|ngõ|ngách)\s+$")
+# House and alley numbers look like dates: "số nhà 12/3", "hẻm 45/7", "tại 25/6 Trần Hưng Đạo",
+# "12/3 đường Lê Lợi". A d/m without "ngày" is one when the word before says where ("số", "nhà",
+# "hẻm", "kiệt", "ngõ", "ngách", "địa chỉ", "tại", "ở") or the word after is a street, alley or
+# hamlet; it is then read as two numbers with "trên" ("mười hai trên ba"), as people say in every
+# dialect ("xẹt", southern and colloquial, is not used).
+ADDRESS_BEFORE = re.compile(r"\b(?i:số|nhà|hẻm|kiệt|ngõ|ngách|địa chỉ|tại|ở)\s*:?\s+$")
+ADDRESS_AFTER = re.compile(
+    r"\s+(?i:đường|phố|hẻm|ngõ|kiệt|ngách|ấp|khu phố|tổ(?!\s+chức)|thôn|xóm|khóm|quốc lộ|tỉnh lộ)\b"
+)
 # "quý 1/2025", "Quý IV/2024": a quarter, not a month
 QUARTER_YEAR = re.compile(
     r"\b(?P<prefix>[Qq]uý)\s+(?P<quarter>[1-4]|IV|I{1,3})/(?P<year>\d{4})(?![\d/])"
 )
 QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4, "I": 1, "II": 2, "III": 3, "IV": 4}
 DAY_BEFORE_MONTH = re.compile(r"\b(?P<prefix>[Nn]gày)\s+(?P<day>\d{1,2})(?=\s+tháng\b)")
+# "từ ngày 02 đến ngày 20": a day on its own, when what follows cannot be a count's noun
+# ("uống ngày 2 lần" is a count).
+DAY_ALONE = re.compile(
+    r"\b(?P<prefix>[Nn]gày)\s+(?P<day>\d{1,2})(?![\d/.,:]\d)"
+    r"(?=\s*(?:[,.;:)]|$|\s(?:đến|tới|và|hoặc|này|hằng|sẽ|là|của|các|trong|vừa|tại|ở)\b))"
+)
 MONTH_NUMBER = re.compile(r"\b(?P<prefix>[Tt]háng)\s+(?P<month>\d{1,2})(?![\d]|[/.,]\d)")
 
 
@@ -47,15 +60,22 @@ def read_dates(text: str, dialect: Dialect) -> str:
     for pattern in (DATE_DMY, DATE_ISO, MONTH_YEAR):
         text = pattern.sub(lambda m: date_reading(m, dialect), text)
     text = DAY_MONTH.sub(lambda m: day_month_reading(m, dialect), text)
-    text = DAY_BEFORE_MONTH.sub(lambda m: date_reading(m, dialect), text)
+    for pattern in (DAY_BEFORE_MONTH, DAY_ALONE):
+        text = pattern.sub(lambda m: date_reading(m, dialect), text)
     return MONTH_NUMBER.sub(lambda m: date_reading(m, dialect), text)
 
 
 def day_month_reading(match: re.Match, dialect: Dialect) -> str:
     written = f"{match['day']}/{match['month']}"
-    if written in NOT_DATES or ADDRESS_BEFORE.search(match.string, 0, match.start()):
+    if written in NOT_DATES or (not match["prefix"] and is_house_number(match)):
         return match.group(0)
     return date_reading(match, dialect)
+
+
+def is_house_number(match: re.Match) -> bool:
+    """"số nhà 12/3", "12/3 đường Lê Lợi": the words around say it is an address (see ADDRESS_BEFORE)."""
+    text = match.string
+    return bool(ADDRESS_BEFORE.search(text, 0, match.start()) or ADDRESS_AFTER.match(text, match.end()))
 
 
 def date_reading(match: re.Match, dialect: Dialect) -> str:

@@ -1,4 +1,5 @@
-"""Phone numbers and hotlines, said digit by digit in the groups a listener can write down."""
+"""Phone numbers, hotlines and bank accounts, said digit by digit in the groups a listener can write
+down (never "tư" or "mốt": those belong to numbers, not to digits)."""
 
 from __future__ import annotations
 
@@ -31,15 +32,21 @@ HOTLINE_AFTER_SO = re.compile(
     r"(?P<lead>(?<!\w)[Ss]ố\s*:?\s*)" + NO_DIGIT_BEFORE + r"(?P<number>1(?:1\d|0\d\d))(?![\d]|[.,/]\d)"
 )
 HOTLINE_SHAPE = re.compile(r"1(?:1\d|0\d\d)")
+# "Số tài khoản: 1234 5678 9012", six digits at least (STK is read "số tài khoản" by the lexicon before this pass)
+ACCOUNT_NUMBER = re.compile(
+    r"(?P<lead>\b(?i:số tài khoản|tài khoản)(?:\s+[^\W\d]+){0,4}?\s*:?\s*)"
+    + NO_DIGIT_BEFORE + r"(?=(?:\d[ .-]?){6})(?P<number>\d{2,}(?:[ .-]\d{2,})*)" + NO_DIGIT_AFTER
+)
 
 
 def read_phone_numbers(text: str) -> str:
     """Digits one by one, a comma between written groups so the listener can write them down."""
+    text = ACCOUNT_NUMBER.sub(lambda m: m["lead"] + phone_reading(re.split(r"[ .-]", m["number"])), text)
     text = PHONE_AREA_IN_PARENTHESES.sub(
         lambda m: phone_reading([m["area"], *re.split(r"[ .-]", m["rest"])]), text
     )
     text = PHONE_INTERNATIONAL.sub(
-        lambda m: "cộng tám tư, " + phone_reading(re.split(r"[ .-]", m["rest"])), text
+        lambda m: "cộng tám bốn, " + phone_reading(re.split(r"[ .-]", m["rest"])), text
     )
     for pattern in (PHONE_GROUPED, PHONE_UNGROUPED, PHONE_TOLL_FREE):
         text = pattern.sub(written_phone_reading, text)

@@ -332,7 +332,8 @@ CURRENCY = r"(?:đồng|đ|VNĐ|VND|vnđ|vnd)(?!\w)"
 CURRENCY_AFTER_AMOUNT = re.compile(rf"(?P<amount>{AMOUNT})\s*{CURRENCY}")
 AMOUNT_GROUPED_BY_SPACES = re.compile(rf"(?<![\d.,])\d{{1,3}}(?: \d{{3}})+(?=\s*{CURRENCY})")  # 1 500 000 đ
 # "2.000 đồng/trang", "500.000 đồng/người/tháng", "2 lần/năm": the slash means "per".
-PER_UNIT = re.compile(rf"(?P<head>(?:{AMOUNT}\s*|\bđồng)[^\W\d]*)(?P<units>(?:/[^\W\d]+)+)")
+# "6,6%/năm" too; a space after the slash is the lexicon's, around a unit it read ("đ/ mét khối").
+PER_UNIT = re.compile(rf"(?P<head>(?:{AMOUNT}\s*%?|\bđồng)[^\W\d]*)(?P<units>(?:/ ?[^\W\d]+)+)")
 
 
 # Shorthand amounts, as in notices and chat: "50k", "2tr", "1tr5" and "1,5tr" (1,5 triệu), "1k2" (1.200).
@@ -379,10 +380,19 @@ def read_numbers(text: str, dialect: Dialect) -> str:
     return NUMBER.sub(lambda m: spoken(number_reading(m, dialect)), text)
 
 
+# A number after the name of a document or form is part of its name, leading zero included:
+# "Đề án 06" is "Đề án không sáu", "Mẫu số 01" "Mẫu số không một" (but "03 ngày" is "ba ngày").
+NAMED_BY_NUMBER = re.compile(
+    r"\b(?i:đề án|chỉ thị|mẫu|biểu mẫu|phụ lục|kế hoạch|chương trình|công văn|công điện|thông báo"
+    r"|tờ trình|quyết định|nghị quyết|nghị định|thông tư|văn bản)(?:\s+số)?\s*:?\s*$"
+)
+
+
 def number_reading(match: re.Match, dialect: Dialect) -> str:
     whole = re.sub(r"\D", "", match["grouped"] or "") or match["plain"]
-    after_letter = match.string[: match.start()][-1:].isalpha()
-    if match["plain"] and is_identifier(whole, after_letter):
+    before = match.string[: match.start()]
+    named = before[-1:].isalpha() or bool(NAMED_BY_NUMBER.search(before))
+    if match["plain"] and is_identifier(whole, named):
         words = digits_read_singly(whole)
     else:
         words = cardinal(whole, dialect)
@@ -391,10 +401,10 @@ def number_reading(match: re.Match, dialect: Dialect) -> str:
     return words
 
 
-def is_identifier(digits: str, after_letter: bool) -> bool:
-    """"0251", "079123456789", "CT01" name something; "03" (ngày) and "B2" count or rank."""
+def is_identifier(digits: str, named: bool) -> bool:
+    """"0251", "079123456789", "CT01", "Đề án 06" name something; "03" (ngày) and "B2" count or rank."""
     leading_zero = len(digits) > 1 and digits.startswith("0")
-    return len(digits) > 12 or (leading_zero and (len(digits) > 2 or after_letter))
+    return len(digits) > 12 or (leading_zero and (len(digits) > 2 or named))
 
 
 # "01 (một) bộ", "1.500.000 đồng (Một triệu năm trăm nghìn đồng)": say the amount once.
@@ -456,8 +466,18 @@ SYLLABLE = re.compile(
 LETTERS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # H'Mông is one word
 
 
+# "Nguyễn V. Nam": the initial's dot is not the end of a sentence. Only after a family name, so
+# that "Khu A. Sáng mai…" keeps its full stop.
+FAMILY_NAMES = (
+    "Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Đào|Đoàn|Đinh"
+    "|Lâm|Mai|Trịnh|Trương|Lưu|Tạ|Hà|Cao|Châu|Thái|Tô|La|Lương|Quách"
+)
+NAME_INITIAL = re.compile(rf"(?P<name>\b(?:{FAMILY_NAMES})(?:\s+[A-ZĐ]\.)*\s+[A-ZĐ])\.(?=[ \t]+[A-ZĐ])")
+
+
 def spell_unknown_capitals(text: str) -> str:
-    """Spell "VNPT" letter by letter; say "HỒ SƠ" and "THÔNG TIN" as words."""
+    """Spell "VNPT" letter by letter; say "HỒ SƠ" and "THÔNG TIN" as words; "V." of a name is "vê"."""
+    text = NAME_INITIAL.sub(lambda m: m["name"].replace(".", ""), text)
     tokens = list(LETTERS.finditer(text))
     pieces, last = [], 0
     for i, token in enumerate(tokens):
