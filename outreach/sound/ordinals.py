@@ -72,7 +72,8 @@ def roman_words(roman: str, dialect: Dialect, ordinal: bool) -> str:
 def roman_list_reading(match: re.Match, dialect: Dialect) -> str:
     """"Chương IV" → "Chương bốn"; "lần thứ IV" → "lần thứ tư"; "hạng II, III" → "hạng hai, ba"."""
     ordinal = match["word"].lower() == "thứ"
-    numerals = re.sub(ROMAN, lambda m: roman_words(m.group(0), dialect, ordinal), match["list"])
+    # Marked as quantities, so "giai đoạn I – II" is a range ("đến").
+    numerals = re.sub(ROMAN, lambda m: spoken(roman_words(m.group(0), dialect, ordinal)), match["list"])
     return f"{match['word']} {numerals}"
 
 

@@ -201,6 +201,8 @@ def domain_word_reading(letters: str, readings: Mapping[str, str]) -> str:
 
 # --- legal references ----------------------------------------------------------------------
 
+# Kinds of document in a symbol: the laws' own (NĐ, TT, QH…) and the table of Decree 30/2020/NĐ-CP
+# (Appendix III) that every agency, a commune included, numbers its papers with.
 DOCUMENT_TYPES = {
     "NĐ": "Nghị định",
     "TT": "Thông tư",
@@ -213,6 +215,19 @@ DOCUMENT_TYPES = {
     "BC": "Báo cáo",
     "HD": "Hướng dẫn",
     "QH": "Luật",  # "60/2014/QH13": a law passed by the National Assembly
+    "QC": "Quy chế",
+    "QyĐ": "Quy định",
+    "CTr": "Chương trình",
+    "PA": "Phương án",
+    "ĐA": "Đề án",
+    "DA": "Dự án",
+    "BB": "Biên bản",
+    "TTr": "Tờ trình",
+    "HĐ": "Hợp đồng",
+    "CĐ": "Công điện",
+    "GM": "Giấy mời",
+    "GGT": "Giấy giới thiệu",
+    "GUQ": "Giấy ủy quyền",
 }
 # Issuers read here rather than in the lexicon: "CP" alone usually means "cổ phần".
 ISSUERS = {
@@ -235,7 +250,8 @@ ISSUERS = {
 }
 DOCUMENT_NAME = (
     r"(?:Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết|Chỉ thị|Luật"
-    r"|Kế hoạch|Thông báo|Báo cáo|Hướng dẫn|Công văn)"
+    r"|Kế hoạch|Thông báo|Báo cáo|Hướng dẫn|Công văn|Quy chế|Quy định|Chương trình|Phương án|Đề án"
+    r"|Dự án|Biên bản|Tờ trình|Hợp đồng|Công điện|Giấy mời)"
 )
 # "Nghị định số 42/2022/NĐ-CP", "Luật Hộ tịch số 60/2014/QH13", "Quyết định 1291/QĐ-UBND"
 LEGAL_SYMBOL = re.compile(
@@ -265,16 +281,15 @@ def legal_symbol_reading(match: re.Match, dialect: Dialect) -> str:
     parts = [re.sub(r"\d+$", "", part) for part in match["symbol"].split("-")]
     kind = DOCUMENT_TYPES.get(parts[0])
     # "NĐ-CP": type then issuer; "TTLT-BTP-BCA": joint issuers; "QH13": issuer only;
-    # "UBND-VP" (a letter): issuer then the office that drafted it.
-    issuers = parts[1:] if kind and parts[0] != "QH" else parts
-    joiner = " và " if kind else " "
+    # "UBND-VP" (a letter): issuer then the office that drafted it, which a listener does not need.
+    issuers = parts[1:] if kind and parts[0] != "QH" else parts[:1]
     # The kind is part of the number: "Số 12/2024/TT-BTP" heard without "Thông tư" names nothing.
     # Say it unless the text has just named it ("Luật Hộ tịch số 60/2014/QH13").
     name = match["name"] or ("" if kind_just_named(match, kind) else kind or "")
     number_word = "số" if name or not match["number_word"] else match["number_word"].strip()
     words = [name, number_word, legal_number_and_year(match, dialect)]
     if issuers and not ISSUER_FOLLOWS.match(match.string, match.end()):
-        words += ["của", joiner.join(ISSUERS.get(issuer, issuer) for issuer in issuers)]
+        words += ["của", " và ".join(ISSUERS.get(issuer, issuer) for issuer in issuers)]
     return " ".join(w for w in words if w)
 
 
