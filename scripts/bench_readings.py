@@ -18,25 +18,42 @@ from outreach.sound.reading import read_aloud
 HELD_OUT = Path(__file__).resolve().parent.parent / "tests" / "golden" / "bulletin_sentences.tsv"
 
 
-def held_out_rows() -> list[tuple[str, str, str]]:
-    """(input, dialect, expected) rows; the header and "#" comments skipped."""
-    lines = HELD_OUT.read_text(encoding="utf-8").splitlines()
-    rows = [line.split("\t") for line in lines if line and not line.startswith("#")]
-    return [(text, dialect, expected) for text, dialect, expected in rows[1:]]
+def held_out_batches() -> dict[str, list[tuple[str, str, str]]]:
+    """Batch heading ("# --- batch 1: …") → its (input, dialect, expected) rows."""
+    batches: dict[str, list[tuple[str, str, str]]] = {}
+    heading = "all"
+    for line in HELD_OUT.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# --- "):
+            heading = line.removeprefix("# --- ")
+        elif line and not line.startswith("#") and line != "input\tdialect\texpected":
+            text, dialect, expected = line.split("\t")
+            batches.setdefault(heading, []).append((text, dialect, expected))
+    return batches
+
+
+def misses(rows: list[tuple[str, str, str]]) -> list[tuple[tuple[str, str, str], str]]:
+    """Each row read differently than expected, with what was said."""
+    said = [(row, read_aloud(row[0], row[1])) for row in rows]
+    return [(row, reading) for row, reading in said if reading != row[2]]
+
+
+def share(right: int, total: int) -> str:
+    return f"{right}/{total} = {100 * right / total:.1f} %"
 
 
 def main() -> None:
     quiet = "--quiet" in sys.argv
-    rows = held_out_rows()
+    batches = held_out_batches()
     start = time.perf_counter()
-    misses = [(row, read_aloud(row[0], row[1])) for row in rows]
+    missed = {heading: misses(rows) for heading, rows in batches.items()}
     seconds = time.perf_counter() - start
-    misses = [(row, said) for row, said in misses if said != row[2]]
-    for (text, dialect, expected), said in [] if quiet else misses:
+    for (text, dialect, expected), said in [] if quiet else sum(missed.values(), []):
         print(f"[{dialect}] {text}\n  expected: {expected}\n  said:     {said}\n")
-    right = len(rows) - len(misses)
-    print(f"read exactly right: {right}/{len(rows)} = {100 * right / len(rows):.1f} %")
-    print(f"time: {1000 * seconds / len(rows):.2f} ms per sentence")
+    total = sum(map(len, batches.values()))
+    for heading, rows in batches.items():
+        print(f"{heading}\n  read exactly right: {share(len(rows) - len(missed[heading]), len(rows))}")
+    print(f"all: read exactly right: {share(total - sum(map(len, missed.values())), total)}")
+    print(f"time: {1000 * seconds / total:.2f} ms per sentence")
 
 
 if __name__ == "__main__":

@@ -65,11 +65,16 @@ def read_dates(text: str, dialect: Dialect) -> str:
     return MONTH_NUMBER.sub(lambda m: date_reading(m, dialect), text)
 
 
+# "ngày 11 và 12/6", "ngày 5, 6, 7/12": the last day of a list, "ngày" already said before the first.
+LISTED_DAYS_BEFORE = re.compile(r"\b[Nn]gày\s+\d{1,2}(?:\s*(?:,|và)\s*\d{1,2})*\s*(?:,|và|hoặc)\s*$")
+
+
 def day_month_reading(match: re.Match, dialect: Dialect) -> str:
     written = f"{match['day']}/{match['month']}"
     if written in NOT_DATES or (not match["prefix"] and is_house_number(match)):
         return match.group(0)
-    return date_reading(match, dialect)
+    listed = not match["prefix"] and bool(LISTED_DAYS_BEFORE.search(match.string, 0, match.start()))
+    return date_reading(match, dialect, day_word=not listed)
 
 
 def is_house_number(match: re.Match) -> bool:
@@ -78,15 +83,17 @@ def is_house_number(match: re.Match) -> bool:
     return bool(ADDRESS_BEFORE.search(text, 0, match.start()) or ADDRESS_AFTER.match(text, match.end()))
 
 
-def date_reading(match: re.Match, dialect: Dialect) -> str:
-    """Read whichever of day, month and year the match has; leave it alone if not a date."""
+def date_reading(match: re.Match, dialect: Dialect, day_word: bool = True) -> str:
+    """Read whichever of day, month and year the match has; leave it alone if not a date.
+    `day_word`: say "ngày" before the day (not in a list of days: "ngày 11 và 12/6")."""
     found = match.groupdict()
     day, month, year = (int(found[k]) if found.get(k) else None for k in ("day", "month", "year"))
     if (day is not None and not 1 <= day <= 31) or (month is not None and not 1 <= month <= 12):
         return match.group(0)
     words = []
     if day is not None:
-        words += [found["prefix"] or "ngày", day_words(day, dialect)]
+        words += [found["prefix"] or "ngày"] if day_word else []
+        words += [day_words(day, dialect)]
     if month is not None:
         month_word = found["prefix"] if day is None and found["prefix"] else "tháng"  # keeps "Tháng"
         words += [month_word, month_words(month)]

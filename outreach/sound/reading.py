@@ -265,11 +265,22 @@ LEGAL_NUMBER_YEAR = re.compile(
 )
 
 
+# "Mẫu số 01/CNKD", "Mẫu 02/ĐK-TCT": the code of a form, not a legal reference. Its slash is not
+# said; its number keeps its zero (see NAMED_BY_NUMBER) and its letters are spelled.
+FORM_BEFORE = re.compile(r"\b(?i:mẫu|biểu mẫu|mẫu đơn|mẫu tờ khai)\s*$")
+
+
 def read_legal_references(text: str, dialect: Dialect) -> str:
-    text = LEGAL_SYMBOL.sub(lambda m: legal_symbol_reading(m, dialect), text)
+    text = LEGAL_SYMBOL.sub(lambda m: form_code_or_legal_reading(m, dialect), text)
     return LEGAL_NUMBER_YEAR.sub(
         lambda m: f"{m['name']} số {legal_number_and_year(m, dialect)}", text
     )
+
+
+def form_code_or_legal_reading(match: re.Match, dialect: Dialect) -> str:
+    if not match["name"] and FORM_BEFORE.search(match.string, 0, match.start()):
+        return match.group(0).replace("/", " ")
+    return legal_symbol_reading(match, dialect)
 
 
 # "… 15/2024/QĐ-UBND ngày 20/5/2024 của UBND tỉnh": the text names the issuer itself.
@@ -387,11 +398,14 @@ NUMBER = re.compile(
 
 
 SUPERSCRIPT_DIGITS = re.compile("[⁰¹²³⁴-⁹₀-₉]")
+# "ảnh 4x6", "3 × 4 m": sizes, said "bốn nhân sáu"
+DIMENSION_SIGN = re.compile(r"(?<=\d)\s*[x×]\s*(?=\d)")
 
 
 def read_numbers(text: str, dialect: Dialect) -> str:
     """Every number left: "1.500.000", "5,5", "03" (a count: "ba"), "0251" (digits)."""
     text = SUPERSCRIPT_DIGITS.sub(lambda m: str(unicodedata.digit(m.group(0))), text)
+    text = DIMENSION_SIGN.sub(" nhân ", text)
     return NUMBER.sub(lambda m: spoken(number_reading(m, dialect)), text)
 
 
