@@ -263,6 +263,14 @@ LEGAL_SYMBOL = re.compile(
 LEGAL_NUMBER_YEAR = re.compile(
     rf"(?P<name>\b(?i:{DOCUMENT_NAME}))\s+(?:[Ss]ố\s+)?(?P<number>\d+)/(?P<year>\d{{4}})(?![\d/])"
 )
+# The Party's symbols put the kind after the number: "Chỉ thị 05-CT/TW", "Kết luận số 12-KL/TW".
+PARTY_SYMBOL = re.compile(
+    rf"(?:(?P<name>\b(?i:{DOCUMENT_NAME}|Kết luận))\s+)?(?P<number_word>\b[Ss]ố\s*:?\s*)?"
+    r"(?<![\w.,/-])(?P<number>\d+)-(?P<kind>[A-ZĐ][A-Za-zĐđ]*)/(?P<issuer>[A-ZĐ][A-Za-zĐđ]*)(?![\w/-])"
+)
+PARTY_KINDS = DOCUMENT_TYPES | {"KL": "Kết luận"}
+PARTY_ISSUERS = {"TW": "Trung ương", "TU": "Tỉnh ủy", "ĐU": "Đảng ủy", "BCT": "Bộ Chính trị",
+                 "BBT": "Ban Bí thư"}
 
 
 # "Mẫu số 01/CNKD", "Mẫu 02/ĐK-TCT": the code of a form, not a legal reference. Its slash is not
@@ -272,6 +280,7 @@ FORM_BEFORE = re.compile(r"\b(?i:mẫu|biểu mẫu|mẫu đơn|mẫu tờ khai)
 
 def read_legal_references(text: str, dialect: Dialect) -> str:
     text = LEGAL_SYMBOL.sub(lambda m: form_code_or_legal_reading(m, dialect), text)
+    text = PARTY_SYMBOL.sub(lambda m: party_symbol_reading(m, dialect), text)
     return LEGAL_NUMBER_YEAR.sub(
         lambda m: f"{m['name']} số {legal_number_and_year(m, dialect)}", text
     )
@@ -281,6 +290,18 @@ def form_code_or_legal_reading(match: re.Match, dialect: Dialect) -> str:
     if not match["name"] and FORM_BEFORE.search(match.string, 0, match.start()):
         return match.group(0).replace("/", " ")
     return legal_symbol_reading(match, dialect)
+
+
+def party_symbol_reading(match: re.Match, dialect: Dialect) -> str:
+    """"Chỉ thị 05-CT/TW" → "Chỉ thị số năm của Trung ương"."""
+    kind = PARTY_KINDS.get(match["kind"])
+    if kind is None:
+        return match.group(0)
+    name = match["name"] or ("" if kind_just_named(match, kind) else kind)
+    words = [name, "số", cardinal(match["number"], dialect)]
+    if not ISSUER_FOLLOWS.match(match.string, match.end()):
+        words += ["của", PARTY_ISSUERS.get(match["issuer"], match["issuer"])]
+    return " ".join(w for w in words if w)
 
 
 # "… 15/2024/QĐ-UBND ngày 20/5/2024 của UBND tỉnh": the text names the issuer itself.
