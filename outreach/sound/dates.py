@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import re
 
-from outreach.sound.numerals import DIALECTS, DIGIT_WORDS, Dialect, cardinal, spoken
+from outreach.sound.numerals import (
+    DIALECTS,
+    DIGIT_WORDS,
+    Dialect,
+    cardinal,
+    spoken,
+    text_after,
+    text_before,
+)
 
 DAY_PREFIX = r"(?:(?P<prefix>\b[Nn]gày)\s+)?"
 DATE_DMY = re.compile(
@@ -73,14 +81,13 @@ def day_month_reading(match: re.Match, dialect: Dialect) -> str:
     written = f"{match['day']}/{match['month']}"
     if written in NOT_DATES or (not match["prefix"] and is_house_number(match)):
         return match.group(0)
-    listed = not match["prefix"] and bool(LISTED_DAYS_BEFORE.search(match.string, 0, match.start()))
+    listed = not match["prefix"] and bool(LISTED_DAYS_BEFORE.search(text_before(match)))
     return date_reading(match, dialect, day_word=not listed)
 
 
 def is_house_number(match: re.Match) -> bool:
     """"số nhà 12/3", "12/3 đường Lê Lợi": the words around say it is an address (see ADDRESS_BEFORE)."""
-    text = match.string
-    return bool(ADDRESS_BEFORE.search(text, 0, match.start()) or ADDRESS_AFTER.match(text, match.end()))
+    return bool(ADDRESS_BEFORE.search(text_before(match)) or ADDRESS_AFTER.match(text_after(match)))
 
 
 def date_reading(match: re.Match, dialect: Dialect, day_word: bool = True) -> str:

@@ -1,12 +1,13 @@
 """Words for numbers: cardinals by dialect, digits one by one, ordinals, Roman numerals.
 
 Only words here, no passes over text: the reading passes (reading.py, dates.py, phones.py,
-ordinals.py) decide which number is which and call these. Also the two marks a pass wraps around
-the words of a quantity (see reading.py).
+ordinals.py) decide which number is which and call these. Also what those passes share: the two
+marks a pass wraps around the words of a quantity (see reading.py), and the text just before a match.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 OPEN, CLOSE = "\ue000", "\ue001"
@@ -89,3 +90,17 @@ def ordinal_words(n: int, dialect: Dialect) -> str:
     if n in ORDINAL_WORDS:
         return ORDINAL_WORDS[n]
     return cardinal(n, dialect)
+
+
+# How far back a pass looks for the words that decide a reading ("số nhà", "Mẫu số", "ngày 11 và").
+# Bounded, so that a long text costs time in proportion to its length.
+LOOK_BACK = 80
+
+
+def text_before(match: re.Match, width: int = LOOK_BACK) -> str:
+    """The `width` characters just before the match."""
+    return match.string[max(0, match.start() - width) : match.start()]
+
+
+def text_after(match: re.Match, width: int = LOOK_BACK) -> str:
+    return match.string[match.end() : match.end() + width]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from outreach.sound.numerals import Dialect, cardinal, ordinal_words, spoken
+from outreach.sound.numerals import Dialect, cardinal, ordinal_words, spoken, text_after, text_before
 
 ROMAN = r"[IVX]+"
 ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
@@ -87,7 +87,7 @@ def roman_alone_reading(match: re.Match, dialect: Dialect, lone: bool) -> str:
 
 def beside_capitals(match: re.Match) -> bool:
     """True when the word just before or after, on the same line, is written in capitals."""
-    before = match.string[: match.start()].rsplit("\n", 1)[-1].split()
-    after = match.string[match.end() :].split("\n", 1)[0].split()
+    before = text_before(match).rsplit("\n", 1)[-1].split()
+    after = text_after(match).split("\n", 1)[0].split()
     neighbours = before[-1:] + after[:1]
     return any(len(word) > 1 and word.isupper() for word in (w.strip(".,;:!?") for w in neighbours))

@@ -44,6 +44,7 @@ from outreach.sound.numerals import (
     digits_read_singly,
     number_words,
     spoken,
+    text_before,
 )
 from outreach.sound.ordinals import read_ordinals
 from outreach.sound.phones import read_phone_numbers
@@ -287,7 +288,7 @@ def read_legal_references(text: str, dialect: Dialect) -> str:
 
 
 def form_code_or_legal_reading(match: re.Match, dialect: Dialect) -> str:
-    if not match["name"] and FORM_BEFORE.search(match.string, 0, match.start()):
+    if not match["name"] and FORM_BEFORE.search(text_before(match)):
         return match.group(0).replace("/", " ")
     return legal_symbol_reading(match, dialect)
 
@@ -333,7 +334,7 @@ def kind_just_named(match: re.Match, kind: str | None) -> bool:
     """True when `kind` ("Luật") is among the last words of the clause before the reference."""
     if kind is None:
         return True
-    clause = re.split(r"[.;:!?\n]", match.string[: match.start()])[-1]
+    clause = re.split(r"[.;:!?\n]", text_before(match))[-1]
     recent = " ".join(clause.split()[-NAMED_BEFORE_WORDS:]).lower()
     return kind.lower() in recent
 
@@ -440,7 +441,7 @@ NAMED_BY_NUMBER = re.compile(
 
 def number_reading(match: re.Match, dialect: Dialect) -> str:
     whole = re.sub(r"\D", "", match["grouped"] or "") or match["plain"]
-    before = match.string[: match.start()]
+    before = text_before(match)
     named = before[-1:].isalpha() or bool(NAMED_BY_NUMBER.search(before))
     if match["plain"] and is_identifier(whole, named):
         words = digits_read_singly(whole)
