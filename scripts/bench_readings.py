@@ -55,6 +55,11 @@ def main() -> None:
         print(f"{heading}\n  read exactly right: {share(len(rows) - len(missed[heading]), len(rows))}")
     print(f"all: read exactly right: {share(total - sum(map(len, missed.values())), total)}")
     print(f"time: {1000 * seconds / total:.2f} ms per sentence")
+    long_text = " ".join(row[0] for rows in batches.values() for row in rows) * 3
+    start = time.perf_counter()
+    read_aloud(long_text)
+    print(f"one text of {len(long_text) // 1000} kB (every sentence, three times): "
+          f"{time.perf_counter() - start:.2f} s")
 
 
 if __name__ == "__main__":
