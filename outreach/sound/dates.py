@@ -62,8 +62,15 @@ STREET_DATE = re.compile(
 )
 
 
+# "từ 20-25/11": the first day of a range written once with its month; "ngày" is said before it too.
+DAY_RANGE_START = re.compile(
+    r"(?<![\d/.,-])(?<![Nn]gày )(?P<day>\d{1,2})\s*(?P<dash>[-–])\s*(?=\d{1,2}/\d{1,2}(?![\d]|[.,]\d))"
+)
+
+
 def read_dates(text: str, dialect: Dialect) -> str:
     text = STREET_DATE.sub(lambda m: street_name_reading(m, dialect), text)
+    text = DAY_RANGE_START.sub(lambda m: day_range_start_reading(m, dialect), text)
     text = QUARTER_YEAR.sub(lambda m: quarter_reading(m, dialect), text)
     for pattern in (DATE_DMY, DATE_ISO, MONTH_YEAR):
         text = pattern.sub(lambda m: date_reading(m, dialect), text)
@@ -83,6 +90,13 @@ def day_month_reading(match: re.Match, dialect: Dialect) -> str:
         return match.group(0)
     listed = not match["prefix"] and bool(LISTED_DAYS_BEFORE.search(text_before(match)))
     return date_reading(match, dialect, day_word=not listed)
+
+
+def day_range_start_reading(match: re.Match, dialect: Dialect) -> str:
+    day = int(match["day"])
+    if not 1 <= day <= 31 or is_house_number(match):
+        return match.group(0)
+    return spoken(f"ngày {day_words(day, dialect)}") + f" {match['dash']} "
 
 
 def is_house_number(match: re.Match) -> bool:
