@@ -420,6 +420,12 @@ NUMBER = re.compile(
 
 
 SUPERSCRIPT_DIGITS = re.compile("[⁰¹²³⁴-⁹₀-₉]")
+# "-5°C", "giảm -0,5%": a minus sign glued to a temperature or a percentage is "âm"; a dash
+# between two numbers ("25 -27") or at the head of a list item ("- 01 bản") is not.
+NEGATIVE = re.compile(
+    rf"(?<![\w.,%{CLOSE}])(?<![\d%{CLOSE}] )-"
+    r"(?=\d[\d.,]*(?:\s*(?:đến|[-–])\s*-?\d[\d.,]*)?\s*(?:°C|℃|độ\b|%|phần trăm))"
+)
 # "ảnh 4x6", "3 × 4 m": sizes, said "bốn nhân sáu"
 DIMENSION_SIGN = re.compile(r"(?<=\d)\s*[x×]\s*(?=\d)")
 
@@ -428,6 +434,7 @@ def read_numbers(text: str, dialect: Dialect) -> str:
     """Every number left: "1.500.000", "5,5", "03" (a count: "ba"), "0251" (digits)."""
     text = SUPERSCRIPT_DIGITS.sub(lambda m: str(unicodedata.digit(m.group(0))), text)
     text = DIMENSION_SIGN.sub(" nhân ", text)
+    text = NEGATIVE.sub("âm ", text)
     return NUMBER.sub(lambda m: spoken(number_reading(m, dialect)), text)
 
 
