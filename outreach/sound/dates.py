@@ -84,10 +84,20 @@ def read_dates(text: str, dialect: Dialect) -> str:
 LISTED_DAYS_BEFORE = re.compile(r"\b[Nn]gày\s+\d{1,2}(?:\s*(?:,|và)\s*\d{1,2})*\s*(?:,|và|hoặc)\s*$")
 
 
+# "giảm 1/2 lệ phí", "2/3 số hộ": a proper fraction after a word of change or share, or before a
+# word for what it is a part of, is said "một phần hai", as fractions are.
+FRACTION_BEFORE = re.compile(r"\b(?i:giảm|tăng|hỗ trợ|chiếm|bằng|tỷ lệ|tỉ lệ|khoảng|hơn|gần|đạt)\s+$")
+FRACTION_AFTER = re.compile(r"\s+(?i:số|mức|chi phí|kinh phí|lệ phí|học phí|diện tích|dân số|tổng)\b")
+# … unless the word before is one that introduces a date: "Từ 1/2 mức lương tăng" is 1 February.
+DATE_BEFORE = re.compile(r"\b(?i:từ|đến|tới|trước|sau|sáng|chiều|tối|trưa|đêm|hôm|vào|lúc|hạn|hết)\s+$")
+
+
 def day_month_reading(match: re.Match, dialect: Dialect) -> str:
     written = f"{match['day']}/{match['month']}"
     if written in NOT_DATES or (not match["prefix"] and is_house_number(match)):
         return match.group(0)
+    if not match["prefix"] and is_fraction(match):
+        return spoken(f"{cardinal(match['day'], dialect)} phần {cardinal(match['month'], dialect)}")
     listed = not match["prefix"] and bool(LISTED_DAYS_BEFORE.search(text_before(match)))
     return date_reading(match, dialect, day_word=not listed)
 
@@ -97,6 +107,13 @@ def day_range_start_reading(match: re.Match, dialect: Dialect) -> str:
     if not 1 <= day <= 31 or is_house_number(match):
         return match.group(0)
     return spoken(f"ngày {day_words(day, dialect)}") + f" {match['dash']} "
+
+
+def is_fraction(match: re.Match) -> bool:
+    before = text_before(match)
+    if not 0 < int(match["day"]) < int(match["month"]) or DATE_BEFORE.search(before):
+        return False
+    return bool(FRACTION_BEFORE.search(before) or FRACTION_AFTER.match(text_after(match)))
 
 
 def is_house_number(match: re.Match) -> bool:
