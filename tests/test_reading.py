@@ -123,3 +123,21 @@ def test_number_words(n, north, south):
 def test_number_words_refuses_negative_numbers():
     with pytest.raises(ValueError):
         number_words(-1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["+84 914 141 414", "(0251) 3821 441", "0914141414", "1900 1414", "Gọi 114", "Số tài khoản 1414 2424 41"],
+)
+def test_digit_strings_never_say_tu_or_mot(text):
+    """"tư" and "mốt" are the forms of 4 and 1 inside a number; a phone number is digits."""
+    words = read_aloud(text).replace(",", "").split()
+    assert "tư" not in words and "mốt" not in words
+    assert "bốn" in words and "một" in words
+
+
+def test_commune_lexicon_overrides_a_new_default():
+    assert read_aloud("Trung tâm PVHCC xã") == "Trung tâm Phục vụ hành chính công xã"
+    reading = read_aloud("Trung tâm PVHCC xã", lexicon={"PVHCC": "phục vụ hành chính công"})
+    assert reading == "Trung tâm phục vụ hành chính công xã"
+    assert read_aloud("V/v họp tổ", lexicon={"V/v": "nội dung"}) == "nội dung họp tổ"

@@ -1,6 +1,8 @@
 """Everything that makes sound: reading text aloud, speech engines, the audio chain, MP3 frames.
 
-    reading.py   text → what a speaker says (numbers, dates, money, phones, abbreviations)
+    reading.py   text → what a speaker says (numbers, dates, money, phones, abbreviations), with
+                 numerals.py (words for numbers), dates.py (dates, times, house numbers),
+                 phones.py (phone numbers, hotlines), ordinals.py (ordinals, Roman numerals)
     engines.py   Viettel AI, gTTS, piper, espeak-ng behind one interface: text → WAV
     speech.py    one engine per build, every spoken section cached: script → MP3 clip
     audio.py     shaping, levelling, encoding and joining (numpy, LAME, libmpg123: loaded only here)

@@ -18,7 +18,9 @@ marks, OPEN and CLOSE. Later passes use them to tell "7h30 – 11h30" (a range: 
 "Bước 1 – Nộp hồ sơ" (a pause), and "24/7" (numbers: "trên") from "cha/mẹ" ("hoặc"). The last
 pass turns the marks into spaces.
 
-Readings chosen where usage varies are listed, with examples, in tests/golden/readings.tsv.
+The words for numbers are in numerals.py; dates, times and house numbers in dates.py; phone
+numbers in phones.py; ordinals and Roman numerals in ordinals.py. Readings chosen where usage
+varies are listed, with examples, in tests/golden/readings.tsv.
 """
 
 from __future__ import annotations
@@ -27,29 +29,29 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-__all__ = ["read_aloud", "builtin_lexicon", "number_words"]
+from outreach.sound.dates import read_dates, read_times
+from outreach.sound.numerals import (
+    CLOSE,
+    DIALECTS,
+    OPEN,
+    Dialect,
+    cardinal,
+    dialect_words,
+    digits_read_singly,
+    number_words,
+    spoken,
+    text_before,
+)
+from outreach.sound.ordinals import read_ordinals
+from outreach.sound.phones import read_phone_numbers
+
+__all__ = ["read_aloud", "builtin_lexicon", "number_words", "DIALECTS"]
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
-
-OPEN, CLOSE = "\ue000", "\ue001"
-
-DIGIT_WORDS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
-# After "hai mươi", "ba mươi"… units 1, 4 and 5 change: hai mươi mốt, hai mươi tư, hai mươi lăm.
-UNITS_AFTER_TENS = {1: "mốt", 4: "tư", 5: "lăm"}
-
-
-@dataclass(frozen=True)
-class Dialect:
-    thousand: str
-    zero_tens: str  # the "0" in the tens place of 105: "một trăm linh năm" / "một trăm lẻ năm"
-
-
-DIALECTS = {"north": Dialect("nghìn", "linh"), "south": Dialect("ngàn", "lẻ")}
 
 
 def read_aloud(text: str, dialect: str = "north", lexicon: Mapping[str, str] | None = None) -> str:
@@ -84,64 +86,6 @@ def normalised_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("Ð", "Đ").replace("ð", "đ")
     return text.replace(OPEN, "").replace(CLOSE, "")  # the marks are ours alone
 
-
-def dialect_words(dialect: str) -> Dialect:
-    try:
-        return DIALECTS[dialect]
-    except KeyError:
-        raise ValueError(f"dialect must be one of {sorted(DIALECTS)}, not {dialect!r}") from None
-
-
-# --- numbers -------------------------------------------------------------------------------
-
-
-def number_words(n: int, dialect: str = "north") -> str:
-    """Cardinal reading of a non-negative integer."""
-    if n < 0:
-        raise ValueError(f"number_words needs a non-negative integer, not {n}")
-    return cardinal(n, dialect_words(dialect))
-
-
-def cardinal(n: int | str, dialect: Dialect) -> str:
-    """Cardinal reading of n ≥ 0, given as a number or as its digits ("03" is "ba")."""
-    n = int(n)
-    return " ".join(cardinal_words(n, dialect, inner=False)) if n else "không"
-
-
-def cardinal_words(n: int, dialect: Dialect, inner: bool) -> list[str]:
-    """Words for n > 0; `inner` means digits stand before it, so 5 is "không trăm linh năm"."""
-    billions, rest = divmod(n, 10**9)
-    words = cardinal_words(billions, dialect, inner) + ["tỷ"] if billions else []
-    for scale, word in ((10**6, "triệu"), (10**3, dialect.thousand), (1, "")):
-        group = rest // scale % 1000
-        if group:
-            words += hundreds_words(group, dialect, inner=inner or bool(words))
-            words += [word] if word else []
-    return words
-
-
-def hundreds_words(n: int, dialect: Dialect, inner: bool) -> list[str]:
-    """Words for 1 ≤ n ≤ 999 inside a larger number or on its own."""
-    hundreds, tens, units = n // 100, n // 10 % 10, n % 10
-    words = [DIGIT_WORDS[hundreds], "trăm"] if hundreds or inner else []
-    if tens == 0:
-        words += [dialect.zero_tens] if words and units else []
-        words += [DIGIT_WORDS[units]] if units else []
-    elif tens == 1:
-        words += ["mười"] + (["lăm" if units == 5 else DIGIT_WORDS[units]] if units else [])
-    else:
-        words += [DIGIT_WORDS[tens], "mươi"]
-        words += [UNITS_AFTER_TENS.get(units, DIGIT_WORDS[units])] if units else []
-    return words
-
-
-def digits_read_singly(digits: str) -> str:
-    return " ".join(DIGIT_WORDS[int(d)] for d in digits)
-
-
-def spoken(words: str) -> str:
-    """Mark words that stand for a quantity, so ranges and fractions can be found later."""
-    return f"{OPEN}{words}{CLOSE}"
 
 
 # --- lexicon -------------------------------------------------------------------------------
@@ -258,6 +202,8 @@ def domain_word_reading(letters: str, readings: Mapping[str, str]) -> str:
 
 # --- legal references ----------------------------------------------------------------------
 
+# Kinds of document in a symbol: the laws' own (NĐ, TT, QH…) and the table of Decree 30/2020/NĐ-CP
+# (Appendix III) that every agency, a commune included, numbers its papers with.
 DOCUMENT_TYPES = {
     "NĐ": "Nghị định",
     "TT": "Thông tư",
@@ -270,6 +216,19 @@ DOCUMENT_TYPES = {
     "BC": "Báo cáo",
     "HD": "Hướng dẫn",
     "QH": "Luật",  # "60/2014/QH13": a law passed by the National Assembly
+    "QC": "Quy chế",
+    "QyĐ": "Quy định",
+    "CTr": "Chương trình",
+    "PA": "Phương án",
+    "ĐA": "Đề án",
+    "DA": "Dự án",
+    "BB": "Biên bản",
+    "TTr": "Tờ trình",
+    "HĐ": "Hợp đồng",
+    "CĐ": "Công điện",
+    "GM": "Giấy mời",
+    "GGT": "Giấy giới thiệu",
+    "GUQ": "Giấy ủy quyền",
 }
 # Issuers read here rather than in the lexicon: "CP" alone usually means "cổ phần".
 ISSUERS = {
@@ -292,7 +251,8 @@ ISSUERS = {
 }
 DOCUMENT_NAME = (
     r"(?:Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết|Chỉ thị|Luật"
-    r"|Kế hoạch|Thông báo|Báo cáo|Hướng dẫn|Công văn)"
+    r"|Kế hoạch|Thông báo|Báo cáo|Hướng dẫn|Công văn|Quy chế|Quy định|Chương trình|Phương án|Đề án"
+    r"|Dự án|Biên bản|Tờ trình|Hợp đồng|Công điện|Giấy mời)"
 )
 # "Nghị định số 42/2022/NĐ-CP", "Luật Hộ tịch số 60/2014/QH13", "Quyết định 1291/QĐ-UBND"
 LEGAL_SYMBOL = re.compile(
@@ -304,13 +264,45 @@ LEGAL_SYMBOL = re.compile(
 LEGAL_NUMBER_YEAR = re.compile(
     rf"(?P<name>\b(?i:{DOCUMENT_NAME}))\s+(?:[Ss]ố\s+)?(?P<number>\d+)/(?P<year>\d{{4}})(?![\d/])"
 )
+# The Party's symbols put the kind after the number: "Chỉ thị 05-CT/TW", "Kết luận số 12-KL/TW".
+PARTY_SYMBOL = re.compile(
+    rf"(?:(?P<name>\b(?i:{DOCUMENT_NAME}|Kết luận))\s+)?(?P<number_word>\b[Ss]ố\s*:?\s*)?"
+    r"(?<![\w.,/-])(?P<number>\d+)-(?P<kind>[A-ZĐ][A-Za-zĐđ]*)/(?P<issuer>[A-ZĐ][A-Za-zĐđ]*)(?![\w/-])"
+)
+PARTY_KINDS = DOCUMENT_TYPES | {"KL": "Kết luận"}
+PARTY_ISSUERS = {"TW": "Trung ương", "TU": "Tỉnh ủy", "ĐU": "Đảng ủy", "BCT": "Bộ Chính trị",
+                 "BBT": "Ban Bí thư"}
+
+
+# "Mẫu số 01/CNKD", "Mẫu 02/ĐK-TCT": the code of a form, not a legal reference. Its slash is not
+# said; its number keeps its zero (see NAMED_BY_NUMBER) and its letters are spelled.
+FORM_BEFORE = re.compile(r"\b(?i:mẫu|biểu mẫu|mẫu đơn|mẫu tờ khai)\s*$")
 
 
 def read_legal_references(text: str, dialect: Dialect) -> str:
-    text = LEGAL_SYMBOL.sub(lambda m: legal_symbol_reading(m, dialect), text)
+    text = LEGAL_SYMBOL.sub(lambda m: form_code_or_legal_reading(m, dialect), text)
+    text = PARTY_SYMBOL.sub(lambda m: party_symbol_reading(m, dialect), text)
     return LEGAL_NUMBER_YEAR.sub(
         lambda m: f"{m['name']} số {legal_number_and_year(m, dialect)}", text
     )
+
+
+def form_code_or_legal_reading(match: re.Match, dialect: Dialect) -> str:
+    if not match["name"] and FORM_BEFORE.search(text_before(match)):
+        return match.group(0).replace("/", " ")
+    return legal_symbol_reading(match, dialect)
+
+
+def party_symbol_reading(match: re.Match, dialect: Dialect) -> str:
+    """"Chỉ thị 05-CT/TW" → "Chỉ thị số năm của Trung ương"."""
+    kind = PARTY_KINDS.get(match["kind"])
+    if kind is None:
+        return match.group(0)
+    name = match["name"] or ("" if kind_just_named(match, kind) else kind)
+    words = [name, "số", cardinal(match["number"], dialect)]
+    if not ISSUER_FOLLOWS.match(match.string, match.end()):
+        words += ["của", PARTY_ISSUERS.get(match["issuer"], match["issuer"])]
+    return " ".join(w for w in words if w)
 
 
 # "… 15/2024/QĐ-UBND ngày 20/5/2024 của UBND tỉnh": the text names the issuer itself.
@@ -322,16 +314,15 @@ def legal_symbol_reading(match: re.Match, dialect: Dialect) -> str:
     parts = [re.sub(r"\d+$", "", part) for part in match["symbol"].split("-")]
     kind = DOCUMENT_TYPES.get(parts[0])
     # "NĐ-CP": type then issuer; "TTLT-BTP-BCA": joint issuers; "QH13": issuer only;
-    # "UBND-VP" (a letter): issuer then the office that drafted it.
-    issuers = parts[1:] if kind and parts[0] != "QH" else parts
-    joiner = " và " if kind else " "
+    # "UBND-VP" (a letter): issuer then the office that drafted it, which a listener does not need.
+    issuers = parts[1:] if kind and parts[0] != "QH" else parts[:1]
     # The kind is part of the number: "Số 12/2024/TT-BTP" heard without "Thông tư" names nothing.
     # Say it unless the text has just named it ("Luật Hộ tịch số 60/2014/QH13").
     name = match["name"] or ("" if kind_just_named(match, kind) else kind or "")
     number_word = "số" if name or not match["number_word"] else match["number_word"].strip()
     words = [name, number_word, legal_number_and_year(match, dialect)]
     if issuers and not ISSUER_FOLLOWS.match(match.string, match.end()):
-        words += ["của", joiner.join(ISSUERS.get(issuer, issuer) for issuer in issuers)]
+        words += ["của", " và ".join(ISSUERS.get(issuer, issuer) for issuer in issuers)]
     return " ".join(w for w in words if w)
 
 
@@ -343,7 +334,7 @@ def kind_just_named(match: re.Match, kind: str | None) -> bool:
     """True when `kind` ("Luật") is among the last words of the clause before the reference."""
     if kind is None:
         return True
-    clause = re.split(r"[.;:!?\n]", match.string[: match.start()])[-1]
+    clause = re.split(r"[.;:!?\n]", text_before(match))[-1]
     recent = " ".join(clause.split()[-NAMED_BEFORE_WORDS:]).lower()
     return kind.lower() in recent
 
@@ -382,210 +373,6 @@ def code_reading(code: str) -> str:
     return CODE_PIECE.sub(piece, code).strip()
 
 
-# --- dates ---------------------------------------------------------------------------------
-
-DAY_PREFIX = r"(?:(?P<prefix>\b[Nn]gày)\s+)?"
-DATE_DMY = re.compile(
-    DAY_PREFIX
-    + r"(?<![\d/.,-])(?P<day>\d{1,2})(?P<sep>[/.-])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4})(?![\d/])"
-)
-DATE_ISO = re.compile(
-    DAY_PREFIX + r"(?<![\d/.,-])(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?![\d-])"
-)
-MONTH_YEAR = re.compile(
-    r"(?:(?P<prefix>\b[Tt]háng)\s+)?(?<![\d/.,])(?P<month>\d{1,2})/(?P<year>\d{4})(?![\d/])"
-)
-DAY_MONTH = re.compile(
-    DAY_PREFIX + r"(?<![\d/.,])(?P<day>\d{1,2})/(?P<month>\d{1,2})(?![\d/]|[.,]\d)"
-)
-NOT_DATES = {"24/7"}  # "open 24/7" is said "hai mươi tư trên bảy"
-# "nhà số 12/3", "hẻm 45/2": house and alley numbers, said "mười hai trên ba"
-ADDRESS_BEFORE = re.compile(r"\b(?i:số|hẻm|kiệt|ngõ|ngách)\s+$")
-# "quý 1/2025", "Quý IV/2024": a quarter, not a month
-QUARTER_YEAR = re.compile(
-    r"\b(?P<prefix>[Qq]uý)\s+(?P<quarter>[1-4]|IV|I{1,3})/(?P<year>\d{4})(?![\d/])"
-)
-QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4, "I": 1, "II": 2, "III": 3, "IV": 4}
-DAY_BEFORE_MONTH = re.compile(r"\b(?P<prefix>[Nn]gày)\s+(?P<day>\d{1,2})(?=\s+tháng\b)")
-MONTH_NUMBER = re.compile(r"\b(?P<prefix>[Tt]háng)\s+(?P<month>\d{1,2})(?![\d]|[/.,]\d)")
-
-
-# "đường 30/4", "Đường 3 tháng 2", "Quảng trường 27/7": places named after a date are names, said
-# as people say them ("đường ba mươi tháng tư", no "ngày", no "mùng").
-STREET_DATE = re.compile(
-    r"(?P<prefix>\b(?i:đường|phố|đại lộ|quảng trường|cầu|công viên))\s+(?P<day>\d{1,2})"
-    r"(?:/|\s+(?P<month_word>[Tt]háng)\s+)(?P<month>\d{1,2})(?![\d/]|[.,]\d)"
-)
-
-
-def read_dates(text: str, dialect: Dialect) -> str:
-    text = STREET_DATE.sub(lambda m: street_name_reading(m, dialect), text)
-    text = QUARTER_YEAR.sub(lambda m: quarter_reading(m, dialect), text)
-    for pattern in (DATE_DMY, DATE_ISO, MONTH_YEAR):
-        text = pattern.sub(lambda m: date_reading(m, dialect), text)
-    text = DAY_MONTH.sub(lambda m: day_month_reading(m, dialect), text)
-    text = DAY_BEFORE_MONTH.sub(lambda m: date_reading(m, dialect), text)
-    return MONTH_NUMBER.sub(lambda m: date_reading(m, dialect), text)
-
-
-def day_month_reading(match: re.Match, dialect: Dialect) -> str:
-    written = f"{match['day']}/{match['month']}"
-    if written in NOT_DATES or ADDRESS_BEFORE.search(match.string, 0, match.start()):
-        return match.group(0)
-    return date_reading(match, dialect)
-
-
-def date_reading(match: re.Match, dialect: Dialect) -> str:
-    """Read whichever of day, month and year the match has; leave it alone if not a date."""
-    found = match.groupdict()
-    day, month, year = (int(found[k]) if found.get(k) else None for k in ("day", "month", "year"))
-    if (day is not None and not 1 <= day <= 31) or (month is not None and not 1 <= month <= 12):
-        return match.group(0)
-    words = []
-    if day is not None:
-        words += [found["prefix"] or "ngày", day_words(day, dialect)]
-    if month is not None:
-        month_word = found["prefix"] if day is None and found["prefix"] else "tháng"  # keeps "Tháng"
-        words += [month_word, month_words(month)]
-    if year is not None:
-        words += ["năm", cardinal(year, dialect)]
-    return spoken(" ".join(words))
-
-
-def street_name_reading(match: re.Match, dialect: Dialect) -> str:
-    day, month = int(match["day"]), int(match["month"])
-    if not (1 <= day <= 31 and 1 <= month <= 12):
-        return match.group(0)
-    month_word = match["month_word"] or "tháng"
-    # Not marked as a quantity: "đường 2/9 – ngày 10/11" is a name then a date, not a range.
-    return f"{match['prefix']} {cardinal(day, dialect)} {month_word} {month_words(month)}"
-
-
-def quarter_reading(match: re.Match, dialect: Dialect) -> str:
-    quarter = DIGIT_WORDS[QUARTERS[match["quarter"]]]
-    return spoken(f"{match['prefix']} {quarter} năm {cardinal(match['year'], dialect)}")
-
-
-def day_words(day: int, dialect: Dialect) -> str:
-    """Days 1–10 are said "mùng một" … "mùng mười", as people say them."""
-    return f"mùng {cardinal(day, dialect)}" if day <= 10 else cardinal(day, dialect)
-
-
-def month_words(month: int) -> str:
-    return "tư" if month == 4 else cardinal(month, DIALECTS["north"])
-
-
-# --- times ---------------------------------------------------------------------------------
-
-# "7h30", "7h", "7H30", and the southern "7g30" (a lone "5g" is more likely "5G", the network)
-TIME_H = re.compile(r"(?<![\w.,])(?P<hour>\d{1,2})(?:[hH]|g(?=\d))(?P<minute>\d{2})?(?!\w)")
-TIME_GIO = re.compile(r"(?<![\w.,])(?P<hour>\d{1,2})\s*giờ(?:\s*(?P<minute>\d{2})(?:\s*phút)?)?(?!\w)")
-TIME_COLON = re.compile(r"(?<![\d:.,])(?P<hour>\d{1,2}):(?P<minute>\d{2})(?![\d:])")
-
-
-def read_times(text: str, dialect: Dialect) -> str:
-    for pattern in (TIME_H, TIME_GIO, TIME_COLON):
-        text = pattern.sub(lambda m: time_reading(m, dialect), text)
-    return text
-
-
-def time_reading(match: re.Match, dialect: Dialect) -> str:
-    """"bảy giờ ba mươi phút"; "phút" is always said, ":00" never."""
-    hour, minute = int(match["hour"]), int(match["minute"] or 0)
-    if hour > 24 or minute > 59:
-        return match.group(0)
-    words = f"{cardinal(hour, dialect)} giờ"
-    if minute:
-        words += f" {cardinal(minute, dialect)} phút"
-    return spoken(words)
-
-
-# --- phone numbers -------------------------------------------------------------------------
-
-NO_DIGIT_BEFORE = r"(?<![\d.,])"
-NO_DIGIT_AFTER = r"(?![\d]|[.,]\d)"
-PHONE_AREA_IN_PARENTHESES = re.compile(
-    r"\(\s*(?P<area>0\d{2,3})\s*\)[\s.-]*(?P<rest>\d{2,8}(?:[ .-]\d{2,4})*)" + NO_DIGIT_AFTER
-)
-PHONE_INTERNATIONAL = re.compile(
-    r"\(?\+84\)?[\s.-]*(?P<rest>\d{2,3}(?:[ .-]?\d{2,4}){1,4})" + NO_DIGIT_AFTER
-)
-PHONE_GROUPED = re.compile(NO_DIGIT_BEFORE + r"0\d{2,3}(?:[ .-]\d{1,4}){1,3}" + NO_DIGIT_AFTER)
-PHONE_UNGROUPED = re.compile(NO_DIGIT_BEFORE + r"0\d{9,10}" + NO_DIGIT_AFTER)
-# 1800/1900 numbers have 8 or 10 digits; "1900000" (an unpunctuated amount) has 7.
-PHONE_TOLL_FREE = re.compile(
-    NO_DIGIT_BEFORE + r"1[89]00(?:[ .]?\d{4}|[ .]\d{3}[ .]\d{3})" + NO_DIGIT_AFTER
-)
-# "gọi 113", "Tổng đài Dịch vụ công 1022 của tỉnh", "đường dây nóng: 1080"
-HOTLINE_AFTER_WORD = re.compile(
-    r"(?P<lead>\b(?i:gọi|tổng đài|đường dây nóng|hotline|điện thoại)\b"
-    r"(?P<between>(?:\s+[^\W\d]+){0,5}?)\s*:?\s*)"
-    + NO_DIGIT_BEFORE + r"(?P<number>\d{3,5})(?![\d]|[.,/]\d)"
-)
-# Vietnamese short hotlines are 11x and 10xx; after a bare "số" only these shapes are phones.
-HOTLINE_AFTER_SO = re.compile(
-    r"(?P<lead>(?<!\w)[Ss]ố\s*:?\s*)" + NO_DIGIT_BEFORE + r"(?P<number>1(?:1\d|0\d\d))(?![\d]|[.,/]\d)"
-)
-HOTLINE_SHAPE = re.compile(r"1(?:1\d|0\d\d)")
-
-
-def read_phone_numbers(text: str) -> str:
-    """Digits one by one, a comma between written groups so the listener can write them down."""
-    text = PHONE_AREA_IN_PARENTHESES.sub(
-        lambda m: phone_reading([m["area"], *re.split(r"[ .-]", m["rest"])]), text
-    )
-    text = PHONE_INTERNATIONAL.sub(
-        lambda m: "cộng tám tư, " + phone_reading(re.split(r"[ .-]", m["rest"])), text
-    )
-    for pattern in (PHONE_GROUPED, PHONE_UNGROUPED, PHONE_TOLL_FREE):
-        text = pattern.sub(written_phone_reading, text)
-    text = HOTLINE_AFTER_WORD.sub(hotline_reading, text)
-    return HOTLINE_AFTER_SO.sub(hotline_reading, text)
-
-
-def written_phone_reading(match: re.Match) -> str:
-    groups = re.split(r"[ .-]", match.group(0))
-    if not 7 <= sum(map(len, groups)) <= 11:
-        return match.group(0)  # "028 3" is too short for a phone number
-    return phone_reading(groups)
-
-
-def hotline_reading(match: re.Match) -> str:
-    between = (match.groupdict().get("between") or "").split()
-    if between not in ([], ["số"]) and not HOTLINE_SHAPE.fullmatch(match["number"]):
-        return match.group(0)  # "tổng đài đã tiếp nhận 160 cuộc gọi" is a count
-    return match["lead"] + digits_read_singly(match["number"])
-
-
-def phone_reading(groups: list[str]) -> str:
-    if len(groups) == 1:
-        groups = phone_groups(groups[0])
-    short_groups = [part for group in groups for part in split_long(group)]
-    return ", ".join(digits_read_singly(group) for group in short_groups)
-
-
-def phone_groups(digits: str) -> list[str]:
-    """Groups for a number written without spaces: 0912 345 678, 0251 3822 123, 1800 1096."""
-    if len(digits) == 10 and digits.startswith("0"):
-        return [digits[:4], digits[4:7], digits[7:]]
-    if len(digits) == 11 and digits.startswith(("024", "028")):
-        return [digits[:3], digits[3:7], digits[7:]]
-    if len(digits) == 11:
-        return [digits[:4], digits[4:8], digits[8:]]
-    if len(digits) == 8:
-        return [digits[:4], digits[4:]]
-    return split_long(digits)
-
-
-def split_long(digits: str) -> list[str]:
-    """Nobody can hold more than four digits at once: 3822123 → 382 2123."""
-    if len(digits) <= 4:
-        return [digits]
-    if len(digits) == 8:
-        return [digits[:4], digits[4:]]
-    return [digits[:3], *split_long(digits[3:])]
-
-
 # --- money ---------------------------------------------------------------------------------
 
 AMOUNT = r"(?<![\d.,])\d(?:[\d.,]*\d)?"  # the lookbehind keeps long digit runs linear
@@ -593,7 +380,8 @@ CURRENCY = r"(?:đồng|đ|VNĐ|VND|vnđ|vnd)(?!\w)"
 CURRENCY_AFTER_AMOUNT = re.compile(rf"(?P<amount>{AMOUNT})\s*{CURRENCY}")
 AMOUNT_GROUPED_BY_SPACES = re.compile(rf"(?<![\d.,])\d{{1,3}}(?: \d{{3}})+(?=\s*{CURRENCY})")  # 1 500 000 đ
 # "2.000 đồng/trang", "500.000 đồng/người/tháng", "2 lần/năm": the slash means "per".
-PER_UNIT = re.compile(rf"(?P<head>(?:{AMOUNT}\s*|\bđồng)[^\W\d]*)(?P<units>(?:/[^\W\d]+)+)")
+# "6,6%/năm" too; a space after the slash is the lexicon's, around a unit it read ("đ/ mét khối").
+PER_UNIT = re.compile(rf"(?P<head>(?:{AMOUNT}\s*%?|\bđồng)[^\W\d]*)(?P<units>(?:/ ?[^\W\d]+)+)")
 
 
 # Shorthand amounts, as in notices and chat: "50k", "2tr", "1tr5" and "1,5tr" (1,5 triệu), "1k2" (1.200).
@@ -620,45 +408,6 @@ def shorthand_amount_in_full(match: re.Match) -> str:
     return f"{amount:,}".replace(",", ".")
 
 
-# --- ordinals ------------------------------------------------------------------------------
-
-ORDINAL = re.compile(r"\b(?P<word>[Tt]hứ)\s+(?P<number>\d+)(?![\d]|[.,/]\d)")
-ORDINAL_WORDS = {1: "nhất", 4: "tư"}
-ROMAN_AFTER_WORD = re.compile(
-    r"\b(?P<word>(?i:chương|mục|phần|quý|khóa|khoá|kỳ|đợt|giai đoạn|phụ lục))\s+(?P<roman>[IVX]+)\b"
-)
-ROMAN_HEADING = re.compile(r"(?m)^[ \t]*(?P<roman>[IVX]+)(?=[.)]\s)")
-# Only I, V and X: "Phụ lục C" and a list item "C." are letters, not 100.
-ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
-ROMAN_NUMERAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
-
-
-def read_ordinals(text: str, dialect: Dialect) -> str:
-    """"thứ 1" is "thứ nhất", "thứ 4" is "thứ tư"; Roman numerals after "Chương", "quý"…"""
-    text = ORDINAL.sub(
-        lambda m: spoken(f"{m['word']} {ordinal_words(int(m['number']), dialect)}"), text
-    )
-    for pattern in (ROMAN_AFTER_WORD, ROMAN_HEADING):
-        text = pattern.sub(lambda m: roman_reading(m, dialect), text)
-    return text
-
-
-def ordinal_words(n: int, dialect: Dialect) -> str:
-    if n in ORDINAL_WORDS:
-        return ORDINAL_WORDS[n]
-    return cardinal(n, dialect)
-
-
-def roman_reading(match: re.Match, dialect: Dialect) -> str:
-    roman = match["roman"]
-    if not ROMAN_NUMERAL.fullmatch(roman):
-        return match.group(0)
-    values = [ROMAN_VALUES[c] for c in roman]
-    n = sum(-v if v < nxt else v for v, nxt in zip(values, values[1:] + [0]))
-    before = match.group(0)[: match.start("roman") - match.start()]
-    return before + cardinal(n, dialect)
-
-
 # --- plain numbers -------------------------------------------------------------------------
 
 # Thousands are grouped by dots, or by non-breaking spaces as word processors do: "50 000".
@@ -671,18 +420,37 @@ NUMBER = re.compile(
 
 
 SUPERSCRIPT_DIGITS = re.compile("[⁰¹²³⁴-⁹₀-₉]")
+# "-5°C", "giảm -0,5%": a minus sign glued to a temperature or a percentage is "âm"; a dash
+# between two numbers ("25 -27") or at the head of a list item ("- 01 bản") is not.
+NEGATIVE = re.compile(
+    rf"(?<![\w.,%{CLOSE}])(?<![\d%{CLOSE}] )-"
+    r"(?=\d[\d.,]*(?:\s*(?:đến|[-–])\s*-?\d[\d.,]*)?\s*(?:°C|℃|độ\b|%|phần trăm))"
+)
+# "ảnh 4x6", "3 × 4 m": sizes, said "bốn nhân sáu"
+DIMENSION_SIGN = re.compile(r"(?<=\d)\s*[x×]\s*(?=\d)")
 
 
 def read_numbers(text: str, dialect: Dialect) -> str:
     """Every number left: "1.500.000", "5,5", "03" (a count: "ba"), "0251" (digits)."""
     text = SUPERSCRIPT_DIGITS.sub(lambda m: str(unicodedata.digit(m.group(0))), text)
+    text = DIMENSION_SIGN.sub(" nhân ", text)
+    text = NEGATIVE.sub("âm ", text)
     return NUMBER.sub(lambda m: spoken(number_reading(m, dialect)), text)
+
+
+# A number after the name of a document or form is part of its name, leading zero included:
+# "Đề án 06" is "Đề án không sáu", "Mẫu số 01" "Mẫu số không một" (but "03 ngày" is "ba ngày").
+NAMED_BY_NUMBER = re.compile(
+    r"\b(?i:đề án|chỉ thị|mẫu|biểu mẫu|phụ lục|kế hoạch|chương trình|công văn|công điện|thông báo"
+    r"|tờ trình|quyết định|nghị quyết|nghị định|thông tư|văn bản)(?:\s+số)?\s*:?\s*$"
+)
 
 
 def number_reading(match: re.Match, dialect: Dialect) -> str:
     whole = re.sub(r"\D", "", match["grouped"] or "") or match["plain"]
-    after_letter = match.string[: match.start()][-1:].isalpha()
-    if match["plain"] and is_identifier(whole, after_letter):
+    before = text_before(match)
+    named = before[-1:].isalpha() or bool(NAMED_BY_NUMBER.search(before))
+    if match["plain"] and is_identifier(whole, named):
         words = digits_read_singly(whole)
     else:
         words = cardinal(whole, dialect)
@@ -691,10 +459,10 @@ def number_reading(match: re.Match, dialect: Dialect) -> str:
     return words
 
 
-def is_identifier(digits: str, after_letter: bool) -> bool:
-    """"0251", "079123456789", "CT01" name something; "03" (ngày) and "B2" count or rank."""
+def is_identifier(digits: str, named: bool) -> bool:
+    """"0251", "079123456789", "CT01", "Đề án 06" name something; "03" (ngày) and "B2" count or rank."""
     leading_zero = len(digits) > 1 and digits.startswith("0")
-    return len(digits) > 12 or (leading_zero and (len(digits) > 2 or after_letter))
+    return len(digits) > 12 or (leading_zero and (len(digits) > 2 or named))
 
 
 # "01 (một) bộ", "1.500.000 đồng (Một triệu năm trăm nghìn đồng)": say the amount once.
@@ -756,8 +524,18 @@ SYLLABLE = re.compile(
 LETTERS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # H'Mông is one word
 
 
+# "Nguyễn V. Nam": the initial's dot is not the end of a sentence. Only after a family name, so
+# that "Khu A. Sáng mai…" keeps its full stop.
+FAMILY_NAMES = (
+    "Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Đào|Đoàn|Đinh"
+    "|Lâm|Mai|Trịnh|Trương|Lưu|Tạ|Hà|Cao|Châu|Thái|Tô|La|Lương|Quách"
+)
+NAME_INITIAL = re.compile(rf"(?P<name>\b(?:{FAMILY_NAMES})(?:\s+[A-ZĐ]\.)*\s+[A-ZĐ])\.(?=[ \t]+[A-ZĐ])")
+
+
 def spell_unknown_capitals(text: str) -> str:
-    """Spell "VNPT" letter by letter; say "HỒ SƠ" and "THÔNG TIN" as words."""
+    """Spell "VNPT" letter by letter; say "HỒ SƠ" and "THÔNG TIN" as words; "V." of a name is "vê"."""
+    text = NAME_INITIAL.sub(lambda m: m["name"].replace(".", ""), text)
     tokens = list(LETTERS.finditer(text))
     pieces, last = [], 0
     for i, token in enumerate(tokens):
