@@ -297,6 +297,17 @@ def library_status(project: Project) -> None:
         click.echo(line)
 
 
+@library.command("show", short_help="Từng mục của một hướng dẫn: lấy từ thư viện hay do xã sửa.",
+                 help="In từng mục của hướng dẫn TÊN và nơi ghi giá trị: tệp của thư viện hay của xã, kèm số dòng.")
+@click.argument("slug", metavar="TÊN")
+@verbosity_options
+@click.pass_obj
+def library_show(project: Project, slug: str) -> None:
+    _check_slug(slug)
+    for line in libraryseen.origins(project, slug):
+        click.echo(line)
+
+
 @library.command("update", short_help="Nhận bản mới của thư viện, in những gì đã đổi.",
                  help="So thư viện với lần xã xem trước, in từng mục đã đổi (cũ → mới), rồi ghi nhận là đã xem. Mục "
                       "xã đã sửa mà thư viện đổi thì vẫn dùng của xã, chờ 'outreach library review'.")

@@ -90,6 +90,12 @@ def find(project: Project) -> tuple[Library | None, Problem | None]:
     return Library(root, setting.strip()), None
 
 
+def library_templates(project: Project) -> list[Path]:
+    """The templates/ folder of the project's library, if it has one."""
+    library, _ = find(project)
+    return [library.templates_dir] if library and library.templates_dir.is_dir() else []
+
+
 def library_slugs(project: Project) -> set[str]:
     """The slugs of the library guides (whether the commune shows them or not)."""
     library, _ = find(project)

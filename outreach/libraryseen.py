@@ -221,6 +221,34 @@ def _state(project: Project, library: Library, path: Path, follower: tuple[str, 
     return state
 
 
+def origins(project: Project, slug: str) -> list[str]:
+    """Where each value of a guide the commune follows comes from: the library's file or the
+    commune's (or commune.yaml for the agency), with the line, one key a line."""
+    library = _library(project)
+    own_path = project.guide_path(slug)
+    own = load_yaml(own_path, project.shown(own_path)) if own_path.is_file() else None
+    target = own.data.get(FOLLOWS) if own else slug
+    if not isinstance(target, str) or not library.guide_path(target).is_file():
+        raise OutreachError(f"'{slug}' không phải hướng dẫn theo thư viện (không có trong thư viện, hoặc tệp "
+                            f"{project.shown(own_path)} không có 'follows:')")
+    path = library.guide_path(target)
+    guide = layered(load_yaml(path, library.shown(project, path)), own, _commune(project))
+    return [f"{key}: {_whose(guide, key)} ({':'.join(map(str, guide.where((key,))))})" for key in guide.data]
+
+
+def _whose(guide: Layered, key: str) -> str:
+    source = guide.origin(key)
+    return "xã" if source is guide.own else ("thư viện" if source is guide.library else "thông tin của xã")
+
+
+def _commune(project: Project) -> Source | None:
+    path = project.content_dir / "commune.yaml"
+    try:
+        return load_yaml(path, project.shown(path))
+    except ContentError:
+        return None
+
+
 def _library(project: Project) -> Library:
     library, problem = find(project)
     if problem is not None:

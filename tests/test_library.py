@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run
 
-from outreach.content import load_content
+from outreach.content import check_file, load_content
 from outreach.guidebuild import make_context
 from outreach.library import BUNDLED_DIR
 from outreach.products import BY_NAME, render_page
@@ -255,3 +255,41 @@ def test_init_with_a_name_follows_the_bundled_library_and_prints_only_that_name(
     assert "xã Tân Phú" in (target / "build" / GUIDE / "broadcast.txt").read_text(encoding="utf-8")
     refused = run(tmp_path, "init", str(tmp_path / "khac"), "--name", "Tân Phú")
     assert refused.exit_code == 1 and "cần có chữ xã, phường hoặc đặc khu" in refused.output
+
+
+def test_show_says_where_each_value_comes_from_and_only_builds_a_library_guide(province):
+    tan_phu = commune(province, "tan-phu")
+    (tan_phu / "content" / "guides" / f"{GUIDE}.yaml").write_text(f"follows: {GUIDE}\n# của xã\nfee: Miễn lệ phí.\n",
+                                                                 encoding="utf-8")
+    shown = run(tan_phu, "library", "show", GUIDE).output.splitlines()
+    assert f"fee: xã (content/guides/{GUIDE}.yaml:3)" in shown
+    code = next(n for n, row in enumerate((BUNDLED_DIR / "guides" / f"{GUIDE}.yaml").read_text(
+        encoding="utf-8").splitlines(), 1) if row.startswith("code:"))
+    assert f"code: thư viện (../../library/guides/{GUIDE}.yaml:{code})" in shown
+    assert "agency: thông tin của xã (content/commune.yaml:6)" in shown
+    only = run(tan_phu, "build", "--no-audio", "--only", "chung-thuc-ban-sao")
+    assert only.exit_code == 0, only.output
+    assert (tan_phu / "build" / "chung-thuc-ban-sao" / "handout.pdf").is_file()
+    assert not (tan_phu / "build" / GUIDE).exists()
+
+
+def test_a_librarys_templates_give_every_commune_the_same_look(province):
+    templates = province / "library" / "templates"
+    templates.mkdir()
+    bulletin = (REPO / "templates" / "broadcast.txt.j2").read_text(encoding="utf-8")
+    (templates / "broadcast.txt.j2").write_text(bulletin.replace("Kính thưa bà con", "Thân mời bà con"),
+                                                encoding="utf-8")
+    for slug in COMMUNES:
+        assert build(commune(province, slug)).exit_code == 0
+        said = (commune(province, slug) / "build" / GUIDE / "broadcast.txt").read_text(encoding="utf-8")
+        assert said.startswith(f"Thân mời bà con {COMMUNES[slug]['xã An Viễn']}.")
+
+
+def test_the_studio_judges_a_commune_file_with_the_library_under_it(province):
+    tan_phu = commune(province, "tan-phu")
+    path = tan_phu / "content" / "guides" / f"{GUIDE}.yaml"
+    path.write_text(f"follows: {GUIDE}\nfee: Miễn lệ phí.\n", encoding="utf-8")
+    assert check_file(Project(tan_phu), path)[0] == []
+    path.write_text(f"follows: {GUIDE}\nfee: ''\n", encoding="utf-8")
+    problems = check_file(Project(tan_phu), path)[0]
+    assert [str(p) for p in problems] == [f"content/guides/{GUIDE}.yaml:2: fee: không được để trống"]
