@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import REPO, run
 
 from outreach.content import check_file, load_content
@@ -233,6 +234,16 @@ def pdf_bytes_text(pdf: bytes) -> str:
     return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
 
 
+@pytest.mark.parametrize("path", sorted((BUNDLED_DIR / "guides").glob("*.yaml")), ids=lambda p: p.stem)
+def test_each_library_guide_says_where_its_facts_come_from_in_current_terms(path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["sources"] and data["last_checked"]
+    assert data["unconfirmed"] == [] or "CHƯA" in data["notes"]  # what is unconfirmed is said, and why
+    text = path.read_text(encoding="utf-8")
+    for outdated in ("huyện", "Bộ phận Tiếp nhận", "chứng minh nhân dân", "mức độ 3", "mức độ 4"):
+        assert outdated not in text, outdated
+
+
 def test_init_with_a_name_follows_the_bundled_library_and_prints_only_that_name(tmp_path):
     target = tmp_path / "xa-tan-phu"
     result = run(tmp_path, "init", str(target), "--name", "xã Tân Phú", "--no-audio")
@@ -249,10 +260,13 @@ def test_init_with_a_name_follows_the_bundled_library_and_prints_only_that_name(
     for slug in library:
         handout = " ".join(texts[str(target / "build" / slug / "handout.pdf")].split())
         assert "XÃ TÂN PHÚ" in handout, slug
-    sidecar = json.loads((target / "build" / GUIDE / "broadcast.json").read_text(encoding="utf-8")) \
-        if (target / "build" / GUIDE / "broadcast.json").is_file() else None
-    assert sidecar is None  # print only
     assert "xã Tân Phú" in (target / "build" / GUIDE / "broadcast.txt").read_text(encoding="utf-8")
+    voiced = run(target, "build", "--only", GUIDE, "--engine", "espeak-ng", "-j", "1")
+    assert voiced.exit_code == 0, voiced.output
+    sidecar = json.loads((target / "build" / GUIDE / "broadcast.json").read_text(encoding="utf-8"))
+    assert "xã Tân Phú" in sidecar["text"] and "An Viễn" not in json.dumps(sidecar, ensure_ascii=False)
+    clips = (target / "build" / GUIDE / "meeting" / "index.json").read_text(encoding="utf-8")
+    assert "An Viễn" not in clips
     refused = run(tmp_path, "init", str(tmp_path / "khac"), "--name", "Tân Phú")
     assert refused.exit_code == 1 and "cần có chữ xã, phường hoặc đặc khu" in refused.output
 
