@@ -113,6 +113,11 @@ def init(project: Project, directory: Path | None, no_audio: bool, name: str | N
 @click.pass_obj
 def new(project: Project, slug: str) -> None:
     _check_slug(slug)
+    if slug in library_slugs(project):  # the library has it: the commune's file only changes keys
+        target = scaffold.follow_library_guide(project, slug)
+        _tell(f"Thư viện đã có hướng dẫn '{slug}': đã tạo {project.shown(target)} theo hướng dẫn đó; chỉ ghi vào "
+              "các mục xã muốn sửa, rồi chạy 'outreach validate'.")
+        return
     target = scaffold.new_guide(project, slug)
     _tell(f"Đã tạo {project.shown(target)}. Hãy sửa nội dung rồi chạy 'outreach validate'.")
 

@@ -57,6 +57,20 @@ def _follow_bundled_library(project: Project, name: str) -> None:
         guide.unlink()
 
 
+def follow_library_guide(project: Project, slug: str) -> Path:
+    """content/guides/SLUG.yaml that follows the library guide of that name, with nothing changed
+    yet: comments say how to change a key or hide the guide. Never over an existing file."""
+    target = project.guide_path(slug)
+    if target.exists():
+        raise OutreachError(f"{project.shown(target)} đã có; hãy sửa tệp đó")
+    text = (f"# Xã theo hướng dẫn '{slug}' của thư viện. Chỉ ghi các mục xã muốn sửa; mục nào không ghi thì\n"
+            "# lấy của thư viện (xem từng mục: outreach library show " + slug + ").\n"
+            "# Ví dụ: fee: \"Miễn lệ phí.\"   hoặc   hidden: true   (xã không làm thủ tục này)\n"
+            f"follows: {slug}\n")
+    write_atomic(target, text.encode("utf-8"))
+    return target
+
+
 SLUG_RULE = "chỉ dùng chữ thường không dấu, số và dấu gạch ngang, ví dụ dang-ky-khai-sinh"
 
 

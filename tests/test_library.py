@@ -307,3 +307,14 @@ def test_the_studio_judges_a_commune_file_with_the_library_under_it(province):
     path.write_text(f"follows: {GUIDE}\nfee: ''\n", encoding="utf-8")
     problems = check_file(Project(tan_phu), path)[0]
     assert [str(p) for p in problems] == [f"content/guides/{GUIDE}.yaml:2: fee: không được để trống"]
+
+
+def test_new_with_a_library_guides_name_writes_a_file_that_follows_it(province):
+    tan_phu = commune(province, "tan-phu")
+    result = run(tan_phu, "new", GUIDE)
+    assert result.exit_code == 0 and "Thư viện đã có hướng dẫn" in result.output
+    written = (tan_phu / "content" / "guides" / f"{GUIDE}.yaml").read_text(encoding="utf-8")
+    assert written.endswith(f"follows: {GUIDE}\n")
+    checked = run(tan_phu, "validate")
+    assert checked.exit_code == 0, checked.output
+    assert f"{GUIDE}: theo thư viện (content/guides/{GUIDE}.yaml)" in run(tan_phu, "library", "status").output
