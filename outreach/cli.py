@@ -271,7 +271,8 @@ def _summary(project: Project, report: BuildReport, errors: list[Problem], only:
     failed = {report.files[p.file] for p in errors if p.file in report.files} | {
         slug for slug in report.failed if only in (None, slug)}
     for slug in report.removed:
-        _tell(f"Đã xóa các tệp trong build/{slug}/: tệp content/guides/{slug}.yaml không còn nữa.")
+        _tell(f"Đã xóa các tệp trong build/{slug}/: xã không còn hướng dẫn này (tệp content/guides/{slug}.yaml đã "
+              "xóa, hướng dẫn đã ẩn, hoặc thư viện đã bỏ).")
     if not report.built and not failed:
         _tell(f"Không có gì thay đổi: {report.unchanged} phần đã mới nhất, không tạo lại gì.")
     else:

@@ -102,8 +102,11 @@ def test_a_fee_changed_once_in_the_library_reaches_both_and_an_override_survives
     text = library_file.read_text(encoding="utf-8")
     library_file.write_text(text.replace("Miễn lệ phí đối với trường hợp đăng ký khai sinh đúng hạn",
                                          "Miễn lệ phí khi đăng ký khai sinh trong hạn 60 ngày"), encoding="utf-8")
+    untouched = commune(province, "tan-phu") / "build" / "chung-thuc-ban-sao" / "handout.pdf"
+    stamp = untouched.stat().st_mtime_ns
     tan_phu = build(commune(province, "tan-phu"))
     assert tan_phu.exit_code == 0 and "thư viện đã đổi" not in tan_phu.output
+    assert untouched.stat().st_mtime_ns == stamp  # only the guide the library changed is made again
     handout = pdf_text(commune(province, "tan-phu") / "build" / GUIDE / "handout.pdf")
     assert "Miễn lệ phí khi đăng ký khai sinh trong hạn 60 ngày" in handout
     bulletin = (commune(province, "tan-phu") / "build" / GUIDE / "broadcast.txt").read_text(encoding="utf-8")
@@ -182,6 +185,7 @@ def test_a_hidden_library_guide_is_not_offered_and_its_outputs_go(province):
         "follows: chung-thuc-ban-sao\nhidden: true\n", encoding="utf-8")
     result = build(tan_phu)
     assert result.exit_code == 0, result.output
+    assert "Đã xóa các tệp trong build/chung-thuc-ban-sao/: xã không còn hướng dẫn này" in result.output
     assert not (tan_phu / "build" / "chung-thuc-ban-sao").exists()
     assert "Chứng thực" not in (tan_phu / "build" / "index.html").read_text(encoding="utf-8")
     status = run(tan_phu, "library", "status")
