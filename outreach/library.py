@@ -26,6 +26,7 @@ BUNDLED = "bundled"
 BUNDLED_DIR = Path(__file__).parent / "library"
 SETTING = "library"                 # the key of commune.yaml
 FOLLOWS, HIDDEN = "follows", "hidden"  # the keys an override file adds to a guide's
+YES, NO = ("true", "yes", "có"), ("false", "no", "không")
 SEEN_DIR = "library-seen"           # content/library-seen/<slug>.yaml: the library's values last reviewed
 COMMUNE_FILE = "commune.yaml"
 
@@ -195,6 +196,8 @@ def _follow_problem(source: Source, target: Any, library: Library | None, follow
     if not isinstance(target, str) or target not in slugs:
         return Problem(source.name, line, FOLLOWS, f"thư viện không có hướng dẫn '{target}'; các hướng dẫn có: "
                                                    f"{', '.join(slugs)}")
+    if source.data.get(HIDDEN) not in (None, *YES, *NO):
+        return Problem(source.name, source.line_of((HIDDEN,)), HIDDEN, "phải là true (ẩn hướng dẫn này) hoặc false")
     if target in followed:
         return Problem(source.name, line, FOLLOWS, f"hướng dẫn '{target}' của thư viện đã được tệp "
                                                    f"content/guides/{followed[target]}.yaml theo; mỗi hướng dẫn chỉ "
@@ -211,7 +214,7 @@ def _add_library_guide(project: Project, library: Library, path: Path, own: dict
     shown = library.shown(project, path)
     target = followed.get(slug, slug)
     result.files[shown] = target
-    if override is not None and override.data.get(HIDDEN) in (True, "true", "yes", "có"):
+    if override is not None and override.data.get(HIDDEN) in YES:
         result.hidden.add(target)
         return
     try:

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 
 from outreach.atomic import write_atomic
 from outreach.errors import ContentError, OutreachError, Problem
-from outreach.library import FOLLOWS, HIDDEN, SEEN_DIR, Arranged, Layered, Library, find, layered
+from outreach.library import FOLLOWS, HIDDEN, SEEN_DIR, YES, Arranged, Layered, Library, find, layered
 from outreach.project import Project
 from outreach.yamlsource import Source, load_yaml
 
@@ -207,7 +207,7 @@ def _state(project: Project, library: Library, path: Path, follower: tuple[str, 
         own = project.guide_path(path.stem)
         return "xã dùng hướng dẫn riêng cùng tên (không theo thư viện)" if own.is_file() else "theo thư viện"
     slug, own_source = follower
-    if own_source.data.get(HIDDEN) in (True, "true", "yes", "có"):
+    if own_source.data.get(HIDDEN) in YES:
         return f"xã ẩn hướng dẫn này ({own_source.name})"
     try:
         library_source = load_yaml(path, library.shown(project, path))

@@ -188,6 +188,11 @@ def test_a_hidden_library_guide_is_not_offered_and_its_outputs_go(province):
     assert "Đã xóa các tệp trong build/chung-thuc-ban-sao/: xã không còn hướng dẫn này" in result.output
     assert not (tan_phu / "build" / "chung-thuc-ban-sao").exists()
     assert "Chứng thực" not in (tan_phu / "build" / "index.html").read_text(encoding="utf-8")
+    (tan_phu / "content" / "guides" / f"{GUIDE}.yaml").write_text(f"follows: {GUIDE}\nhidden: có lẽ\n",
+                                                                 encoding="utf-8")
+    wrong = run(tan_phu, "validate")
+    assert f"content/guides/{GUIDE}.yaml:2: hidden: phải là true (ẩn hướng dẫn này) hoặc false" in wrong.output
+    (tan_phu / "content" / "guides" / f"{GUIDE}.yaml").unlink()
     status = run(tan_phu, "library", "status")
     assert "chung-thuc-ban-sao: xã ẩn hướng dẫn này" in status.output
     assert f"{GUIDE}: theo thư viện" in status.output
