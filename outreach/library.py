@@ -182,8 +182,9 @@ def arrange(project: Project, library: Library | None, own: dict[str, Source | N
             result.problems.append(problem)
             continue
         followed[target] = slug
-    for path in library.guide_paths() if library else []:
-        _add_library_guide(project, library, path, own, followed, commune, result)  # type: ignore[arg-type]
+    if library is not None:
+        for path in library.guide_paths():
+            _add_library_guide(project, library, path, own, followed, commune, result)
     return result
 
 
