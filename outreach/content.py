@@ -110,8 +110,7 @@ def _unconfirmed(source: Source, guide: Guide) -> list[Problem]:
         return []
     labels = ", ".join(FIELD_LABELS[key] for key in guide.unconfirmed)
     return [Problem(*source.where(("unconfirmed",)), "unconfirmed",
-                    f"chưa xác nhận: {labels} (xem notes); bản xem trước của cán bộ có đánh dấu. Kiểm tra xong, bỏ "
-                    "các mục đó khỏi danh sách (hoặc ghi 'unconfirmed: []' trong tệp của xã)")]
+                    f"chưa xác nhận: {labels} (xem notes); kiểm tra xong thì ghi 'unconfirmed: []' trong tệp của xã")]
 
 
 def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> tuple[list[Problem], list[Problem],
