@@ -16,6 +16,7 @@ from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.content import Content, load_content
 from outreach.errors import ContentError, Problem
 from outreach.guidebuild import GuideResult
+from outreach.libraryseen import note_first_sight
 from outreach.manifest import MANIFEST, Manifest, UnitRecord, digest, file_record
 from outreach.plan import Fingerprints, Job, stale_units, units_for
 from outreach.products import BY_NAME
@@ -53,6 +54,7 @@ class BuildReport:
     guides: int = 0
     stages: Counter = field(default_factory=Counter)
     removed: list[str] = field(default_factory=list)     # guides whose YAML is gone: their outputs pruned
+    files: dict[str, str] = field(default_factory=dict)  # every guide file as shown → its guide's slug
 
 
 def build(project: Project, options: Options | None = None,
@@ -68,15 +70,16 @@ def _build(project: Project, options: Options,
     started = time.time() - 1  # a margin: file times come from a coarser clock
     timings = Timings()
     with timings.stage("validate"):
+        note_first_sight(project)
         content = load_content(project)
     report = BuildReport(problems=list(content.problems), warnings=[str(w) for w in content.warnings],
-                         stages=timings.take())
-    report.failed = {Path(p.file).stem for p in content.problems if p.file.startswith("content/guides/")}
+                         stages=timings.take(), files=content.files)
+    report.failed = {content.files[p.file] for p in content.problems if p.file in content.files}
     if content.commune is None:
         return report
     _remove_leftovers(project.build_dir)
     manifest = Manifest.load(project.build_dir)
-    report.removed = _prune_removed_guides(project, manifest)
+    report.removed = _prune_removed_guides(project, manifest, content.slugs)
     env = template_environment(project)
     try:
         _build_guides(project, env, content, manifest, options, report, on_guide)
@@ -164,11 +167,11 @@ def _remove_leftovers(build_dir: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _prune_removed_guides(project: Project, manifest: Manifest) -> list[str]:
-    """Outputs of guides whose YAML was deleted: removed, so no old handout or clip is shared by
-    mistake. (A guide that is only invalid keeps its earlier outputs.)"""
+def _prune_removed_guides(project: Project, manifest: Manifest, slugs: set[str]) -> list[str]:
+    """Outputs of guides whose YAML was deleted (or that the commune now hides): removed, so no old
+    handout or clip is shared by mistake. (A guide that is only invalid keeps its earlier outputs.)"""
     gone = sorted({key.split("/")[0] for key in manifest.units if not key.startswith(("schedule/", COMMUNE_UNITS))}
-                  - {path.stem for path in project.guide_paths()})
+                  - slugs)
     for slug in gone:
         for key in [k for k in manifest.units if k.startswith(f"{slug}/")]:
             for rel in manifest.units.pop(key).files:

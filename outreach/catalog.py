@@ -20,12 +20,12 @@ from outreach.templating import BoundedSandbox, render
 def refresh(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest,
             problems: list[Problem]) -> None:
     """Rewrite the catalog if what it shows changed (a no-op build writes nothing)."""
-    failing = {Path(p.file).stem: p for p in problems if p.file.startswith("content/guides/")}
+    failing = {content.files[p.file]: p for p in problems if p.file in content.files}
     # A guide that is invalid now keeps what it had built listed, marked out of date.
     earlier = {key.split("/")[0] for key in manifest.units if "/" in key} & set(failing) - set(content.guides)
     guides: dict[str, Guide | None] = {**content.guides, **dict.fromkeys(earlier)}
     entries = [_entry(project, slug, guide, manifest, failing.get(slug)) for slug, guide in sorted(guides.items())]
-    broken = sorted({p.file for p in problems if p.file.startswith("content/guides/")})
+    broken = sorted({p.file for p in problems if p.file in content.files})
     html = render(env, "catalog.html.j2", commune=content.commune, entries=entries, broken=broken,
                   commune_files=_commune_files(project.build_dir),
                   results=results_view(project, content, RESULTS_FOLDER))

@@ -14,13 +14,14 @@ from typing import Any
 
 import click
 
-from outreach import __version__, recordsheet, scaffold, spelling
+from outreach import __version__, libraryseen, recordsheet, scaffold, spelling
 from outreach.build import REAL_VOICE, BuildReport, Options
 from outreach.build import build as build_project
 from outreach.clitext import Group
 from outreach.content import load_content
 from outreach.errors import ContentError, Problem, SpellerMissing
 from outreach.guidebuild import GuideResult
+from outreach.library import library_slugs
 from outreach.model import SLUG_PATTERN, AudioSettings
 from outreach.project import Project
 from outreach.results import Month, parse_month
@@ -85,17 +86,25 @@ def main(ctx: click.Context, root: Path) -> None:
                    "trình bày trong templates/; rồi tạo ngay sản phẩm của hướng dẫn mẫu.")
 @click.argument("directory", metavar="[THƯ_MỤC]", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--no-audio", is_flag=True, help="Chỉ tạo bản in, chưa tạo âm thanh.")
+@click.option("--name", metavar="TÊN_XÃ",
+              help="Tên xã, ví dụ \"xã Tân Phú\": dự án theo thư viện có sẵn, mọi hướng dẫn in tên xã này.")
 @verbosity_options
 @click.pass_obj
-def init(project: Project, directory: Path | None, no_audio: bool) -> None:
+def init(project: Project, directory: Path | None, no_audio: bool, name: str | None) -> None:
     target = Project((directory or project.root).resolve())
-    for path in scaffold.create(target):
+    for path in scaffold.create(target, name):
         _detail(f"  đã viết {target.shown(path)}")
-    _tell(f"Đã tạo dự án mới trong {target.root}. Đang tạo sản phẩm của hướng dẫn mẫu...")
+    if name is not None:
+        noted = libraryseen.note_first_sight(target)
+        _tell(f"Đã tạo dự án mới cho {scaffold.commune_name(name)} trong {target.root}, theo thư viện có sẵn "
+              f"({len(noted)} hướng dẫn). Đang tạo sản phẩm...")
+    else:
+        _tell(f"Đã tạo dự án mới trong {target.root}. Đang tạo sản phẩm của hướng dẫn mẫu...")
     _build_and_report(target, Options(with_audio=not no_audio))
     where = f"vào thư mục dự án (cd {directory}), " if directory else ""
+    library = " Các hướng dẫn của thư viện: 'outreach library status'." if name is not None else ""
     _tell(f"Tiếp theo: {where}sửa content/commune.yaml cho đúng xã mình, tạo hướng dẫn mới bằng "
-          "'outreach new <tên-thủ-tục>', rồi chạy 'outreach validate' và 'outreach build'.")
+          f"'outreach new <tên-thủ-tục>', rồi chạy 'outreach validate' và 'outreach build'.{library}")
 
 
 @main.command(short_help="Viết hướng dẫn mẫu content/guides/TÊN.yaml.",
@@ -105,6 +114,11 @@ def init(project: Project, directory: Path | None, no_audio: bool) -> None:
 @click.pass_obj
 def new(project: Project, slug: str) -> None:
     _check_slug(slug)
+    if slug in library_slugs(project):  # the library has it: the commune's file only changes keys
+        target = scaffold.follow_library_guide(project, slug)
+        _tell(f"Thư viện đã có hướng dẫn '{slug}': đã tạo {project.shown(target)} theo hướng dẫn đó; chỉ ghi vào "
+              "các mục xã muốn sửa, rồi chạy 'outreach validate'.")
+        return
     target = scaffold.new_guide(project, slug)
     _tell(f"Đã tạo {project.shown(target)}. Hãy sửa nội dung rồi chạy 'outreach validate'.")
 
@@ -117,8 +131,9 @@ def new(project: Project, slug: str) -> None:
 @click.pass_obj
 def validate(project: Project, strict: bool, only: str | None) -> None:
     _check_only(project, only)
+    libraryseen.note_first_sight(project)
     content = load_content(project)
-    problems, others = _judged(project, content.problems, only)
+    problems, others = _judged(content.files, content.problems, only)
     for warning in [*content.warnings, *others]:
         _warn(warning)
     try:
@@ -130,7 +145,7 @@ def validate(project: Project, strict: bool, only: str | None) -> None:
         words = []
         problems += exc.problems
     if strict:
-        problems += _judged(project, words, only)[0]
+        problems += _judged(content.files, words, only)[0]
     else:
         for word in words:
             _warn(word)
@@ -193,7 +208,7 @@ def _build_and_report(project: Project, options: Options, timings: bool = False)
     """Build, then show warnings, the summary and, last, the errors with a one-line summary."""
     with _progress() as on_guide:
         report = build_project(project, options, on_guide)
-    errors, others = _judged(project, report.problems, options.only)
+    errors, others = _judged(report.files, report.problems, options.only)
     for warning in [*report.warnings, *others]:
         _warn(warning)
     _summary(project, report, errors, options.only)
@@ -203,30 +218,25 @@ def _build_and_report(project: Project, options: Options, timings: bool = False)
                                                               for name in stages))
     if errors:
         ContentError(errors).show()
-        click.echo(_errors_in_one_line(project, errors), err=True)
+        click.echo(_errors_in_one_line(report.files, errors), err=True)
         sys.exit(1)
 
 
-def _judged(project: Project, problems: list[Problem], only: str | None) -> tuple[list[Problem], list[Problem]]:
-    """(errors, warnings): with --only, the other guides' problems do not decide the exit status."""
+def _judged(files: dict[str, str], problems: list[Problem], only: str | None) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings): with --only, the other guides' problems do not decide the exit status.
+    `files`: every guide file as shown → its guide's slug."""
     if only is None:
         return list(problems), []
-    others = {project.shown(path) for path in project.guide_paths() if path.stem != only}
+    others = {file for file, slug in files.items() if slug != only}
     return [p for p in problems if p.file not in others], [p for p in problems if p.file in others]
 
 
-def _errors_in_one_line(project: Project, errors: list[Problem]) -> str:
-    guides = sorted({slug for p in errors if (slug := _guide_of(project, p))})
-    files = sorted({p.file for p in errors if not _guide_of(project, p)})
+def _errors_in_one_line(files: dict[str, str], errors: list[Problem]) -> str:
+    guides = sorted({files[p.file] for p in errors if p.file in files})
+    others = sorted({p.file for p in errors if p.file not in files})
     where = [f"{len(guides)} hướng dẫn ({', '.join(guides)})"] if guides else []
-    return (f"Có lỗi ở {' và '.join(where + files)}: xem các dòng ở trên; những gì có lỗi chưa được tạo lại "
+    return (f"Có lỗi ở {' và '.join(where + others)}: xem các dòng ở trên; những gì có lỗi chưa được tạo lại "
             "(bản cũ, nếu có, vẫn giữ). Sửa xong chạy lại 'outreach build'.")
-
-
-def _guide_of(project: Project, problem: Problem) -> str | None:
-    """The slug of the guide a problem is in, None for commune.yaml, the schedule, templates..."""
-    path = Path(problem.file)
-    return path.stem if path.parent == Path(project.shown(project.guides_dir)) else None
 
 
 @contextlib.contextmanager
@@ -260,10 +270,11 @@ def _progress() -> Iterator[Callable[[int, int, GuideResult], None]]:
 
 def _summary(project: Project, report: BuildReport, errors: list[Problem], only: str | None) -> None:
     # A guide fails by its own problems, or when the build held its audio back (a broken lexicon).
-    failed = {slug for p in errors if (slug := _guide_of(project, p))} | {
+    failed = {report.files[p.file] for p in errors if p.file in report.files} | {
         slug for slug in report.failed if only in (None, slug)}
     for slug in report.removed:
-        _tell(f"Đã xóa các tệp trong build/{slug}/: tệp content/guides/{slug}.yaml không còn nữa.")
+        _tell(f"Đã xóa các tệp trong build/{slug}/: xã không còn hướng dẫn này (tệp content/guides/{slug}.yaml đã "
+              "xóa, hướng dẫn đã ẩn, hoặc thư viện đã bỏ).")
     if not report.built and not failed:
         _tell(f"Không có gì thay đổi: {report.unchanged} phần đã mới nhất, không tạo lại gì.")
     else:
@@ -275,6 +286,60 @@ def _summary(project: Project, report: BuildReport, errors: list[Problem], only:
     for draft in report.drafts:
         _detail(f"  bản nháp: {project.shown(draft)}")
     _tell(f"Danh mục: {project.shown(project.build_dir / 'index.html')}")
+
+
+@main.group(cls=Group, short_help="Thư viện hướng dẫn dùng chung: xem, cập nhật, xem lại mục đã đổi.",
+            help="Thư viện hướng dẫn dùng chung cho mọi xã (library: trong content/commune.yaml).")
+@verbosity_options
+def library() -> None:
+    """outreach library status | update | review."""
+
+
+@library.command("status", short_help="Mỗi hướng dẫn của thư viện: xã theo, sửa, ẩn hay thư viện đã đổi.",
+                 help="Liệt kê từng hướng dẫn của thư viện: xã dùng nguyên bản, đã sửa những mục nào, đã ẩn, hay thư "
+                      "viện đã đổi một mục xã đã sửa (cần xem lại).")
+@verbosity_options
+@click.pass_obj
+def library_status(project: Project) -> None:
+    for line in libraryseen.status(project):
+        click.echo(line)
+
+
+@library.command("show", short_help="Từng mục của một hướng dẫn: lấy từ thư viện hay do xã sửa.",
+                 help="In từng mục của hướng dẫn TÊN và nơi ghi giá trị: tệp của thư viện hay của xã, kèm số dòng.")
+@click.argument("slug", metavar="TÊN")
+@verbosity_options
+@click.pass_obj
+def library_show(project: Project, slug: str) -> None:
+    _check_slug(slug)
+    for line in libraryseen.origins(project, slug):
+        click.echo(line)
+
+
+@library.command("update", short_help="Nhận bản mới của thư viện, in những gì đã đổi.",
+                 help="So thư viện với lần xã xem trước, in từng mục đã đổi (cũ → mới), rồi ghi nhận là đã xem. Mục "
+                      "xã đã sửa mà thư viện đổi thì vẫn dùng của xã, chờ 'outreach library review'.")
+@verbosity_options
+@click.pass_obj
+def library_update(project: Project) -> None:
+    lines = libraryseen.update(project)
+    for line in lines:
+        click.echo(line)
+    _tell(f"Đã cập nhật thư viện: {len(lines)} thay đổi." if lines else "Thư viện không có gì mới.")
+
+
+@library.command("review", short_help="Giữ giá trị của xã hoặc lấy của thư viện cho mục thư viện đã đổi.",
+                 help="Với mục xã đã sửa mà thư viện đã đổi: --keep MỤC giữ giá trị của xã, --take MỤC lấy giá trị "
+                      "của thư viện (xóa mục đó khỏi tệp của xã). Không có tùy chọn: in các mục đang chờ xem lại.")
+@click.argument("slug", metavar="TÊN")
+@click.option("--keep", multiple=True, metavar="MỤC", help="Giữ giá trị của xã cho mục này (ví dụ fee).")
+@click.option("--take", multiple=True, metavar="MỤC", help="Lấy giá trị của thư viện cho mục này.")
+@verbosity_options
+@click.pass_obj
+def library_review(project: Project, slug: str, keep: tuple[str, ...], take: tuple[str, ...]) -> None:
+    _check_slug(slug)
+    for line in libraryseen.review(project, slug, list(keep), list(take)):
+        click.echo(line)
 
 
 @main.command(short_help="Mở xưởng soạn hướng dẫn trong trình duyệt.",
@@ -400,8 +465,8 @@ def _month_option(text: str | None) -> Month | None:
 def _check_only(project: Project, only: str | None) -> None:
     if only is not None:
         _check_slug(only)
-        if not project.guide_path(only).is_file():
-            raise click.ClickException(f"không có hướng dẫn content/guides/{only}.yaml")
+        if not project.guide_path(only).is_file() and only not in library_slugs(project):
+            raise click.ClickException(f"không có hướng dẫn content/guides/{only}.yaml (và thư viện cũng không có)")
 
 
 def _check_slug(slug: str) -> None:

@@ -10,7 +10,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from outreach.errors import ContentError, Problem
-from outreach.model import DATE_FORMS, SLUG_PATTERN, Commune, Guide, Schedule, lexicon_entries
+from outreach.library import FOLLOWS, Arranged, Library, arrange
+from outreach.library import find as find_library
+from outreach.libraryseen import notices as library_notices
+from outreach.model import DATE_FORMS, FIELD_LABELS, SLUG_PATTERN, Commune, Guide, Schedule, lexicon_entries
 from outreach.project import Project
 from outreach.results import RESULTS_FILE, Figure, read_results
 from outreach.templating import icon_names, template_folders
@@ -34,6 +37,19 @@ class Content:
     # a half-read lexicon (the build keeps the earlier audio until it is fixed).
     lexicon_broken: bool = False
     results: list[Figure] = field(default_factory=list)  # the good rows of content/results.csv
+    files: dict[str, str] = field(default_factory=dict)  # every guide file as shown → the guide's slug
+    hidden: set[str] = field(default_factory=set)        # library guides the commune does not offer
+    library: Library | None = None                       # the library the commune follows, if any
+
+    @property
+    def slugs(self) -> set[str]:
+        """Every guide the commune offers, valid or not."""
+        return set(self.files.values()) - self.hidden
+
+    def file_of(self, project: Project, slug: str) -> str:
+        """The file an officer opens for a guide: its own file, else the library's."""
+        own = project.shown(project.guide_path(slug))
+        return own if own in self.files else next((f for f, s in self.files.items() if s == slug), own)
 
 
 @dataclass
@@ -51,32 +67,61 @@ def load_content(project: Project) -> Content:
     """Validate commune.yaml and every guide, collecting all problems instead of stopping."""
     loading = _Loading(project, icon_names(template_folders(project)))
     commune = _load_model(loading, project.content_dir / "commune.yaml", Commune, keep_source=True)
+    commune_source = loading.sources[0] if loading.sources else None
     if not project.guides_dir.is_dir():
         loading.problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
                                         "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
     before = len(loading.problems)
     lexicon = _load_lexicon(loading)
     lexicon_broken = len(loading.problems) > before
-    guides: dict[str, Guide] = {}
-    for path in project.guide_paths():
-        guide = _load_guide(loading, path)
-        if guide is not None:
-            guides[path.stem] = guide
+    guides, arranged = _load_guides(loading, commune_source)
     schedule_path = project.content_dir / "schedule.yaml"
-    slugs = {p.stem for p in project.guide_paths()}
+    slugs = set(arranged.files.values()) - arranged.hidden
     schedule = (_load_model(loading, schedule_path, Schedule, lambda s: s.problems(slugs), optional=True)
                 if _present(schedule_path) else None)
-    results = _load_results(loading)
+    results = _load_results(loading, arranged)
     return Content(commune, guides, loading.problems, lexicon, schedule, loading.warnings, loading.sources,
-                   lexicon_broken, results)
+                   lexicon_broken, results, arranged.files, arranged.hidden, arranged.library)
 
 
-def _load_results(loading: _Loading) -> list[Figure]:
+def _load_guides(loading: _Loading, commune: Source | None) -> tuple[dict[str, Guide], Arranged]:
+    """The commune's own guides and, when it follows a library, every library guide with the
+    commune's changes on top (README, Library)."""
+    project = loading.project
+    library, problem = find_library(project)
+    loading.problems += [problem] if problem else []
+    own: dict[str, Source | None] = {}
+    for path in project.guide_paths():
+        own[path.stem] = _parse_guide(loading, path)
+    arranged = arrange(project, library, own, commune)
+    arranged.files.update({project.shown(path): path.stem for path in project.guide_paths()})
+    loading.problems += arranged.problems
+    loading.sources += arranged.library_sources
+    loading.warnings += library_notices(project, arranged)
+    guides: dict[str, Guide] = {}
+    for slug, source in sorted(arranged.sources.items()):
+        guide = _validated(loading, source, Guide)
+        if guide is not None:
+            guides[slug] = guide
+            loading.warnings += _unconfirmed(source, guide)
+    return guides, arranged
+
+
+def _unconfirmed(source: Source, guide: Guide) -> list[Problem]:
+    """The facts nobody confirmed yet: a warning until an officer checks them and says so."""
+    if not guide.unconfirmed:
+        return []
+    labels = ", ".join(FIELD_LABELS[key] for key in guide.unconfirmed)
+    return [Problem(*source.where(("unconfirmed",)), "unconfirmed",
+                    f"chưa xác nhận: {labels} (xem notes); kiểm tra xong thì ghi 'unconfirmed: []' trong tệp của xã")]
+
+
+def _load_results(loading: _Loading, arranged: Arranged) -> list[Figure]:
     """The good rows of content/results.csv; its codes are judged against every guide that parsed
-    (a guide with an error elsewhere still owns its code)."""
+    (a guide with an error elsewhere still owns its code), the library's included."""
     path = loading.project.content_dir / RESULTS_FILE
-    codes = {str(s.data["code"]).strip() for s in loading.sources
-             if s.name.startswith("content/guides/") and isinstance(s.data, dict) and s.data.get("code")}
+    codes = {str(s.data["code"]).strip() for slug, s in arranged.sources.items()
+             if slug not in arranged.hidden and isinstance(s.data, dict) and s.data.get("code")}
     figures, problems = read_results(path, loading.project.shown(path), codes)
     loading.problems.extend(_at_most(problems))
     return figures
@@ -85,10 +130,24 @@ def _load_results(loading: _Loading) -> list[Figure]:
 def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> tuple[list[Problem], list[Problem],
                                                                                     Source | None]:
     """(problems, warnings, the parsed file) of one guide (or commune.yaml with `model=Commune`),
-    judged exactly as load_content judges it: the studio checks a form's values before they are saved."""
+    judged exactly as load_content judges it: the studio checks a form's values before they are saved.
+    A commune's file that follows a library guide is judged with the library's values under it."""
     loading = _Loading(project, icon_names(template_folders(project)))
-    _load_model(loading, path, model, keep_source=True)
+    source = _parse(loading, path, keep_source=True)
+    if source is not None and model is Guide and isinstance(source.data.get(FOLLOWS), str):
+        arranged = arrange(project, find_library(project)[0], {path.stem: source}, _commune_source(project))
+        loading.problems += [p for p in arranged.problems if p.file == source.name]
+        source = arranged.sources.get(path.stem, source)
+    if source is not None:
+        _validated(loading, source, model)
     return loading.problems, loading.warnings, loading.sources[0] if loading.sources else None
+
+
+def _commune_source(project: Project) -> Source | None:
+    try:
+        return load_yaml(project.content_dir / "commune.yaml", project.shown(project.content_dir / "commune.yaml"))
+    except ContentError:
+        return None
 
 
 def _present(path: Path) -> bool:
@@ -97,7 +156,7 @@ def _present(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
-def _load_guide(loading: _Loading, path: Path) -> Guide | None:
+def _parse_guide(loading: _Loading, path: Path) -> Source | None:
     project = loading.project
     shown = project.shown(path)
     if not SLUG_PATTERN.match(path.stem):
@@ -108,7 +167,7 @@ def _load_guide(loading: _Loading, path: Path) -> Guide | None:
         loading.problems.append(Problem(shown, 1, WHOLE_FILE, "tệp là liên kết tới nơi ngoài thư mục content/; hãy "
                                                               "chép nội dung hướng dẫn vào thư mục content/guides/"))
         return None
-    return _load_model(loading, path, Guide, keep_source=True)
+    return _parse(loading, path, keep_source=True)
 
 
 def _load_lexicon(loading: _Loading) -> dict[str, str]:
@@ -139,25 +198,36 @@ def _load_model(loading: _Loading, path: Path, model: type[BaseModel], checks=No
     An `optional` file (schedule, lexicon) holding only comments is None: not used yet. With
     `keep_source`, the parsed file is kept for the spelling check.
     """
-    project = loading.project
+    source = _parse(loading, path, optional, keep_source)
+    if source is None or optional and not source.data:
+        return None
+    return _validated(loading, source, model, checks)
+
+
+def _parse(loading: _Loading, path: Path, optional: bool = False, keep_source: bool = False) -> Source | None:
+    """The parsed file, or None after adding why it cannot be read to `loading.problems`."""
     try:
-        source = load_yaml(path, project.shown(path), empty_ok=optional)
-        loading.warnings.extend(source.warnings)
-        if keep_source:
-            loading.sources.append(source)
-        if optional and not source.data:
-            return None
-        context = {"icons": loading.icons, "content_dir": project.content_dir}
-        value = model.model_validate(source.data, context=context)
-        found = checks(value) if checks else []
-        loading.problems.extend(Problem(source.name, source.line_of(loc), dotted_key(loc), message)
-                                for loc, message in found)
-        return None if found else value
+        source = load_yaml(path, loading.project.shown(path), empty_ok=optional)
     except ContentError as exc:
         loading.problems.extend(exc.problems)
+        return None
+    loading.warnings.extend(source.warnings)
+    if keep_source:
+        loading.sources.append(source)
+    return source
+
+
+def _validated(loading: _Loading, source: Source, model: type[BaseModel], checks=None) -> Any:
+    """`source` judged by `model` (and `checks`); each problem at the file and line that wrote it."""
+    context = {"icons": loading.icons, "content_dir": loading.project.content_dir}
+    try:
+        value = model.model_validate(source.data, context=context)
     except ValidationError as exc:
         loading.problems.extend(_at_most(_problems_from(exc, source, model)))
-    return None
+        return None
+    found = checks(value) if checks else []
+    loading.problems.extend(Problem(*source.where(loc), dotted_key(loc), message) for loc, message in found)
+    return None if found else value
 
 
 def _at_most(found: list[Problem], limit: int = MAX_PROBLEMS_PER_FILE) -> list[Problem]:
@@ -171,7 +241,7 @@ def _at_most(found: list[Problem], limit: int = MAX_PROBLEMS_PER_FILE) -> list[P
 
 def _problems_from(exc: ValidationError, source: Source, model: type[BaseModel]) -> list[Problem]:
     return [
-        Problem(source.name, source.line_of(err["loc"]), dotted_key(err["loc"]), _message(err, model))
+        Problem(*source.where(err["loc"]), dotted_key(err["loc"]), _message(err, model))
         for err in exc.errors(include_url=False)
     ]
 

@@ -40,15 +40,17 @@ class GuideResult:
 
 
 def make_context(project: Project, content: Content, engine: str, probed: dict[str, str | None],
-                 env: BoundedSandbox | None = None) -> Context:
+                 env: BoundedSandbox | None = None, officer_view: bool = True) -> Context:
     """What the units of a build need, made once per build and process (`env`: the build's own
-    template environment, when it runs in this process)."""
+    template environment, when it runs in this process). A build makes residents' prints
+    (`officer_view=False`); the studio's preview is the officer's view."""
     assert content.commune is not None
     timings = Timings()
     settings = content.commune.audio.engine_settings(project.root, content.commune.dialect)
     speaker = Speaker.for_build(engine, settings, project.speech_cache_dir, content.lexicon, probed, timings,
                                 hearing.installed())
-    return Context(project, content, content.commune, env or template_environment(project), speaker, timings)
+    return Context(project, content, content.commune, env or template_environment(project), speaker, timings,
+                   officer_view=officer_view)
 
 
 def build_guide(ctx: Context, job: Job) -> GuideResult:
@@ -90,11 +92,11 @@ def _attempt(ctx: Context, job: Job, result: GuideResult, units: list[Unit], fol
     except ContentError as exc:  # a template that fails or runs away: at its own file and line
         result.problems += exc.problems
     except DoesNotFit as exc:
-        result.problems.append(Problem(ctx.project.shown(ctx.project.guide_path(job.slug)), 1, WHOLE_FILE,
+        result.problems.append(Problem(ctx.content.file_of(ctx.project, job.slug), 1, WHOLE_FILE,
                                        too_long(units[0].file, exc, job.guide)))
     except Exception as exc:
         files = ", ".join(f"{job.slug}/{unit.file_of(job.slug)}" for unit in units)
-        result.problems.append(Problem(ctx.project.shown(ctx.project.guide_path(job.slug)), 1, _key(units),
+        result.problems.append(Problem(ctx.content.file_of(ctx.project, job.slug), 1, _key(units),
                                        f"không tạo được {files}: {cause(exc)}"))
     else:
         for m in made.values():

@@ -217,6 +217,8 @@ class Commune(Strict):
     portal_url: str = "https://dichvucong.gov.vn"
     audio: AudioSettings = AudioSettings()
     results: ResultsSettings = ResultsSettings()
+    # The library of guides the commune follows: "bundled" (the package's) or a folder (README, Library).
+    library: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
 
     _url = field_validator("portal_url")(web_url)
     _logo = field_validator("logo")(content_image)
@@ -288,6 +290,10 @@ class Guide(Strict):
     last_checked: Date
     priority: Priority | None = None  # overrides the commune's default bulletin priority
     notes: Text | None = None
+    sources: list[Text] = Field(default_factory=list, max_length=10)  # where the facts were read (for officers)
+    # Keys whose facts nobody could confirm against the national record yet (`notes` says why): marked
+    # on the officer's preview, never on residents' prints, until an officer confirms them.
+    unconfirmed: list[str] = Field(default_factory=list, max_length=30)
 
     _url = field_validator("portal_url")(web_url)
 
@@ -297,6 +303,14 @@ class Guide(Strict):
         if not re.fullmatch(r"\d\.\d{6}", value):
             raise ValueError(f"mã thủ tục '{value}' sai dạng; mã gồm một chữ số, dấu chấm và sáu chữ số, "
                              "ví dụ 1.001193")
+        return value
+
+    @field_validator("unconfirmed")
+    @classmethod
+    def _known_keys(cls, value: list[str]) -> list[str]:
+        unknown = [key for key in value if key not in UNCONFIRMABLE]
+        if unknown:
+            raise ValueError(f"không có mục '{unknown[0]}'; các mục có thể ghi: {', '.join(UNCONFIRMABLE)}")
         return value
 
     @field_validator("last_checked")
@@ -312,6 +326,16 @@ class Guide(Strict):
         for doc in self.documents:
             groups.setdefault(doc.case, []).append(doc)
         return list(groups.items())
+
+
+# The keys of a guide an officer confirms, with what the officer's preview calls them.
+FIELD_LABELS = {
+    "code": "mã thủ tục", "title": "tên thủ tục", "online_level": "mức trực tuyến", "portal_url": "địa chỉ dịch vụ",
+    "agency": "nơi giải quyết", "audience": "đối tượng", "documents": "giấy tờ", "steps": "các bước",
+    "processing_time": "thời hạn", "fee": "lệ phí", "result": "kết quả", "legal_basis": "căn cứ pháp lý",
+    "conditions": "điều kiện", "key_messages": "thông điệp", "faq": "hỏi đáp", "common_mistakes": "lỗi thường gặp",
+}
+UNCONFIRMABLE = tuple(FIELD_LABELS)
 
 
 class Lexicon(RootModel[dict[Text, Text]]):

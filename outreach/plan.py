@@ -129,9 +129,12 @@ def _pictures(guide: Guide, content: Content) -> list[str]:
 @cache
 def package_hash() -> str:
     """outreach's own code and built-in lexicon, subpackages included: a new version of the tool
-    rebuilds everything. The studio only calls this code, it shapes no output: it is left out."""
+    rebuilds everything. The studio only calls this code, it shapes no output: it is left out. So
+    is the bundled library: a guide made from it is hashed with its values, so a library change
+    rebuilds only the guides it changes."""
     return _files_hash(sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".yaml")
-                              and "studio" not in p.relative_to(PACKAGE_DIR).parts), PACKAGE_DIR)
+                              and not {"studio", "library"} & set(p.relative_to(PACKAGE_DIR).parts[:-1])),
+                       PACKAGE_DIR)
 
 
 def _files_hash(paths: Sequence[Path | None], base: Path | None = None) -> str:

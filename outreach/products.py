@@ -39,6 +39,9 @@ class Context:
     speaker: Speaker
     timings: Timings
     pdf_reuse: dict = field(default_factory=dict)  # fonts, images and style WeasyPrint keeps between renders
+    # The officer's own view (the studio's preview): facts nobody confirmed yet are marked on it. A
+    # build makes residents' prints, which never carry the mark.
+    officer_view: bool = True
 
 
 @dataclass
@@ -156,7 +159,8 @@ def render_page(ctx: Context, page: Page, guide: Guide, clips: list[dict] | None
     """PDF bytes of one printed product and WeasyPrint's warnings about it."""
     folders = template_folders(ctx.project)
     return render_pdf(
-        lambda scale: render_html(ctx.env, ctx.project, page.template, guide, ctx.commune, scale, clips),
+        lambda scale: render_html(ctx.env, ctx.project, page.template, guide, ctx.commune, scale, clips,
+                                  ctx.officer_view),
         folders, [ctx.project.content_dir, *folders, assets.FONT_DIR], one_page=page.one_page,
         print_shop=page.print_shop, reuse=ctx.pdf_reuse, first_scale=page.first_scale, timings=ctx.timings)
 

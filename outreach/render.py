@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from outreach import assets
-from outreach.model import Commune, Guide
+from outreach.model import FIELD_LABELS, Commune, Guide
 from outreach.project import Project
 from outreach.templating import BoundedSandbox, find_template_file, render, template_folders
 
 
 def render_html(env: BoundedSandbox, project: Project, template: str, guide: Guide, commune: Commune,
-                scale: float = 1.0, clips: list[dict] | None = None) -> str:
-    """The HTML of one product; `scale` shrinks type for one-page products that overflow."""
+                scale: float = 1.0, clips: list[dict] | None = None, officer_view: bool = False) -> str:
+    """The HTML of one product; `scale` shrinks type for one-page products that overflow. The
+    officer's view names the facts not confirmed yet in the page's top margin."""
     portal = guide.portal_url or commune.portal_url
     folders = template_folders(project)
     return render(env, template,
@@ -21,4 +22,5 @@ def render_html(env: BoundedSandbox, project: Project, template: str, guide: Gui
                   icon=lambda name: assets.icon_url(find_template_file(folders, f"icons/{name}.svg")),
                   image=lambda rel: assets.image_data_uri(project.content_dir / rel),
                   scale=scale,
-                  clips=clips or [])
+                  clips=clips or [],
+                  unconfirmed=[FIELD_LABELS[key] for key in guide.unconfirmed] if officer_view else [])

@@ -23,7 +23,8 @@ TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, n�
 OLD_STYLE = re.compile(f"([oOuU])([{TONE_MARKS}])([aAeEyY])$")
 # Values that are not Vietnamese prose: codes, addresses, names of files and settings.
 NOT_PROSE = {"code", "portal_url", "image", "icon", "logo", "piper_model", "gtts_tld", "engine", "dialect",
-             "priority", "level", "online_level", "number", "viettel_voice", "viettel_token_env", "viettel_url"}
+             "priority", "level", "online_level", "number", "viettel_voice", "viettel_token_env", "viettel_url",
+             "library", "follows", "hidden", "unconfirmed", "sources"}
 
 
 def check(project: Project, content: Content) -> list[Problem]:

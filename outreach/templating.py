@@ -25,6 +25,7 @@ from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityErr
 
 from outreach import text
 from outreach.errors import ContentError, Problem
+from outreach.library import library_templates
 from outreach.project import Project
 
 PACKAGE_DIR = Path(__file__).parent
@@ -43,8 +44,9 @@ def builtin_templates_dir() -> Path:
 
 
 def template_folders(project: Project) -> list[Path]:
-    """Where templates are looked up, first match wins: the project's own, then the built-in ones."""
-    folders = [project.templates_dir, builtin_templates_dir()]
+    """Where templates are looked up, first match wins: the project's own, then its library's
+    (a province may give all its communes one look), then the built-in ones."""
+    folders = [project.templates_dir, *library_templates(project), builtin_templates_dir()]
     unique: list[Path] = []
     for folder in folders:
         if folder.is_dir() and all(folder.resolve() != seen.resolve() for seen in unique):

@@ -33,7 +33,8 @@ def run(project: Project, env: BoundedSandbox, content: Content, engine: str, pr
         workers: int) -> Iterator[GuideResult]:
     """Results as guides finish: in this process for one worker, else in a process pool."""
     if workers <= 1 or len(jobs) <= 1:
-        yield from run_here(guidebuild.make_context(project, content, engine, probed, env), jobs)
+        yield from run_here(guidebuild.make_context(project, content, engine, probed, env, officer_view=False),
+                            jobs)
         return
     pending: list[Job] = jobs
     suspects: list[Job] = []
@@ -45,7 +46,7 @@ def run(project: Project, env: BoundedSandbox, content: Content, engine: str, pr
     for job in suspects:
         unfinished = yield from _run_pool(project, content, engine, probed, [job], 1)
         if any(unfinished):
-            yield _died(project, job)
+            yield _died(project, content, job)
 
 
 def run_here(ctx: Context, jobs: list[Job]) -> Iterator[GuideResult]:
@@ -87,9 +88,9 @@ def _job_key(job: Job) -> tuple[str, tuple[str, ...]]:
     return job.slug, job.units
 
 
-def _died(project: Project, job: Job) -> GuideResult:
+def _died(project: Project, content: Content, job: Job) -> GuideResult:
     part = "âm thanh" if job.sound else "bản in"
-    shown = project.shown(project.guide_path(job.slug))
+    shown = content.file_of(project, job.slug)
     return GuideResult(job.slug, part, problems=[Problem(
         shown, 1, "(tiến trình)", f"tiến trình tạo {part} của hướng dẫn này bị dừng đột ngột (có thể do hết bộ nhớ); "
                                   "các tệp cũ được giữ nguyên, hãy chạy lại 'outreach build'")])
@@ -104,7 +105,7 @@ def _start_worker(project: Project, content: Content, engine: str, probed: dict,
     global _context, _parent, _started
     _parent, _started = parent, started
     _die_with_parent()
-    _context = guidebuild.make_context(project, content, engine, probed)
+    _context = guidebuild.make_context(project, content, engine, probed, officer_view=False)
     gc.set_threshold(*GC_THRESHOLD)
 
 

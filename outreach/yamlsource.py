@@ -26,6 +26,11 @@ class Source:
     lines: dict[Path_, int]
     warnings: list[Problem] = field(default_factory=list)  # shown, but the file is still valid
 
+    def where(self, path: Path_) -> tuple[str, int]:
+        """The file and line where the value at `path` was written (a guide layered from a library
+        file and a commune's file answers with either)."""
+        return self.name, self.line_of(path)
+
     def line_of(self, path: Path_) -> int:
         """The line of the deepest known part of `path` (missing keys point at their parent)."""
         for end in range(len(path), -1, -1):
