@@ -23,7 +23,7 @@ from outreach.errors import ContentError, Problem, SpellerMissing
 from outreach.guidebuild import GuideResult
 from outreach.model import SLUG_PATTERN, AudioSettings
 from outreach.project import Project
-from outreach.sound.engines import ENGINE_CHOICES, all_engines
+from outreach.sound.engines import ENGINE_CHOICES, all_engines, engine_settings
 from outreach.sound.reading import DIALECTS, read_aloud
 from outreach.templating import template_environment
 
@@ -339,8 +339,8 @@ def record(project: Project, slug: str | None, common: bool) -> None:
 def engines(project: Project) -> None:
     content = load_content(project)
     settings = content.commune.audio if content.commune else AudioSettings()
-    for engine in all_engines(settings.engine_settings(project.root, content.commune.dialect if content.commune
-                                                       else "north")):
+    for engine in all_engines(engine_settings(settings, project.root, content.commune.dialect if content.commune
+                                              else "north")):
         reason = engine.unusable_reason()
         state = "dùng được" if reason is None else f"không dùng được: {reason}"
         draft = " (giọng máy, chỉ tạo bản nháp)" if engine.draft else ""

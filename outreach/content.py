@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from outreach.errors import ContentError, Problem
 from outreach.model import DATE_FORMS, SLUG_PATTERN, Commune, Guide, Schedule, lexicon_entries
 from outreach.project import Project
+from outreach.sound.engines import ENGINE_CHOICES
 from outreach.templating import icon_names, template_folders
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
@@ -133,7 +134,7 @@ def _load_model(loading: _Loading, path: Path, model: type[BaseModel], checks=No
             loading.sources.append(source)
         if optional and not source.data:
             return None
-        context = {"icons": loading.icons, "content_dir": project.content_dir}
+        context = {"icons": loading.icons, "content_dir": project.content_dir, "engines": ENGINE_CHOICES}
         value = model.model_validate(source.data, context=context)
         found = checks(value) if checks else []
         loading.problems.extend(Problem(source.name, source.line_of(loc), dotted_key(loc), message)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from outreach.errors import SpeechError
+from outreach.model import AudioSettings
 from outreach.sound.ffmpeg import mp3_to_wav
 
 # The draft voice. A speech-recogniser check (issue 14) understood espeak-ng's plain `vi` best of its
@@ -532,6 +533,21 @@ REGISTRY: dict[str, Callable[[EngineSettings], Engine]] = {
 }
 PREFERENCE = tuple(REGISTRY)
 ENGINE_CHOICES = ("auto", *PREFERENCE)
+# What the officer reads for each choice: the engines by what they are.
+LABELS = {"auto": "tự chọn giọng tốt nhất đang dùng được", "viettel": "giọng Viettel AI (cần mạng và khóa của xã)",
+          "gtts": "giọng Google (cần mạng)", "piper": "giọng piper tải về (không cần mạng)",
+          "espeak-ng": "giọng máy đọc thử (bản nháp)"}
+
+
+def engine_labels() -> dict[str, str]:
+    """Every choice of engine → what the officer reads for it."""
+    return {name: LABELS.get(name, name) for name in ENGINE_CHOICES}
+
+
+def engine_settings(audio: AudioSettings, root: Path, dialect: str) -> EngineSettings:
+    """What a commune's audio settings say to every engine (a relative voice file is under `root`)."""
+    return EngineSettings(dialect, audio.piper_model_path(root), audio.gtts_tld, audio.speed, audio.viettel_voice,
+                          audio.viettel_token_env, audio.viettel_url)
 
 
 def make_engine(name: str, settings: EngineSettings) -> Engine:
