@@ -10,9 +10,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from outreach.errors import ContentError, Problem
-from outreach.model import DATE_FORMS, SLUG_PATTERN, Commune, Guide, Schedule, lexicon_entries
+from outreach.model import DATE_FORMS, SLUG_PATTERN, AudioSettings, Commune, Guide, Schedule, lexicon_entries
 from outreach.project import Project
-from outreach.sound.engines import ENGINE_CHOICES
+from outreach.sound.engines import engine_choices, installed, settings_problems
 from outreach.templating import icon_names, template_folders
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
@@ -49,7 +49,9 @@ class _Loading:
 def load_content(project: Project) -> Content:
     """Validate commune.yaml and every guide, collecting all problems instead of stopping."""
     loading = _Loading(project, icon_names(template_folders(project)))
-    commune = _load_model(loading, project.content_dir / "commune.yaml", Commune, keep_source=True)
+    commune = _load_model(loading, project.content_dir / "commune.yaml", Commune, _engine_problems, keep_source=True)
+    if commune is not None:
+        loading.warnings.extend(_old_audio_keys(commune, loading.sources[0]))
     if not project.guides_dir.is_dir():
         loading.problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
                                         "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
@@ -134,7 +136,7 @@ def _load_model(loading: _Loading, path: Path, model: type[BaseModel], checks=No
             loading.sources.append(source)
         if optional and not source.data:
             return None
-        context = {"icons": loading.icons, "content_dir": project.content_dir, "engines": ENGINE_CHOICES}
+        context = {"icons": loading.icons, "content_dir": project.content_dir, "engines": engine_choices()}
         value = model.model_validate(source.data, context=context)
         found = checks(value) if checks else []
         loading.problems.extend(Problem(source.name, source.line_of(loc), dotted_key(loc), message)
@@ -145,6 +147,21 @@ def _load_model(loading: _Loading, path: Path, model: type[BaseModel], checks=No
     except ValidationError as exc:
         loading.problems.extend(_at_most(_problems_from(exc, source, model)))
     return None
+
+
+def _engine_problems(commune: Commune) -> list[tuple[tuple, str]]:
+    """Each engine's section under audio (`viettel: {voice: …}`), judged by the engine's own settings."""
+    known = [*AudioSettings.model_fields, *installed().engines]
+    return [(("audio", *loc), _message(err, model) if model else _unknown_key_hint(str(loc[-1]), known))
+            for loc, err, model in settings_problems(commune.audio)]
+
+
+def _old_audio_keys(commune: Commune, source: Source) -> list[Problem]:
+    """The flat engine keys of earlier versions (`audio.viettel_voice`) still work; say how to write them now."""
+    return [Problem(source.name, source.line_of(("audio", old)), f"audio.{old}",
+                    f"cách viết cũ, vẫn dùng được; nên viết '{spec.name}:' rồi dòng dưới thụt vào '{new}: …'")
+            for spec in installed().engines.values() for old, new in spec.legacy.items()
+            if old in (commune.audio.model_extra or {})]
 
 
 def _at_most(found: list[Problem], limit: int = MAX_PROBLEMS_PER_FILE) -> list[Problem]:
@@ -202,8 +219,11 @@ def _message(err: Any, model: type[BaseModel]) -> str:
 
 def _unknown_key_message(model: type[BaseModel], loc: tuple) -> str:
     """'khóa không hợp lệ' plus a 'did you mean' when a known key is close."""
-    known = _fields_at(model, loc[:-1])
-    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return _unknown_key_hint(str(loc[-1]), _fields_at(model, loc[:-1]))
+
+
+def _unknown_key_hint(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     hint = f"; có phải ý bạn là '{close[0]}'?" if close else f"; các khóa hợp lệ: {', '.join(known)}"
     return "khóa không hợp lệ" + hint
 

@@ -164,51 +164,20 @@ def known_engine(value: str, info: ValidationInfo) -> str:
 
 
 class AudioSettings(Strict):
-    """How bulletins are voiced: engine, speed for elderly listeners, default priority."""
+    """How bulletins are voiced: engine, speed for elderly listeners, default priority, and each
+    engine's settings."""
 
     engine: Annotated[str, AfterValidator(known_engine)] = described(
-        "Giọng đọc", "Tự chọn: giọng Viettel nếu xã có khóa, rồi giọng Google nếu có mạng, rồi giọng piper nếu có, "
-        "rồi giọng máy đọc thử (bản nháp). Đoạn nào cán bộ đã thu thì luôn dùng giọng thu.", prose=False,
+        "Giọng đọc", "Tự chọn: giọng tốt nhất dùng được, bỏ qua giọng xã chưa thiết lập; giọng máy đọc thử chỉ tạo "
+        "bản nháp. Đoạn nào cán bộ đã thu thì luôn dùng giọng thu.", prose=False,
         choices_from=ENGINE_GROUP, default="auto")
     speed: float = described("Tốc độ đọc", "Từ 0.8 đến 1.2; 0.9 vừa cho người lớn tuổi. Dùng dấu chấm thập phân.",
                              default=0.9, ge=0.8, le=1.2)
     priority: Priority = described("Mức ưu tiên mặc định", "Thông thường, ưu tiên hoặc khẩn cấp.", prose=False,
                                    default="thông thường")
-    piper_model: str | None = described("Tệp giọng piper", "Tệp giọng piper đã tải về, ví dụ "
-                                        "voices/vi_VN-vais1000-medium.onnx.", prose=False, default=None)
-    gtts_tld: Annotated[str, StringConstraints(pattern=r"^[a-z.]{2,10}$")] = described(
-        "Tên miền Google", "Tên miền Google dùng cho giọng Google, mặc định com.vn.", prose=False, default="com.vn")
-    # Viettel AI: the voice (default by dialect: hn-quynhanh / hcm-minhquan), and the NAME of the
-    # environment variable that holds the commune's key — the key itself is never written in a file.
-    viettel_voice: str | None = described(
-        "Giọng Viettel", "Ví dụ: hn-quynhanh (miền Bắc), hue-maingoc (miền Trung), hcm-minhquan (miền Nam); để "
-        "trống thì chọn theo cách đọc số.", prose=False, default=None)
-    viettel_token_env: str = described(
-        "Tên biến môi trường chứa khóa Viettel", "Khóa không bao giờ ghi vào tệp; mặc định VIETTEL_TTS_TOKEN.",
-        prose=False, default="VIETTEL_TTS_TOKEN")
-    viettel_url: str = described("Địa chỉ dịch vụ Viettel", "Để nguyên, trừ khi Viettel đổi địa chỉ.", prose=False,
-                                 default="https://viettelgroup.ai/voice/api/tts/v1/rest/syn")
-
-    _viettel_url = field_validator("viettel_url")(web_url)
-
-    @field_validator("viettel_voice")
-    @classmethod
-    def _viettel_voice(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[a-z][a-z0-9-]{2,40}", value):
-            raise ValueError("phải là mã giọng đọc của Viettel AI, ví dụ hn-quynhanh, hue-maingoc, hcm-minhquan")
-        return value
-
-    @field_validator("viettel_token_env")
-    @classmethod
-    def _viettel_token_env(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Z_][A-Z0-9_]{0,63}", value):
-            raise ValueError("phải là tên một biến môi trường (chữ in hoa, số, dấu _), ví dụ VIETTEL_TTS_TOKEN; "
-                             "đừng ghi khóa vào đây, hãy đặt khóa vào biến môi trường đó")
-        return value
-
-    def piper_model_path(self, root: Path) -> Path | None:
-        """The voice file; a relative path is relative to the project folder."""
-        return (root / self.piper_model) if self.piper_model else None
+    # Each engine's own settings are a section named after it (`viettel: {voice: hn-quynhanh}`), declared
+    # by the engine (outreach/sound/engines/); the loader checks them against what is installed.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
 
 class Commune(Strict):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from outreach import assets
 from outreach.model import Commune, Guide
 from outreach.project import Project
+from outreach.sidecars import ClipRecord
 from outreach.templating import BoundedSandbox, find_template_file, render, template_folders
 
 
 def render_html(env: BoundedSandbox, project: Project, template: str, guide: Guide, commune: Commune,
-                scale: float = 1.0, clips: list[dict] | None = None) -> str:
+                scale: float = 1.0, clips: list[ClipRecord] | None = None) -> str:
     """The HTML of one product; `scale` shrinks type for one-page products that overflow."""
     portal = guide.portal_url or commune.portal_url
     folders = template_folders(project)

@@ -16,9 +16,9 @@ from pydantic import BaseModel
 from outreach.atomic import write_atomic
 from outreach.errors import OutreachError
 from outreach.fields import About, about, models_within
-from outreach.model import EDIT_MARK, ICONS, SLUG_PATTERN, Commune, Guide
+from outreach.model import EDIT_MARK, ICONS, PLACEHOLDER_MARKERS, SLUG_PATTERN, Commune, Guide
 from outreach.project import Project
-from outreach.sound.engines import engine_labels
+from outreach.sound.engines import engine_labels, installed
 from outreach.templating import render, template_environment
 
 STARTER = Path(__file__).parent / "starter"  # the content/ folder of a new project
@@ -31,7 +31,7 @@ def create(project: Project) -> list[Path]:
                             "hãy chọn một thư mục mới, ví dụ: outreach init xa-moi")
     shutil.copytree(STARTER, project.content_dir, dirs_exist_ok=True)
     commune = render(template_environment(project), "new-commune.yaml.j2", fields=starter_fields(Commune),
-                     engines=engine_labels())
+                     engines=engine_labels(), engine_settings=_engine_settings())
     write_atomic(project.content_dir / "commune.yaml", commune.encode("utf-8"))
     return sorted(path for path in project.content_dir.rglob("*") if path.is_file())
 
@@ -67,9 +67,9 @@ class StarterField:
 
     @property
     def hint(self) -> str:
-        """The comment beside the key; a placeholder without the mark gets it here."""
-        placeholder = self.about.placeholder
-        return f"{EDIT_MARK}: {self.about.hint}" if placeholder and EDIT_MARK not in placeholder else self.about.hint
+        """The comment beside the key; a placeholder that is a marker of its own (the code's) gets the mark here."""
+        marker = self.about.placeholder in PLACEHOLDER_MARKERS and EDIT_MARK not in (self.about.placeholder or "")
+        return f"{EDIT_MARK}: {self.about.hint}" if marker else self.about.hint
 
     @property
     def choices_text(self) -> str:
@@ -90,6 +90,16 @@ class StarterField:
         if value is None:
             value = self.about.placeholder or ""
         return f"{indent}{self.key}: {yaml_scalar(value) if isinstance(value, str) else value}"
+
+
+def _engine_settings() -> list[tuple[str, str, list[StarterField]]]:
+    """(name, label, its keys) of each installed engine that has settings, for the starter's comments."""
+    return [(spec.name, spec.label, _keys(spec.settings))
+            for spec in installed().engines.values() if spec.settings.model_fields]
+
+
+def _keys(model: type[BaseModel]) -> list[StarterField]:
+    return [StarterField(key, about(model, key)) for key in model.model_fields]
 
 
 def yaml_scalar(text: str) -> str:

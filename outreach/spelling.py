@@ -53,6 +53,8 @@ def _texts(value, model: type[BaseModel] | None, path: tuple) -> Iterator[tuple[
     if isinstance(value, dict):
         for key, item in value.items():
             known = model is not None and key in model.model_fields
+            if not known and model is not None and model.model_config.get("extra") == "allow":
+                continue  # a section of settings beside the declared fields (an engine's): not prose
             if not known or about(model, key).prose:  # type: ignore[arg-type]
                 inner = inner_model(model.model_fields[key].annotation) if known else None  # type: ignore[union-attr]
                 yield from _texts(item, inner, path + (key,))

@@ -23,7 +23,9 @@ from outreach.guidebuild import make_context
 from outreach.products import UNITS, render_page
 from outreach.project import Project
 from outreach.script import bulletin
-from outreach.sound.engines import EspeakEngine, GttsEngine, PiperEngine
+from outreach.sound.engines.espeak import EspeakEngine
+from outreach.sound.engines.gtts import GttsEngine
+from outreach.sound.engines.piper import PiperEngine
 from outreach.sound.speech import Speaker
 from outreach.templating import template_environment
 

@@ -1,7 +1,7 @@
 """Everything that makes sound: reading text aloud, speech engines, the audio chain, MP3 frames.
 
     reading.py   text → what a speaker says (numbers, dates, money, phones, abbreviations)
-    engines.py   Viettel AI, gTTS, piper, espeak-ng behind one interface: text → WAV
+    engines/     one module per engine (Viettel AI, gTTS, piper, espeak-ng), found through entry points: text → WAV
     speech.py    one engine per build, every spoken section cached: script → MP3 clip
     audio.py     shaping, levelling, encoding and joining (numpy, LAME, libmpg123: loaded only here)
     loudness.py  integrated loudness and true peak

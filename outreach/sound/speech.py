@@ -20,8 +20,9 @@ from pathlib import Path
 from outreach.atomic import atomically, atomically_all, staging, write_atomic
 from outreach.errors import SpeechError, why
 from outreach.script import Script
+from outreach.sidecars import RECORDING
 from outreach.sound import tags
-from outreach.sound.engines import PREFERENCE, Engine, EngineSettings, ViettelEngine, make_engine
+from outreach.sound.engines import Engine, Voicing, configured, make_engine, preference
 from outreach.sound.hearing import HearingFailed, Transcriber, sounds_like
 from outreach.sound.reading import read_aloud
 from outreach.sound.recordings import COMMON, WHOLE_BULLETIN, Measured, Take, Takes, clean, refusal
@@ -81,15 +82,6 @@ class Labels:
         return full, self.artist, self.album
 
 
-def configured(engine: Engine, settings: EngineSettings) -> bool:
-    """False for an engine the commune has not set up: `auto` does not even try it."""
-    if engine.name == "piper":
-        return settings.piper_model is not None
-    if isinstance(engine, ViettelEngine):
-        return engine.has_key()
-    return True
-
-
 class Speaker:
     """Turns scripts into MP3s with one engine chosen once per build (or forced by --engine)."""
 
@@ -106,15 +98,15 @@ class Speaker:
         self.transcriber = transcriber  # hears each new take for the wrong-take check; None: no check
 
     @classmethod
-    def for_build(cls, engine_name: str, settings: EngineSettings, cache_dir: Path, lexicon: Mapping[str, str],
+    def for_build(cls, engine_name: str, settings: Voicing, cache_dir: Path, lexicon: Mapping[str, str],
                   probed: Mapping[str, str | None] | None = None, timings: Timings | None = None,
                   transcriber: Transcriber | None = None) -> Speaker:
         """The Speaker of a build: `auto` tries the engines in order of preference (piper only when
         a voice is configured, Viettel only when its key is set), any other name that engine alone."""
-        names = PREFERENCE if engine_name == "auto" else (engine_name,)
+        names = preference() if engine_name == "auto" else (engine_name,)
         candidates = [make_engine(name, settings) for name in names]
         if engine_name == "auto":
-            candidates = [e for e in candidates if configured(e, settings)]
+            candidates = [e for e in candidates if configured(e)]
         return cls(candidates, cache_dir, settings.dialect, lexicon, settings.speed, probed, timings, transcriber)
 
     def readings(self, script: Script) -> list[str]:
@@ -431,7 +423,6 @@ class Speaker:
         return self.cache_dir / engine.name / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
 
 
-RECORDING = "recording"  # a section's source when the officer's take voices it
 HEARD = ".heard.json"    # beside a cleaned take in the cache: what the recogniser heard in it
 
 
