@@ -14,6 +14,7 @@ from pathlib import Path
 from outreach import assets, script, share, sms
 from outreach.atomic import write_atomic
 from outreach.content import Content
+from outreach.errors import ContentError, Problem
 from outreach.model import Commune, Guide
 from outreach.pdf import render_pdf
 from outreach.project import Project
@@ -27,7 +28,7 @@ from outreach.sidecars import (
     read_bulletin,
     read_clips,
 )
-from outreach.sound.recordings import Takes
+from outreach.sound.recordings import Takes, name_takes_by_section, unplaced_takes
 from outreach.sound.speech import Clip, Labels, Speaker
 from outreach.templating import BoundedSandbox, template_folders
 from outreach.timing import Timings
@@ -196,8 +197,9 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
     [bulletin], meeting = _bulletin(ctx.env, guide, commune), script.meeting_clips(ctx.env, guide, commune)
     scripts = [(bulletin, folder / spoken.sound_of(), True)] if spoken.name in names else []
     scripts += [(part, folder / sessions.sound_of(part.name), False) for part in meeting if sessions.name in names]
-    clips = ctx.speaker.speak_into_place(scripts, labels_for(ctx.content, folder.name, guide),
-                                         Takes(ctx.project.content_dir / RECORDINGS, folder.name), [bulletin, *meeting])
+    takes = _takes_by_name(ctx, folder.name, [bulletin, *meeting])
+    clips = ctx.speaker.speak_into_place(scripts, labels_for(ctx.content, folder.name, guide), takes,
+                                         [bulletin, *meeting])
     said: set[str] = set()  # a take shared by the bulletin and a meeting clip is warned about once
     # A take not noted yet may voice the other clips' sections once it is: all are made again.
     again = any(clip.again for clip in clips)
@@ -216,6 +218,21 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
         _remove_stale_clips(index.parent, {c.path.name for c in clips})
         made[sessions.name] = Made([c.path for c in clips] + [index], clips, _unused_takes(clips, said), again)
     return made
+
+
+def _takes_by_name(ctx: Context, slug: str, scripts: list[script.Script]) -> Takes:
+    """The guide's takes, those named by place renamed by section first; a take of a section the
+    templates no longer have (merged into another, or dropped) stops the guide's audio, named."""
+    own = ctx.project.content_dir / RECORDINGS / slug
+    name_takes_by_section(own, scripts)
+    lost = [Problem(ctx.project.shown(take.path), 1, "(bản thu)",
+                    f"đoạn '{name}' không còn trong mẫu templates/{spoken.template} (đã bị gộp vào đoạn khác hoặc "
+                    f"bị bỏ): bản thu này không biết đọc vào đâu; hãy đặt lại {{{{ section(\"{name}\") }}}} trước "
+                    "đoạn đó trong mẫu, hoặc xóa bản thu")
+            for take, spoken, name in unplaced_takes(own, scripts)]
+    if lost:
+        raise ContentError(lost)
+    return Takes(ctx.project.content_dir / RECORDINGS, slug)
 
 
 def _bulletin(env: BoundedSandbox, guide: Guide, commune: Commune) -> list[script.Script]:
