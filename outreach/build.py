@@ -20,8 +20,9 @@ from outreach.manifest import MANIFEST, Manifest, UnitRecord, digest, file_recor
 from outreach.plan import Fingerprints, Job, stale_units, units_for
 from outreach.products import BY_NAME
 from outreach.project import Project
+from outreach.sound.cache import prune_cache
 from outreach.sound.engines import voicing_for
-from outreach.sound.speech import Speaker, prune_cache
+from outreach.sound.speech import Speaker
 from outreach.templating import BoundedSandbox, template_environment
 from outreach.timing import Timings
 

@@ -189,7 +189,7 @@ def _sms(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[st
     return {"sms": Made([target], warnings=[f"{ctx.project.shown(target)}: {w}" for w in warnings])}
 
 
-def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
+def _bulletin_and_clips(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
     """The bulletin and the meeting clips, spoken in one batch (a section they share is made once).
     A take is checked against every section of the guide, made now or not."""
     commune, names = ctx.commune, {unit.name for unit in units}
@@ -198,7 +198,7 @@ def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
     scripts = [(bulletin, folder / spoken.sound_of(), True)] if spoken.name in names else []
     scripts += [(part, folder / sessions.sound_of(part.name), False) for part in meeting if sessions.name in names]
     takes = _takes_by_name(ctx, folder.name, [bulletin, *meeting])
-    clips = ctx.speaker.speak_into_place(scripts, labels_for(ctx.content, folder.name, guide), takes,
+    clips = ctx.speaker.make_clips_in_place(scripts, labels_for(ctx.content, folder.name, guide), takes,
                                          [bulletin, *meeting])
     said: set[str] = set()  # a take shared by the bulletin and a meeting clip is warned about once
     # A take not noted yet may voice the other clips' sections once it is: all are made again.
@@ -299,9 +299,9 @@ UNITS: tuple[Unit, ...] = (
     Unit("broadcast-text", "Lời bản tin để đọc trên loa", "text", "broadcast.txt", _bulletin_text,
          ("broadcast.txt.j2",)),
     Unit("sms", "Mẫu tin nhắn SMS (có dấu và không dấu)", "text", "sms.txt", _sms, ("sms.j2",)),
-    Unit("broadcast", "Bản tin loa", "audio", "broadcast.json", _spoken, ("broadcast.txt.j2",), speaks=_bulletin,
-         sound="broadcast.mp3"),
-    Unit("meeting", "Đoạn âm thanh cho buổi sinh hoạt", "audio", "meeting/index.json", _spoken,
+    Unit("broadcast", "Bản tin loa", "audio", "broadcast.json", _bulletin_and_clips, ("broadcast.txt.j2",),
+         speaks=_bulletin, sound="broadcast.mp3"),
+    Unit("meeting", "Đoạn âm thanh cho buổi sinh hoạt", "audio", "meeting/index.json", _bulletin_and_clips,
          ("meeting-intro.txt.j2", "meeting-step.txt.j2"), speaks=script.meeting_clips, sound="meeting/{clip}.mp3"),
     Unit("facilitator", "Tài liệu cho người chủ trì", "pdf", "facilitator.pdf", _printed, ("facilitator.html.j2",),
          Page("facilitator.html.j2", one_page=False), look=True, shows=("meeting",)),

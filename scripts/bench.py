@@ -74,7 +74,7 @@ def chain_real_time_factor(engine, tmp: Path, project: Project) -> tuple[float, 
     speaker = Speaker([engine], tmp / f"cache-{engine.name}", content.commune.dialect, content.lexicon,
                       content.commune.audio.speed)
     start = time.perf_counter()
-    clip = speaker.speak(script, tmp / f"{engine.name}.mp3", chime=True)
+    clip = speaker.make_clip(script, tmp / f"{engine.name}.mp3", chime=True)
     return time.perf_counter() - start, clip.seconds
 
 

@@ -76,7 +76,7 @@ class HearsAlways:
 def speak_intro(tmp_path: Path, transcriber: HearsAlways, guide_scripts=()):
     speaker = Speaker([], tmp_path / "build" / ".cache" / "speech", "north", {}, 0.9, transcriber=transcriber)
     intro = Script("00-gioi-thieu", "Giới thiệu", [GREETING, STEPS_INTRO], "gioithieu")
-    return speaker.speak_many([(intro, tmp_path / "clip.mp3", False)], takes=Takes(tmp_path / "recordings", SLUG),
+    return speaker.make_clips([(intro, tmp_path / "clip.mp3", False)], takes=Takes(tmp_path / "recordings", SLUG),
                               guide_scripts=guide_scripts)[0]
 
 
@@ -133,7 +133,7 @@ def test_a_recogniser_that_fails_leaves_the_take_used_unchecked_and_says_so(two_
 def test_without_a_recogniser_takes_are_used_unchecked(two_takes):
     speaker = Speaker([], two_takes / "build" / ".cache" / "speech", "north", {}, 0.9)
     intro = Script("00-gioi-thieu", "Giới thiệu", [GREETING, STEPS_INTRO], "gioithieu")
-    clip = speaker.speak(intro, two_takes / "clip.mp3", False, takes=Takes(two_takes / "recordings", SLUG))
+    clip = speaker.make_clip(intro, two_takes / "clip.mp3", False, takes=Takes(two_takes / "recordings", SLUG))
     assert clip.warnings == () and [s["source"] for s in clip.sections] == ["recording", "recording"]
     assert not list((two_takes / "build" / ".cache" / "speech" / "recordings").glob("*.heard.json"))
 

@@ -398,7 +398,7 @@ def cache_files(project: Path) -> set[Path]:
 
 
 def test_the_speech_cache_drops_what_no_build_used_lately_but_keeps_other_guides(project, monkeypatch):
-    from outreach.sound import speech
+    from outreach.sound import cache as speech
     write_guide(project, "mot", starter(project, "mot"))
     write_guide(project, "hai", starter(project, "hai").replace("Đăng ký khai sinh", "Đăng ký kết hôn"))
     assert run(project, "build", "--engine", "espeak-ng").exit_code == 0

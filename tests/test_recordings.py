@@ -154,7 +154,7 @@ def test_a_clip_wholly_recorded_needs_no_engine(tmp_path):
     for number, text in enumerate(texts, 1):
         make_take(tmp_path / "recordings" / SLUG / f"gioithieu-{number:02d}.m4a", text)
     speaker = Speaker([], tmp_path / "build" / ".cache" / "speech", "north", {}, 0.9)
-    clip = speaker.speak(Script("00-gioi-thieu", "Giới thiệu", texts, "gioithieu"), tmp_path / "clip.mp3", False,
+    clip = speaker.make_clip(Script("00-gioi-thieu", "Giới thiệu", texts, "gioithieu"), tmp_path / "clip.mp3", False,
                          takes=Takes(tmp_path / "recordings", SLUG))
     assert clip.engine == "recording" and not clip.draft
     assert [s["source"] for s in clip.sections] == ["recording", "recording"]

@@ -127,6 +127,8 @@ def spec_of(name: str) -> EngineSpec:
     try:
         return installed().engines[name]
     except KeyError:
+        if not installed().engines:  # run from a checkout whose package was never installed: no entry points
+            raise SpeechError("không tìm thấy công cụ đọc nào; hãy cài lại outreach (make install)") from None
         raise SpeechError(f"không có công cụ đọc '{name}'; hãy chọn: {', '.join(engine_choices())}") from None
 
 
