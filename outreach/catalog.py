@@ -68,7 +68,8 @@ def _entry(project: Project, slug: str, guide: Guide | None, manifest: Manifest,
         "thumbnail": f"{slug}/{BY_NAME['share-handout'].file}" if made("share-handout") else None,
         "bulletin": bulletin,
         "bulletin_sound": f"{slug}/{BY_NAME['broadcast'].sound_of()}",
-        "clips": [(clip, f"{slug}/{BY_NAME['meeting'].sound_of(Path(clip.file).stem)}") for clip in clips],
+        "clips": clips,
+        "clips_folder": f"{slug}/{Path(BY_NAME['meeting'].sound_of('-')).parent}",  # the clips' MP3s are there
         "retakes": _retakes([clip for clip in (bulletin, *clips) if clip is not None]),
     }
 
