@@ -21,7 +21,9 @@ from outreach.manifest import MANIFEST, Manifest, UnitRecord, digest, file_recor
 from outreach.plan import Fingerprints, Job, stale_units, units_for
 from outreach.products import BY_NAME
 from outreach.project import Project
-from outreach.sound.speech import Speaker, prune_cache
+from outreach.sound.cache import prune_cache
+from outreach.sound.engines import voicing_for
+from outreach.sound.speech import Speaker
 from outreach.templating import BoundedSandbox, template_environment
 from outreach.timing import Timings
 
@@ -29,7 +31,7 @@ MANIFEST_SAVE_INTERVAL = 1.0  # seconds
 COMMUNE_UNITS = "_commune/"  # manifest keys of what all guides make together (no slug starts with "_")
 # What to do about an espeak-ng draft: said by the CLI's summary and the studio's players.
 REAL_VOICE = ("để có giọng thật: khi có mạng dùng giọng Google (--engine gtts), hoặc tải một giọng piper tiếng "
-              "Việt và ghi audio.piper_model trong content/commune.yaml, hoặc thu giọng cán bộ xã đọc từng đoạn "
+              "Việt và ghi audio.piper.model trong content/commune.yaml, hoặc thu giọng cán bộ xã đọc từng đoạn "
               "(xem outreach record TÊN)")
 
 
@@ -196,7 +198,7 @@ def _plan(project: Project, env: BoundedSandbox, content: Content, manifest: Man
     has problems (no audio is made from a half-read lexicon)."""
     assert content.commune is not None
     fingerprints = Fingerprints(project, env, content, engine)
-    speaker = Speaker.for_build(engine, content.commune.audio.engine_settings(project.root, content.commune.dialect),
+    speaker = Speaker.for_build(engine, voicing_for(content.commune.audio, project.root, content.commune.dialect),
                                 project.speech_cache_dir, content.lexicon)
     with_audio = options.with_audio and not content.lexicon_broken
     units = units_for(with_audio, options.print_shop)

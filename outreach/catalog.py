@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from outreach.atomic import write_atomic
@@ -10,10 +9,11 @@ from outreach.content import Content
 from outreach.errors import Problem
 from outreach.manifest import Manifest
 from outreach.model import Guide
-from outreach.products import BY_NAME, UNITS
+from outreach.products import BY_NAME, UNITS, bulletin_of, meeting_clips_of
 from outreach.project import Project
 from outreach.resultsbuild import FOLDER as RESULTS_FOLDER
 from outreach.resultsbuild import view as results_view
+from outreach.sidecars import ClipRecord
 from outreach.templating import BoundedSandbox, render
 
 
@@ -56,12 +56,13 @@ def _entry(project: Project, slug: str, guide: Guide | None, manifest: Manifest,
     def made(unit: str) -> bool:
         return f"{slug}/{BY_NAME[unit].file_of(slug)}" in built
 
-    bulletin = _json(folder / BY_NAME["broadcast"].file) if made("broadcast") else None
-    clips = _json(folder / BY_NAME["meeting"].file) if made("meeting") else []
+    bulletin = bulletin_of(project.build_dir, slug) if made("broadcast") else None
+    clips = meeting_clips_of(project.build_dir, slug) if made("meeting") else []
+    earlier = bulletin or bulletin_of(project.build_dir, slug)
     return {
         "slug": slug,
         "guide": guide,  # None when the guide is invalid now: only its earlier outputs are known
-        "title": guide.title if guide else (_json(folder / "broadcast.json") or {}).get("title", slug),
+        "title": guide.title if guide else (earlier.title if earlier else slug),
         "problem": problem.message if problem else None,
         "pdfs": [(u.label, f"{slug}/{u.file}") for u in UNITS if u.kind == "pdf" and made(u.name)],
         "shared": [(u.label, f"{slug}/{u.file_of(slug)}") for u in UNITS if u.kind in ("picture", "file")
@@ -69,23 +70,18 @@ def _entry(project: Project, slug: str, guide: Guide | None, manifest: Manifest,
         "texts": [(u.label, _text(folder / u.file)) for u in UNITS if u.kind == "text" and made(u.name)],
         "thumbnail": f"{slug}/{BY_NAME['share-handout'].file}" if made("share-handout") else None,
         "bulletin": bulletin,
+        "bulletin_sound": f"{slug}/{BY_NAME['broadcast'].sound_of()}",
         "clips": clips,
-        "retakes": _retakes([bulletin, *(clips or [])]),
+        "clips_folder": f"{slug}/{Path(BY_NAME['meeting'].sound_of('-')).parent}",  # the clips' MP3s are there
+        "retakes": _retakes([clip for clip in (bulletin, *clips) if clip is not None]),
     }
 
 
-def _retakes(clips: list) -> list[str]:
+def _retakes(clips: list[ClipRecord]) -> list[str]:
     """Why each of the officer's recordings was not used (to record again) or is in doubt (to listen
     to again: a wrong take?), once each."""
-    return list(dict.fromkeys(said for clip in clips if isinstance(clip, dict) for section in clip.get("sections", [])
-                              for said in (section.get("problem"), section.get("warning")) if said))
-
-
-def _json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    return list(dict.fromkeys(said for clip in clips for section in clip.sections
+                              for said in (section.problem, section.warning) if said))
 
 
 def _text(path: Path) -> str | None:

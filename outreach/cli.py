@@ -25,7 +25,7 @@ from outreach.library import library_slugs
 from outreach.model import SLUG_PATTERN, AudioSettings
 from outreach.project import Project
 from outreach.results import Month, parse_month
-from outreach.sound.engines import ENGINE_CHOICES, all_engines
+from outreach.sound.engines import engine_choices, listing, voicing_for
 from outreach.sound.reading import DIALECTS, read_aloud
 from outreach.templating import template_environment
 
@@ -44,6 +44,21 @@ def verbosity_options(command: Callable[..., Any]) -> Callable[..., Any]:
                            help="Chỉ in lỗi.")(command)
     return click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=remember(VERBOSE),
                         help="In thêm chi tiết: từng tệp, từng bước.")(command)
+
+
+class EngineChoice(click.Choice):
+    """The engines installed when the command runs (a province's package included), not at import."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return engine_choices()
+
+    @choices.setter
+    def choices(self, _: object) -> None:
+        pass
 
 
 def _level() -> int:
@@ -185,7 +200,7 @@ def check(project: Project) -> None:
               help="Tạo những gì đã cũ vào build/<tên>/ (tờ hướng dẫn, áp phích, bản tin loa, đoạn âm thanh cho "
                    "buổi họp, tin nhắn SMS), rồi danh mục build/index.html.")
 @click.option("--only", metavar="TÊN", help="Chỉ tạo một hướng dẫn; lỗi của hướng dẫn khác chỉ là cảnh báo.")
-@click.option("--engine", type=click.Choice(ENGINE_CHOICES),
+@click.option("--engine", type=EngineChoice(),
               help="Giọng đọc (mặc định: audio.engine trong commune.yaml).")
 @click.option("--no-audio", is_flag=True, help="Chỉ tạo bản in và lời bản tin, không tạo âm thanh.")
 @click.option("--force", is_flag=True, help="Tạo lại tất cả, kể cả những gì đã mới nhất.")
@@ -406,13 +421,9 @@ def record(project: Project, slug: str | None, common: bool) -> None:
 def engines(project: Project) -> None:
     content = load_content(project)
     settings = content.commune.audio if content.commune else AudioSettings()
-    for engine in all_engines(settings.engine_settings(project.root, content.commune.dialect if content.commune
-                                                       else "north")):
-        reason = engine.unusable_reason()
-        state = "dùng được" if reason is None else f"không dùng được: {reason}"
-        draft = " (giọng máy, chỉ tạo bản nháp)" if engine.draft else ""
-        click.echo(f"{engine.name:<10} {state}{draft}")
-    click.echo(f"Đang chọn: {settings.engine} (auto = viettel nếu có khóa, rồi gtts, rồi piper nếu có, rồi espeak-ng)")
+    dialect = content.commune.dialect if content.commune else "north"
+    for line in listing(voicing_for(settings, project.root, dialect), settings.engine):
+        click.echo(line)
 
 
 @main.group(cls=Group, short_help="Số liệu hồ sơ nộp trực tuyến (content/results.csv).",

@@ -13,9 +13,19 @@ from outreach.errors import ContentError, Problem
 from outreach.library import FOLLOWS, Arranged, Library, arrange
 from outreach.library import find as find_library
 from outreach.libraryseen import notices as library_notices
-from outreach.model import DATE_FORMS, FIELD_LABELS, SLUG_PATTERN, Commune, Guide, Schedule, lexicon_entries
+from outreach.model import (
+    DATE_FORMS,
+    FIELD_LABELS,
+    SLUG_PATTERN,
+    AudioSettings,
+    Commune,
+    Guide,
+    Schedule,
+    lexicon_entries,
+)
 from outreach.project import Project
 from outreach.results import RESULTS_FILE, Figure, read_results
+from outreach.sound.engines import engine_choices, installed, settings_problems
 from outreach.templating import icon_names, template_folders
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
@@ -66,8 +76,10 @@ class _Loading:
 def load_content(project: Project) -> Content:
     """Validate commune.yaml and every guide, collecting all problems instead of stopping."""
     loading = _Loading(project, icon_names(template_folders(project)))
-    commune = _load_model(loading, project.content_dir / "commune.yaml", Commune, keep_source=True)
+    commune = _load_model(loading, project.content_dir / "commune.yaml", Commune, _engine_problems, keep_source=True)
     commune_source = loading.sources[0] if loading.sources else None
+    if commune is not None and commune_source is not None:
+        loading.warnings.extend(_old_audio_keys(commune, commune_source))
     if not project.guides_dir.is_dir():
         loading.problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
                                         "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
@@ -219,7 +231,7 @@ def _parse(loading: _Loading, path: Path, optional: bool = False, keep_source: b
 
 def _validated(loading: _Loading, source: Source, model: type[BaseModel], checks=None) -> Any:
     """`source` judged by `model` (and `checks`); each problem at the file and line that wrote it."""
-    context = {"icons": loading.icons, "content_dir": loading.project.content_dir}
+    context = {"icons": loading.icons, "content_dir": loading.project.content_dir, "engines": engine_choices()}
     try:
         value = model.model_validate(source.data, context=context)
     except ValidationError as exc:
@@ -228,6 +240,21 @@ def _validated(loading: _Loading, source: Source, model: type[BaseModel], checks
     found = checks(value) if checks else []
     loading.problems.extend(Problem(*source.where(loc), dotted_key(loc), message) for loc, message in found)
     return None if found else value
+
+
+def _engine_problems(commune: Commune) -> list[tuple[tuple, str]]:
+    """Each engine's section under audio (`viettel: {voice: …}`), judged by the engine's own settings."""
+    known = [*AudioSettings.model_fields, *installed().engines]
+    return [(("audio", *loc), _message(err, model) if model else _unknown_key_hint(str(loc[-1]), known))
+            for loc, err, model in settings_problems(commune.audio)]
+
+
+def _old_audio_keys(commune: Commune, source: Source) -> list[Problem]:
+    """The flat engine keys of earlier versions (`audio.viettel_voice`) still work; say how to write them now."""
+    return [Problem(source.name, source.line_of(("audio", old)), f"audio.{old}",
+                    f"cách viết cũ, vẫn dùng được; nên viết '{spec.name}:' rồi dòng dưới thụt vào '{new}: …'")
+            for spec in installed().engines.values() for old, new in spec.legacy.items()
+            if old in (commune.audio.model_extra or {})]
 
 
 def _at_most(found: list[Problem], limit: int = MAX_PROBLEMS_PER_FILE) -> list[Problem]:
@@ -285,8 +312,11 @@ def _message(err: Any, model: type[BaseModel]) -> str:
 
 def _unknown_key_message(model: type[BaseModel], loc: tuple) -> str:
     """'khóa không hợp lệ' plus a 'did you mean' when a known key is close."""
-    known = _fields_at(model, loc[:-1])
-    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    return _unknown_key_hint(str(loc[-1]), _fields_at(model, loc[:-1]))
+
+
+def _unknown_key_hint(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     hint = f"; có phải ý bạn là '{close[0]}'?" if close else f"; các khóa hợp lệ: {', '.join(known)}"
     return "khóa không hợp lệ" + hint
 

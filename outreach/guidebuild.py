@@ -18,6 +18,7 @@ from outreach.plan import Job
 from outreach.products import BY_NAME, Context, Made, Unit
 from outreach.project import Project
 from outreach.sound import hearing
+from outreach.sound.engines import voicing_for
 from outreach.sound.speech import Speaker
 from outreach.templating import BoundedSandbox, template_environment
 from outreach.timing import Timings
@@ -46,7 +47,7 @@ def make_context(project: Project, content: Content, engine: str, probed: dict[s
     (`officer_view=False`); the studio's preview is the officer's view."""
     assert content.commune is not None
     timings = Timings()
-    settings = content.commune.audio.engine_settings(project.root, content.commune.dialect)
+    settings = voicing_for(content.commune.audio, project.root, content.commune.dialect)
     speaker = Speaker.for_build(engine, settings, project.speech_cache_dir, content.lexicon, probed, timings,
                                 hearing.installed())
     return Context(project, content, content.commune, env or template_environment(project), speaker, timings,

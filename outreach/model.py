@@ -16,7 +16,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    RootModel,
     StringConstraints,
     TypeAdapter,
     ValidationError,
@@ -25,14 +24,21 @@ from pydantic import (
     model_validator,
 )
 
+from outreach.fields import about, described, placeholders
 from outreach.pictures import picture_problem
-from outreach.sound.engines import ENGINE_CHOICES, VIETTEL_TOKEN_ENV, VIETTEL_URL, EngineSettings
-from outreach.sound.reading import DIALECTS
 
-# What `outreach new` writes for the officer to replace (templates/new-guide.yaml.j2): a value still
-# holding one of these was never edited, and must not reach a handout, a bulletin or an SMS.
-PLACEHOLDER_MARKERS = ("SỬA", "1.000000")
-_PLACEHOLDER = re.compile("|".join(rf"(?<!\w){re.escape(marker)}(?!\w)" for marker in PLACEHOLDER_MARKERS))
+# The word every placeholder the starter writes (templates/new-guide.yaml.j2) begins with; the
+# placeholders themselves are declared on their fields (`placeholder=`). A value still holding one
+# was never edited, and must not reach a handout, a bulletin or an SMS.
+EDIT_MARK = "SỬA"
+PLACEHOLDER_MARKERS: tuple[str, ...] = (EDIT_MARK,)  # and, below the models, every other placeholder
+
+
+def _marker_pattern(markers: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(rf"(?<!\w){re.escape(marker)}(?!\w)" for marker in markers))
+
+
+_PLACEHOLDER = _marker_pattern(PLACEHOLDER_MARKERS)
 
 
 def edited(value: str) -> str:
@@ -123,102 +129,106 @@ def content_image(value: str | None, info: ValidationInfo) -> str | None:
 
 
 class Desk(Strict):
-    name: Text = "Bộ phận Tiếp nhận và Trả kết quả"
-    address: Text
-    hours: Text
+    name: Text = described("Tên bộ phận", "Đúng tên đang treo ở trụ sở xã.", spoken=True,
+                           default="Bộ phận Tiếp nhận và Trả kết quả")
+    address: Text = described("Địa chỉ", "Địa chỉ trụ sở, như người dân tìm đến.", spoken=True)
+    hours: Text = described("Giờ làm việc", "Giờ nhận hồ sơ, kiểm tra lại theo lịch thật của xã.")
 
 
 class Hotline(Strict):
-    label: Text
-    number: Text
+    label: Text = described("Tên đường dây", spoken=True)
+    number: Text = described("Số điện thoại", "Viết như in trên giấy; trên loa được đọc từng chữ số.", prose=False,
+                             spoken=True)
 
 
 class Contact(Strict):
-    name: Text
-    role: Text
-    phone: Text
+    name: Text = described("Họ tên")
+    role: Text = described("Chức vụ")
+    phone: Text = described("Số điện thoại", prose=False)
 
 
-# The allowed values come from the engine registry and the reading rules' dialects, named once there.
-EngineName = Literal[ENGINE_CHOICES]  # type: ignore[valid-type]
-DialectName = Literal[tuple(DIALECTS)]  # type: ignore[valid-type]
+# How numbers are read aloud: outreach/sound/reading.py has one rule set for each of these names.
+DialectName = Literal["north", "south"]
+DIALECT_NAMES = {"north": "miền Bắc (nghìn, linh)", "south": "miền Nam (ngàn, lẻ)"}
 Priority = Literal["thông thường", "ưu tiên", "khẩn cấp"]  # bulletin priority, Circular 39/2020/TT-BTTTT
+ENGINE_GROUP = "outreach.engines"  # the entry-point group speech engines register in (outreach/sound/engines/)
+
+
+def known_engine(value: str, info: ValidationInfo) -> str:
+    """`auto` or an engine installed here: the loader passes their names as `engines` (the schema
+    itself knows no engine)."""
+    names: tuple[str, ...] | None = (info.context or {}).get("engines")
+    if names is not None and value not in names:
+        raise ValueError("phải là một trong: " + ", ".join(names))
+    return value
 
 
 class AudioSettings(Strict):
-    """How bulletins are voiced: engine, speed for elderly listeners, default priority."""
+    """How bulletins are voiced: engine, speed for elderly listeners, default priority, and each
+    engine's settings."""
 
-    engine: EngineName = "auto"
-    speed: float = Field(default=0.9, ge=0.8, le=1.2)
-    priority: Priority = "thông thường"
-    piper_model: str | None = None   # a downloaded .onnx voice, e.g. vi_VN-vais1000-medium.onnx
-    gtts_tld: Annotated[str, StringConstraints(pattern=r"^[a-z.]{2,10}$")] = "com.vn"
-    # Viettel AI: the voice (default by dialect: hn-quynhanh / hcm-minhquan), and the NAME of the
-    # environment variable that holds the commune's key — the key itself is never written in a file.
-    viettel_voice: str | None = None
-    viettel_token_env: str = VIETTEL_TOKEN_ENV
-    viettel_url: str = VIETTEL_URL
-
-    _viettel_url = field_validator("viettel_url")(web_url)
-
-    @field_validator("viettel_voice")
-    @classmethod
-    def _viettel_voice(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[a-z][a-z0-9-]{2,40}", value):
-            raise ValueError("phải là mã giọng đọc của Viettel AI, ví dụ hn-quynhanh, hue-maingoc, hcm-minhquan")
-        return value
-
-    @field_validator("viettel_token_env")
-    @classmethod
-    def _viettel_token_env(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Z_][A-Z0-9_]{0,63}", value):
-            raise ValueError("phải là tên một biến môi trường (chữ in hoa, số, dấu _), ví dụ VIETTEL_TTS_TOKEN; "
-                             "đừng ghi khóa vào đây, hãy đặt khóa vào biến môi trường đó")
-        return value
-
-    def piper_model_path(self, root: Path) -> Path | None:
-        """The voice file; a relative path is relative to the project folder."""
-        return (root / self.piper_model) if self.piper_model else None
-
-    def engine_settings(self, root: Path, dialect: str) -> EngineSettings:
-        return EngineSettings(dialect, self.piper_model_path(root), self.gtts_tld, self.speed, self.viettel_voice,
-                              self.viettel_token_env, self.viettel_url)
+    engine: Annotated[str, AfterValidator(known_engine)] = described(
+        "Giọng đọc", "Tự chọn: giọng tốt nhất dùng được, bỏ qua giọng xã chưa thiết lập; giọng máy đọc thử chỉ tạo "
+        "bản nháp. Đoạn nào cán bộ đã thu thì luôn dùng giọng thu.", prose=False,
+        choices_from=ENGINE_GROUP, default="auto")
+    speed: float = described("Tốc độ đọc", "Từ 0.8 đến 1.2; 0.9 vừa cho người lớn tuổi. Dùng dấu chấm thập phân.",
+                             default=0.9, ge=0.8, le=1.2)
+    priority: Priority = described("Mức ưu tiên mặc định", "Thông thường, ưu tiên hoặc khẩn cấp.", prose=False,
+                                   default="thông thường")
+    # Each engine's own settings are a section named after it (`viettel: {voice: hn-quynhanh}`), declared
+    # by the engine (outreach/sound/engines/); the loader checks them against what is installed.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
 
 class ResultColumns(Strict):
     """Which column of the one-stop system's export holds what: a header as written there, or a
     column letter (C). Written by `outreach results import` the first time, then reused."""
 
-    month: ShortText | None = "Tháng"
-    code: ShortText = "Mã thủ tục"
-    online: ShortText = "Trực tuyến"
-    total: ShortText = "Tổng số hồ sơ"
-    sheet: ShortText | None = None  # the workbook's sheet; none: the first
+    month: ShortText | None = described("Cột tháng", "Tên cột (ví dụ Tháng) hoặc chữ cái của cột (ví dụ A); để "
+                                        "trống nếu báo cáo chỉ có một tháng.", prose=False, default="Tháng")
+    code: ShortText = described("Cột mã thủ tục", "Ví dụ: Mã thủ tục.", prose=False, default="Mã thủ tục")
+    online: ShortText = described("Cột số hồ sơ trực tuyến", "Ví dụ: Trực tuyến.", prose=False,
+                                  default="Trực tuyến")
+    total: ShortText = described("Cột tổng số hồ sơ", "Ví dụ: Tổng số hồ sơ.", prose=False,
+                                 default="Tổng số hồ sơ")
+    sheet: ShortText | None = described("Trang tính", "Tên trang trong tệp Excel; để trống: trang đầu.",
+                                        prose=False, default=None)
 
 
 class ResultsSettings(Strict):
     """What the commune aims for, and how its one-stop reports are read."""
 
-    target: int = Field(default=50, ge=1, le=100)  # percent of files received online
-    columns: ResultColumns | None = None
+    target: int = described("Mục tiêu (%)", "Tỉ lệ hồ sơ nộp trực tuyến xã muốn đạt, từ 1 đến 100; mặc định 50.",
+                            prose=False, default=50, ge=1, le=100)
+    columns: ResultColumns | None = described("Các cột của báo cáo", "Lệnh 'outreach results import' tự ghi lần "
+                                              "đầu; sửa nếu báo cáo đổi cột.",
+                                              prose=False, default=None)
 
 
 class Commune(Strict):
     """content/commune.yaml: who the commune is and how residents reach it."""
 
-    name: Text
-    province: Text
-    committee: Text
-    desk: Desk
-    hotlines: list[Hotline] = Field(min_length=1, max_length=4)
-    contacts: list[Contact] = Field(default_factory=list, max_length=4)
-    logo: str | None = None
-    dialect: DialectName = "north"  # type: ignore[valid-type]
-    portal_url: str = "https://dichvucong.gov.vn"
-    audio: AudioSettings = AudioSettings()
-    results: ResultsSettings = ResultsSettings()
-    # The library of guides the commune follows: "bundled" (the package's) or a folder (README, Library).
-    library: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+    name: Text = described("Tên xã", "Tên xã, viết thường chữ “xã”, ví dụ: xã An Viễn.", spoken=True)
+    province: Text = described("Tỉnh", "Tên tỉnh, viết thường chữ “tỉnh”, ví dụ: tỉnh Đồng Nai.")
+    committee: Text = described("Ủy ban", "Tên cơ quan in ở đầu tờ hướng dẫn, ví dụ: Ủy ban nhân dân xã An Viễn.",
+                                spoken=True)
+    desk: Desk = described("Bộ phận Một cửa", "Nơi người dân đến nộp hồ sơ khi cần giúp đỡ.")
+    hotlines: list[Hotline] = described("Đường dây nóng", "Từ 1 đến 4 số; được in và đọc trên loa từng chữ số.",
+                                        min_length=1, max_length=4)
+    contacts: list[Contact] = described("Cán bộ liên hệ", "Cán bộ người dân có thể gọi, tối đa 4 người.",
+                                        default_factory=list, max_length=4)
+    logo: str | None = described("Biểu trưng", "Ảnh PNG, JPEG hoặc SVG trong thư mục content/ (không bắt buộc).",
+                                 prose=False, default=None)
+    dialect: DialectName = described("Cách đọc số trên loa", "Theo tiếng nói của bà con trong xã.",
+                                     prose=False, choices=DIALECT_NAMES, default="north")
+    portal_url: str = described("Cổng dịch vụ công", "In trong mã QR khi hướng dẫn không ghi đường dẫn riêng.",
+                                prose=False, default="https://dichvucong.gov.vn")
+    audio: AudioSettings = described("Âm thanh", "Bản tin loa (có thể bỏ cả mục này).", default=AudioSettings())
+    results: ResultsSettings = described("Kết quả nộp trực tuyến", "Mục tiêu của xã và cách đọc báo cáo của hệ "
+                                         "thống một cửa (có thể bỏ cả mục này).", default=ResultsSettings())
+    library: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = described(
+        "Thư viện hướng dẫn", "bundled: thư viện có sẵn trong outreach; hoặc đường dẫn tới thư mục thư viện của tỉnh "
+        "(có thể bỏ).", prose=False, default=None)
 
     _url = field_validator("portal_url")(web_url)
     _logo = field_validator("logo")(content_image)
@@ -227,19 +237,34 @@ class Commune(Strict):
 class Document(Strict):
     """One paper to bring (thành phần hồ sơ), optionally for one case only."""
 
-    name: Text
-    form: Text | None = None
-    originals: int = Field(default=1, ge=0, le=20)
-    copies: int = Field(default=0, ge=0, le=20)
-    case: Text | None = None
-    note: Text | None = None
+    name: Text = described("Tên giấy tờ", spoken=True, placeholder="SỬA tên giấy tờ")
+    form: Text | None = described("Mẫu đơn", "Tên mẫu đơn; để trống nếu không có mẫu.",
+                                  placeholder="SỬA tên mẫu đơn (xóa dòng này nếu không có mẫu)", default=None)
+    originals: int = described("Số bản chính", default=1, ge=0, le=20)
+    copies: int = described("Số bản sao", default=0, ge=0, le=20)
+    case: Text | None = described("Trường hợp", "Chỉ điền nếu giấy tờ này chỉ cần trong một trường hợp.",
+                                  spoken=True, default=None)
+    note: Text | None = described("Ghi chú", default=None)
+
+
+# The built-in pictograms (templates/icons/) by what they show; a commune's own keep their file name.
+ICONS = {
+    "login": "đăng nhập", "search": "tìm kiếm", "form": "điền tờ khai", "upload": "gửi giấy tờ lên", "pay": "nộp phí",
+    "receive": "nhận kết quả", "phone": "điện thoại", "id-card": "căn cước", "calendar": "lịch hẹn",
+    "home": "ở nhà", "post": "bưu điện", "sms": "tin nhắn", "document": "giấy tờ", "stamp": "con dấu",
+    "people": "mọi người", "question": "hỏi đáp", "check": "xong", "clock": "thời gian", "police": "công an",
+    "baby": "em bé", "rings": "nhẫn cưới", "computer": "máy tính",
+}
 
 
 class Step(Strict):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), _Edited]
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=220), _Edited]
-    icon: Text
-    image: str | None = None
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), _Edited] = described(
+        "Tên bước", "Tối đa 40 ký tự.", spoken=True)
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=220), _Edited] = described(
+        "Lời giải thích", "Tối đa 220 ký tự.", spoken=True)
+    icon: Text = described("Hình minh họa", "Chọn một hình trong templates/icons/.", prose=False, choices=ICONS)
+    image: str | None = described("Ảnh chụp màn hình", "Ảnh PNG, JPEG hoặc SVG trong thư mục content/, tối đa "
+                                  "10 MB (không bắt buộc).", prose=False, default=None)
 
     _image = field_validator("image")(content_image)
 
@@ -253,47 +278,71 @@ class Step(Strict):
 
 
 class LegalBasis(Strict):
-    number: Text
-    summary: Text
-    date: Date | None = None
+    number: Text = described("Số ký hiệu", "Ví dụ: 123/2015/NĐ-CP.", prose=False, placeholder="SỬA số ký hiệu văn bản")
+    summary: Text = described("Trích yếu", placeholder="SỬA trích yếu văn bản")
+    date: Date | None = described("Ngày ban hành", "NN/TT/NNNN hoặc NNNN-TT-NN (có thể bỏ).", default=None)
 
 
 class FaqItem(Strict):
-    question: Text
-    answer: Text
+    question: Text = described("Câu hỏi")
+    answer: Text = described("Trả lời")
+
+
+ONLINE_LEVELS = {"toàn trình": "toàn trình (làm hết trên mạng)", "một phần": "một phần (còn phải đến xã)"}
 
 
 class Guide(Strict):
     """content/guides/<slug>.yaml: one administrative procedure, explained for residents."""
 
-    code: Text
-    title: Text
-    level: Literal["xã", "tỉnh", "trung ương"] = "xã"
-    field: Text
-    online_level: Literal["toàn trình", "một phần"]
-    portal_url: str | None = None
-    agency: Text
-    audience: Text
-    promise: ShortText
-    documents: list[Document] = Field(min_length=1, max_length=10)
-    steps: list[Step] = Field(min_length=3, max_length=6)
-    processing_time: Text
-    fee: Text
-    result: Text
-    legal_basis: list[LegalBasis] = Field(min_length=1, max_length=6)
-    conditions: Text | None = None
+    code: Text = described("Mã thủ tục", "Mã trên Cơ sở dữ liệu quốc gia về thủ tục hành chính: một chữ số, dấu "
+                           "chấm và sáu chữ số, ví dụ 1.001193.", prose=False, placeholder="1.000000")
+    title: Text = described("Tên thủ tục", "Ví dụ: Đăng ký khai sinh.", spoken=True, placeholder="SỬA tên thủ tục")
+    level: Literal["xã", "tỉnh", "trung ương"] = described("Cấp thực hiện", "Xã, tỉnh hoặc trung ương.", prose=False,
+                                                         default="xã")
+    field: Text = described("Lĩnh vực", "Ví dụ: Hộ tịch.", placeholder="SỬA lĩnh vực")
+    online_level: Literal["toàn trình", "một phần"] = described(
+        "Mức độ trực tuyến", "Toàn trình: làm hết trên mạng, nhận kết quả trên mạng hoặc qua bưu điện. Một phần: còn "
+        "phải đến nộp hoặc nhận giấy tờ.", prose=False, choices=ONLINE_LEVELS)
+    portal_url: str | None = described("Đường dẫn dịch vụ", "Đường dẫn tới dịch vụ trên Cổng dịch vụ công, bắt "
+                                       "đầu bằng https://.", prose=False, default=None)
+    agency: Text = described("Cơ quan thực hiện", "Ví dụ: Ủy ban nhân dân xã An Viễn.",
+                             placeholder="SỬA cơ quan thực hiện")
+    audience: Text = described("Ai cần làm", "Ai cần làm thủ tục này, viết một câu ngắn.", spoken=True,
+                               placeholder="SỬA ai cần làm thủ tục này, viết một câu ngắn.")
+    promise: ShortText = described("Câu hứa ngắn", "Một câu hứa ngắn in to ở đầu tờ hướng dẫn, tối đa 60 ký tự.",
+                                   spoken=True)
+    documents: list[Document] = described(
+        "Giấy tờ cần chuẩn bị", "Thành phần hồ sơ. Nếu giấy tờ chỉ cần trong một trường hợp, ghi trường hợp đó.",
+        spoken=True, min_length=1, max_length=10)
+    steps: list[Step] = described("Các bước làm trực tuyến", "Từ 3 đến 6 bước. Tên bước tối đa 40 ký tự, lời giải "
+                                  "thích tối đa 220 ký tự.", spoken=True, min_length=3, max_length=6)
+    processing_time: Text = described("Thời hạn giải quyết", spoken=True, placeholder="SỬA thời hạn giải quyết")
+    fee: Text = described("Phí, lệ phí", "Chép nguyên văn, kể cả trường hợp được miễn.", spoken=True,
+                          placeholder="SỬA phí, lệ phí (chép nguyên văn, kể cả trường hợp được miễn)")
+    result: Text = described("Kết quả", "Kết quả người dân nhận được.", placeholder="SỬA kết quả người dân nhận được")
+    legal_basis: list[LegalBasis] = described("Căn cứ pháp lý", "Số ký hiệu, trích yếu, ngày ban hành (có thể bỏ).",
+                                              min_length=1, max_length=6)
+    conditions: Text | None = described("Yêu cầu, điều kiện", "Không bắt buộc.",
+                                        placeholder="SỬA yêu cầu, điều kiện", default=None)
     key_messages: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
-                             _Edited]] = Field(
+                             _Edited]] = described(
+        "Thông điệp chính", "Thông điệp chính cho người dân, mỗi câu tối đa 120 ký tự.", spoken=True,
         min_length=1, max_length=5)
-    faq: list[FaqItem] = Field(default_factory=list, max_length=8)
-    common_mistakes: list[Text] = Field(default_factory=list, max_length=6)
-    last_checked: Date
-    priority: Priority | None = None  # overrides the commune's default bulletin priority
-    notes: Text | None = None
-    sources: list[Text] = Field(default_factory=list, max_length=10)  # where the facts were read (for officers)
+    faq: list[FaqItem] = described("Hỏi đáp thường gặp", default_factory=list, max_length=8)
+    common_mistakes: list[Text] = described("Những lỗi người dân hay mắc", default_factory=list, max_length=6)
+    last_checked: Date = described("Ngày kiểm tra", "Ngày cán bộ kiểm tra lại thông tin thủ tục; không được ở "
+                                   "tương lai.")
+    priority: Priority | None = described("Mức ưu tiên bản tin", "Để trống: dùng mức của xã (Thông tư "
+                                          "39/2020/TT-BTTTT).", prose=False, default=None)
+    notes: Text | None = described("Ghi chú cho cán bộ", "Những điều chưa kiểm chứng được; không in ra.",
+                                   default=None)
+    sources: list[Text] = described("Nguồn thông tin", "Nơi đã đọc các thông tin của thủ tục (cho cán bộ).",
+                                    prose=False, default_factory=list, max_length=10)
     # Keys whose facts nobody could confirm against the national record yet (`notes` says why): marked
     # on the officer's preview, never on residents' prints, until an officer confirms them.
-    unconfirmed: list[str] = Field(default_factory=list, max_length=30)
+    unconfirmed: list[str] = described("Chưa xác nhận", "Các mục chưa đối chiếu được với Cơ sở dữ liệu quốc gia; "
+                                       "kiểm tra xong thì để trống.", prose=False, default_factory=list,
+                                       max_length=30)
 
     _url = field_validator("portal_url")(web_url)
 
@@ -328,20 +377,14 @@ class Guide(Strict):
         return list(groups.items())
 
 
-# The keys of a guide an officer confirms, with what the officer's preview calls them.
-FIELD_LABELS = {
-    "code": "mã thủ tục", "title": "tên thủ tục", "online_level": "mức trực tuyến", "portal_url": "địa chỉ dịch vụ",
-    "agency": "nơi giải quyết", "audience": "đối tượng", "documents": "giấy tờ", "steps": "các bước",
-    "processing_time": "thời hạn", "fee": "lệ phí", "result": "kết quả", "legal_basis": "căn cứ pháp lý",
-    "conditions": "điều kiện", "key_messages": "thông điệp", "faq": "hỏi đáp", "common_mistakes": "lỗi thường gặp",
-}
-UNCONFIRMABLE = tuple(FIELD_LABELS)
-
-
-class Lexicon(RootModel[dict[Text, Text]]):
-    """content/lexicon.yaml: how the commune wants words read aloud, e.g. `VNeID: vê en e i đi`."""
-
-
+# The keys of a guide an officer confirms against the national record, named as the form names them.
+UNCONFIRMABLE = ("code", "title", "online_level", "portal_url", "agency", "audience", "documents", "steps",
+                 "processing_time", "fee", "result", "legal_basis", "conditions", "key_messages", "faq",
+                 "common_mistakes")
+FIELD_LABELS = {key: about(Guide, key).label.lower() for key in UNCONFIRMABLE}
+# A placeholder without the mark (the code's 1.000000) is a marker of its own.
+PLACEHOLDER_MARKERS = (EDIT_MARK, *sorted({p for p in placeholders(Guide, Commune) if EDIT_MARK not in p}))
+_PLACEHOLDER = _marker_pattern(PLACEHOLDER_MARKERS)
 _LEXICON_TEXT = TypeAdapter(Text)
 MAX_LEXICON_ENTRIES = 2000
 

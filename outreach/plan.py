@@ -72,7 +72,7 @@ class Fingerprints:
         self.house_style = digest(house_style(folders))
         self.fonts = _files_hash([assets.FONT_DIR / name for name in assets.FONT_FACES.values()])
         audio = content.commune.audio
-        self.voice = digest(engine, audio.speed, audio.piper_model, sorted(content.lexicon.items()))
+        self.voice = digest(engine, audio.model_dump_json(), sorted(content.lexicon.items()))  # engines' settings too
 
     def for_guide(self, slug: str, guide: Guide, present: Callable[[str, str], bool]) -> dict[str, str]:
         """unit → hash of all that shapes it. `present(name, inputs)` says whether that unit's

@@ -6,7 +6,6 @@ writes and what the catalog calls it. Planning (plan.py), building (guidebuild.p
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,11 +14,21 @@ from pathlib import Path
 from outreach import assets, script, share, sms
 from outreach.atomic import write_atomic
 from outreach.content import Content
+from outreach.errors import ContentError, Problem
 from outreach.model import Commune, Guide
 from outreach.pdf import render_pdf
 from outreach.project import Project
 from outreach.render import render_html
-from outreach.sound.recordings import Takes
+from outreach.sidecars import (
+    BulletinRecord,
+    ClipRecord,
+    SectionRecord,
+    bulletin_json,
+    clips_json,
+    read_bulletin,
+    read_clips,
+)
+from outreach.sound.recordings import Takes, name_takes_by_section, unplaced_takes
 from outreach.sound.speech import Clip, Labels, Speaker
 from outreach.templating import BoundedSandbox, template_folders
 from outreach.timing import Timings
@@ -88,6 +97,7 @@ class Unit:
     shows: tuple[str, ...] = ()  # units whose outputs it lists when they are there (made before it)
     print_shop: bool = False     # made only with --print
     collects: bool = False       # gathers the guide's other outputs: made once all its other units are
+    sound: str = ""              # a voiced unit's MP3 beside its sidecar (`{clip}`: the script's name)
 
     @property
     def voice(self) -> bool:
@@ -102,13 +112,17 @@ class Unit:
         """Its main file, relative to build/<slug>/ (a shared file is named after its guide)."""
         return self.file.format(slug=slug)
 
+    def sound_of(self, clip: str = "") -> str:
+        """A voiced unit's MP3, relative to build/<slug>/."""
+        return self.sound.format(clip=clip)
+
 
 def _printed(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
     """Each printed unit as a PDF (a facilitator sheet lists the meeting clips made before it)."""
     made = {}
     for unit in units:
         assert unit.page is not None
-        clips = json_list(folder / "meeting" / "index.json") if "meeting" in unit.shows else []
+        clips = read_clips(folder / BY_NAME["meeting"].file) if "meeting" in unit.shows else []
         pdf, warnings = render_page(ctx, unit.page, guide, clips)
         target = folder / unit.file
         write_atomic(target, pdf)
@@ -143,7 +157,7 @@ def _named_audio(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) ->
     """The bulletin under the guide's own name: a forwarded file keeps only its name and tags."""
     [unit] = units
     target = folder / unit.file_of(folder.name)
-    write_atomic(target, (folder / "broadcast.mp3").read_bytes())
+    write_atomic(target, (folder / BY_NAME[unit.after[0]].sound_of()).read_bytes())
     return {unit.name: Made([target])}
 
 
@@ -155,7 +169,8 @@ def _bundle(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
     return {unit.name: Made([target])}
 
 
-def render_page(ctx: Context, page: Page, guide: Guide, clips: list[dict] | None = None) -> tuple[bytes, list[str]]:
+def render_page(ctx: Context, page: Page, guide: Guide,
+                clips: list[ClipRecord] | None = None) -> tuple[bytes, list[str]]:
     """PDF bytes of one printed product and WeasyPrint's warnings about it."""
     folders = template_folders(ctx.project)
     return render_pdf(
@@ -166,45 +181,62 @@ def render_page(ctx: Context, page: Page, guide: Guide, clips: list[dict] | None
 
 
 def _bulletin_text(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
-    target = folder / "broadcast.txt"
+    target = folder / units[0].file
     write_atomic(target, script.bulletin(ctx.env, guide, ctx.commune).text.encode("utf-8"))
     return {"broadcast-text": Made([target])}
 
 
 def _sms(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
     text, warnings = sms.sms_text(sms.notices(ctx.env, guide, ctx.commune))
-    target = folder / "sms.txt"
+    target = folder / units[0].file
     write_atomic(target, text.encode("utf-8"))
     return {"sms": Made([target], warnings=[f"{ctx.project.shown(target)}: {w}" for w in warnings])}
 
 
-def _spoken(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
+def _bulletin_and_clips(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:
     """The bulletin and the meeting clips, spoken in one batch (a section they share is made once).
     A take is checked against every section of the guide, made now or not."""
     commune, names = ctx.commune, {unit.name for unit in units}
+    spoken, sessions = BY_NAME["broadcast"], BY_NAME["meeting"]
     [bulletin], meeting = _bulletin(ctx.env, guide, commune), script.meeting_clips(ctx.env, guide, commune)
-    scripts = [(bulletin, folder / "broadcast.mp3", True)] if "broadcast" in names else []
-    scripts += [(part, folder / "meeting" / f"{part.name}.mp3", False) for part in meeting if "meeting" in names]
-    clips = ctx.speaker.speak_into_place(scripts, labels_for(ctx.content, folder.name, guide),
-                                         Takes(ctx.project.content_dir / RECORDINGS, folder.name), [bulletin, *meeting])
+    scripts = [(bulletin, folder / spoken.sound_of(), True)] if spoken.name in names else []
+    scripts += [(part, folder / sessions.sound_of(part.name), False) for part in meeting if sessions.name in names]
+    takes = _takes_by_name(ctx, folder.name, [bulletin, *meeting])
+    clips = ctx.speaker.make_clips_in_place(scripts, labels_for(ctx.content, folder.name, guide), takes,
+                                         [bulletin, *meeting])
     said: set[str] = set()  # a take shared by the bulletin and a meeting clip is warned about once
     # A take not noted yet may voice the other clips' sections once it is: all are made again.
     again = any(clip.again for clip in clips)
     made = {}
-    if "broadcast" in names:
+    if spoken.name in names:
         clip, clips = clips[0], clips[1:]
-        sidecar = folder / "broadcast.json"
-        write_atomic(sidecar, _json({"title": guide.title, "slug": folder.name,
-                                     "priority": guide.priority or commune.audio.priority,
-                                     "speed": commune.audio.speed, **_clip_entry(clip)}))
-        made["broadcast"] = Made([clip.path, sidecar], [clip],
+        sidecar = folder / spoken.file
+        record = BulletinRecord(**vars(_clip_record(clip)), slug=folder.name, speed=commune.audio.speed,
+                                priority=guide.priority or commune.audio.priority)
+        write_atomic(sidecar, bulletin_json(record))
+        made[spoken.name] = Made([clip.path, sidecar], [clip],
                                  _length_warnings(ctx, clip) + _unused_takes([clip], said), again)
-    if "meeting" in names:
-        index = folder / "meeting" / "index.json"
-        write_atomic(index, _json([_clip_entry(c) for c in clips]))
-        _remove_stale_clips(folder / "meeting", {c.path.name for c in clips})
-        made["meeting"] = Made([c.path for c in clips] + [index], clips, _unused_takes(clips, said), again)
+    if sessions.name in names:
+        index = folder / sessions.file
+        write_atomic(index, clips_json([_clip_record(c) for c in clips]))
+        _remove_stale_clips(index.parent, {c.path.name for c in clips})
+        made[sessions.name] = Made([c.path for c in clips] + [index], clips, _unused_takes(clips, said), again)
     return made
+
+
+def _takes_by_name(ctx: Context, slug: str, scripts: list[script.Script]) -> Takes:
+    """The guide's takes, those named by place renamed by section first; a take of a section the
+    templates no longer have (merged into another, or dropped) stops the guide's audio, named."""
+    own = ctx.project.content_dir / RECORDINGS / slug
+    name_takes_by_section(own, scripts)
+    lost = [Problem(ctx.project.shown(take.path), 1, "(bản thu)",
+                    f"đoạn '{name}' không còn trong mẫu templates/{spoken.template} (đã bị gộp vào đoạn khác hoặc "
+                    f"bị bỏ): bản thu này không biết đọc vào đâu; hãy đặt lại {{{{ section(\"{name}\") }}}} trước "
+                    "đoạn đó trong mẫu, hoặc xóa bản thu")
+            for take, spoken, name in unplaced_takes(own, scripts)]
+    if lost:
+        raise ContentError(lost)
+    return Takes(ctx.project.content_dir / RECORDINGS, slug)
 
 
 def _bulletin(env: BoundedSandbox, guide: Guide, commune: Commune) -> list[script.Script]:
@@ -243,24 +275,21 @@ def _remove_stale_clips(folder: Path, keep: set[str]) -> None:
             old.unlink()
 
 
-def _clip_entry(clip: Clip) -> dict:
-    return {"file": clip.path.name, "title": clip.title, "duration_seconds": round(clip.seconds, 1),
-            "engine": clip.engine, "voice": clip.voice, "draft": clip.draft, "loudness_lufs": round(clip.lufs, 1),
-            "true_peak_dbtp": round(clip.true_peak, 1), "text": clip.reading, "sections": list(clip.sections),
-            "sha256": hashlib.sha256(clip.path.read_bytes()).hexdigest()}
+def _clip_record(clip: Clip) -> ClipRecord:
+    return ClipRecord(clip.path.name, clip.title, round(clip.seconds, 1), clip.engine, clip.voice, clip.draft,
+                      round(clip.lufs, 1), round(clip.true_peak, 1), clip.reading,
+                      tuple(SectionRecord(**section) for section in clip.sections),
+                      hashlib.sha256(clip.path.read_bytes()).hexdigest())
 
 
-def _json(value) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+def bulletin_of(build_dir: Path, slug: str) -> BulletinRecord | None:
+    """What the last build said of a guide's bulletin (None: not made, or its sidecar is damaged)."""
+    return read_bulletin(build_dir / slug / BY_NAME["broadcast"].file)
 
 
-def json_list(path: Path) -> list[dict]:
-    """The list a JSON sidecar holds (meeting/index.json), or [] when it is missing or damaged."""
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return value if isinstance(value, list) else []
+def meeting_clips_of(build_dir: Path, slug: str) -> list[ClipRecord]:
+    """What the last build said of a guide's meeting clips, in the order played."""
+    return read_clips(build_dir / slug / BY_NAME["meeting"].file)
 
 
 _handout = Page("handout.html.j2", one_page=True, first_scale=0.95)  # five of six samples fit at 95 % or less
@@ -274,9 +303,10 @@ UNITS: tuple[Unit, ...] = (
     Unit("broadcast-text", "Lời bản tin để đọc trên loa", "text", "broadcast.txt", _bulletin_text,
          ("broadcast.txt.j2",)),
     Unit("sms", "Mẫu tin nhắn SMS (có dấu và không dấu)", "text", "sms.txt", _sms, ("sms.j2",)),
-    Unit("broadcast", "Bản tin loa", "audio", "broadcast.json", _spoken, ("broadcast.txt.j2",), speaks=_bulletin),
-    Unit("meeting", "Đoạn âm thanh cho buổi sinh hoạt", "audio", "meeting/index.json", _spoken,
-         ("meeting-intro.txt.j2", "meeting-step.txt.j2"), speaks=script.meeting_clips),
+    Unit("broadcast", "Bản tin loa", "audio", "broadcast.json", _bulletin_and_clips, ("broadcast.txt.j2",),
+         speaks=_bulletin, sound="broadcast.mp3"),
+    Unit("meeting", "Đoạn âm thanh cho buổi sinh hoạt", "audio", "meeting/index.json", _bulletin_and_clips,
+         ("meeting-intro.txt.j2", "meeting-step.txt.j2"), speaks=script.meeting_clips, sound="meeting/{clip}.mp3"),
     Unit("facilitator", "Tài liệu cho người chủ trì", "pdf", "facilitator.pdf", _printed, ("facilitator.html.j2",),
          Page("facilitator.html.j2", one_page=False), look=True, shows=("meeting",)),
     Unit("print-handout", "Tờ hướng dẫn A4 cho nhà in", "pdf", "print/handout.pdf", _printed, ("handout.html.j2",),

@@ -13,7 +13,7 @@ from outreach.content import Content
 from outreach.model import Guide
 from outreach.pdf import render_pdf
 from outreach.project import Project
-from outreach.sound.recordings import COMMON, WHOLE_BULLETIN, Take, Takes, common_id
+from outreach.sound.recordings import COMMON, WHOLE_BULLETIN, Take, Takes, common_id, name_takes_by_section
 from outreach.templating import BoundedSandbox, render, template_folders
 
 RECORDINGS = "recordings"  # under content/
@@ -28,6 +28,12 @@ class Row:
     take: Take | None = None       # the take that voices it
     stale: Take | None = None      # a take of an older text: to be recorded again
     same_as: str | None = None     # the section of the same text heard earlier, recorded there
+    place: int = 0                 # its place in its clip, from 1 (0: not in a clip, e.g. a common section)
+
+    @property
+    def label(self) -> str:
+        """What the officer reads for it: `Đoạn 1 – Lời chào`."""
+        return script.section_label(self.section_id, self.place) if self.place else self.section_id
 
     @property
     def state(self) -> str:
@@ -47,17 +53,19 @@ def guide_scripts(env: BoundedSandbox, guide: Guide, content: Content) -> list[s
 def rows(project: Project, env: BoundedSandbox, content: Content, slug: str) -> list[Row]:
     """Every section of the guide `slug`, in the order it is heard; a section heard twice (the
     bulletin and a meeting clip share the steps) is recorded once."""
+    scripts = guide_scripts(env, content.guides[slug], content)
+    name_takes_by_section(project.content_dir / RECORDINGS / slug, scripts)
     takes = Takes(project.content_dir / RECORDINGS, slug)
     first: dict[str, str] = {}
     out = []
-    for spoken in guide_scripts(env, content.guides[slug], content):
-        for section_id, text in zip(spoken.section_ids, spoken.sections):
+    for spoken in scripts:
+        for place, (section_id, text) in enumerate(zip(spoken.section_ids, spoken.sections), 1):
             file = f"content/{RECORDINGS}/{slug}/{section_id}.m4a"
             if text in first:
-                out.append(Row(spoken.title, section_id, file, text, same_as=first[text]))
+                out.append(Row(spoken.title, section_id, file, text, same_as=first[text], place=place))
                 continue
             first[text] = section_id
-            out.append(Row(spoken.title, section_id, file, text, *_chosen(takes, section_id, text)))
+            out.append(Row(spoken.title, section_id, file, text, *_chosen(takes, section_id, text), place=place))
     return out
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from outreach import assets
 from outreach.model import FIELD_LABELS, Commune, Guide
 from outreach.project import Project
+from outreach.sidecars import ClipRecord
 from outreach.templating import BoundedSandbox, find_template_file, render, template_folders
 
 
 def render_html(env: BoundedSandbox, project: Project, template: str, guide: Guide, commune: Commune,
-                scale: float = 1.0, clips: list[dict] | None = None, officer_view: bool = False) -> str:
+                scale: float = 1.0, clips: list[ClipRecord] | None = None, officer_view: bool = False) -> str:
     """The HTML of one product; `scale` shrinks type for one-page products that overflow. The
     officer's view names the facts not confirmed yet in the page's top margin."""
     portal = guide.portal_url or commune.portal_url

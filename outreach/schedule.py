@@ -3,7 +3,6 @@ lịch phát thanh an operator pins on the wall, with each slot's length from th
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from outreach import assets
@@ -12,6 +11,7 @@ from outreach.content import Content
 from outreach.manifest import Manifest, UnitRecord, digest, file_record
 from outreach.model import WEEKDAYS, Schedule
 from outreach.pdf import house_style, render_pdf
+from outreach.products import BY_NAME, bulletin_of
 from outreach.project import Project
 from outreach.templating import BoundedSandbox, render, template_folders
 
@@ -23,20 +23,14 @@ def playlists(schedule: Schedule, build_dir: Path, titles: dict[str, str]) -> di
         for slot in campaign.slots:
             lines, total = ["#EXTM3U"], 0.0
             for slug in slot.guides:
-                seconds = _bulletin_seconds(build_dir / slug / "broadcast.json")
-                if seconds is None:
+                bulletin = bulletin_of(build_dir, slug)
+                if bulletin is None:
                     continue
-                total += seconds
-                lines += [f"#EXTINF:{round(seconds)},{titles.get(slug, slug)}", f"../{slug}/broadcast.mp3"]
+                total += bulletin.duration_seconds
+                lines += [f"#EXTINF:{round(bulletin.duration_seconds)},{titles.get(slug, slug)}",
+                          f"../{slug}/{BY_NAME['broadcast'].sound_of()}"]
             out[f"{c:02d}-{slot.start.replace(':', '')}.m3u"] = ("\n".join(lines) + "\n", total)
     return out
-
-
-def _bulletin_seconds(sidecar: Path) -> float | None:
-    try:
-        return float(json.loads(sidecar.read_text(encoding="utf-8"))["duration_seconds"])
-    except (OSError, ValueError, KeyError):
-        return None
 
 
 def build_outputs(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest) -> list[str]:

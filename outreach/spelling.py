@@ -9,11 +9,15 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from outreach.content import Content
 from outreach.errors import Problem, SpellerMissing
+from outreach.fields import about, inner_model
 from outreach.limits import MAX_WORDS_BYTES, read_text_capped
+from outreach.model import Commune, Guide
 from outreach.project import Project
-from outreach.yamlsource import dotted_key
+from outreach.yamlsource import Source, dotted_key
 
 WORD = re.compile(r"[^\W\d_]+")
 WEB_ADDRESS = re.compile(r"https?://\S+|\b[\w.-]+\.(?:vn|com|net|org)\b\S*")
@@ -21,10 +25,6 @@ TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, n�
 # "Ủy/xóa" (tone on the first vowel) and "Uỷ/xoá" (on the second) are both in use; the dictionary
 # knows only the second, so a word is accepted in either placement.
 OLD_STYLE = re.compile(f"([oOuU])([{TONE_MARKS}])([aAeEyY])$")
-# Values that are not Vietnamese prose: codes, addresses, names of files and settings.
-NOT_PROSE = {"code", "portal_url", "image", "icon", "logo", "piper_model", "gtts_tld", "engine", "dialect",
-             "priority", "level", "online_level", "number", "viettel_voice", "viettel_token_env", "viettel_url",
-             "library", "follows", "hidden", "unconfirmed", "sources"}
 
 
 def check(project: Project, content: Content) -> list[Problem]:
@@ -32,7 +32,7 @@ def check(project: Project, content: Content) -> list[Problem]:
     known = _commune_words(project) | {word for key in content.lexicon for word in WORD.findall(key)}
     occurrences = []
     for source in content.sources:  # validation reports broken files; spelling reads the readable ones
-        for key_path, text in _texts(source.data, ()):
+        for key_path, text in _texts(source.data, _model_of(source), ()):
             for word in WORD.findall(WEB_ADDRESS.sub(" ", text)):
                 if word not in known and not _looks_like_a_name_or_code(word):
                     occurrences.append((source.name, source.line_of(key_path), dotted_key(key_path), word))
@@ -43,14 +43,24 @@ def check(project: Project, content: Content) -> list[Problem]:
             for name, line, key, word in occurrences if word in unknown]
 
 
-def _texts(value, path: tuple) -> Iterator[tuple[tuple, str]]:
+def _model_of(source: Source) -> type[BaseModel]:
+    return Commune if source.name.endswith("commune.yaml") else Guide
+
+
+def _texts(value, model: type[BaseModel] | None, path: tuple) -> Iterator[tuple[tuple, str]]:
+    """Every prose value under `value` with its key path: the fields declare which are prose (codes,
+    addresses, names of files and settings are not); a key the schema does not know is spelled."""
     if isinstance(value, dict):
         for key, item in value.items():
-            if key not in NOT_PROSE:
-                yield from _texts(item, path + (key,))
+            known = model is not None and key in model.model_fields
+            if not known and model is not None and model.model_config.get("extra") == "allow":
+                continue  # a section of settings beside the declared fields (an engine's): not prose
+            if not known or about(model, key).prose:  # type: ignore[arg-type]
+                inner = inner_model(model.model_fields[key].annotation) if known else None  # type: ignore[union-attr]
+                yield from _texts(item, inner, path + (key,))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _texts(item, path + (index,))
+            yield from _texts(item, model, path + (index,))
     elif isinstance(value, str):
         yield path, value
 

@@ -182,6 +182,7 @@ def template_environment(project: Project) -> BoundedSandbox:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["section"] = text.section_mark
     env.filters.update(vn_date=vn_date, short_url=short_url, sentence=text.sentence,
                        lower_first=text.lower_first, contact_lines=contact_lines, keep_together=keep_together)
     return env

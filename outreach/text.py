@@ -32,3 +32,16 @@ def unaccented(text: str) -> str:
     plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     plain = "".join(c for c in plain if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", plain).translate(PLAIN_PUNCTUATION)
+
+
+# `{{ section("greeting") }}` in a spoken template: the start of a section and its name, in a
+# character no officer types (Unicode private use), so no text can forge one.
+SECTION_MARK = "\ue000"
+SECTION_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def section_mark(name: object) -> str:
+    """What `{{ section(name) }}` writes: a mark script.py cuts the text at."""
+    if not SECTION_NAME.fullmatch(str(name)):
+        raise ValueError(f"tên đoạn '{name}' không dùng được: chỉ chữ thường không dấu, số và dấu gạch ngang")
+    return f"{SECTION_MARK}{name}{SECTION_MARK}"

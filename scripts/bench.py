@@ -23,7 +23,9 @@ from outreach.guidebuild import make_context
 from outreach.products import UNITS, render_page
 from outreach.project import Project
 from outreach.script import bulletin
-from outreach.sound.engines import EspeakEngine, GttsEngine, PiperEngine
+from outreach.sound.engines.espeak import EspeakEngine
+from outreach.sound.engines.gtts import GttsEngine
+from outreach.sound.engines.piper import PiperEngine
 from outreach.sound.speech import Speaker
 from outreach.templating import template_environment
 
@@ -72,7 +74,7 @@ def chain_real_time_factor(engine, tmp: Path, project: Project) -> tuple[float, 
     speaker = Speaker([engine], tmp / f"cache-{engine.name}", content.commune.dialect, content.lexicon,
                       content.commune.audio.speed)
     start = time.perf_counter()
-    clip = speaker.speak(script, tmp / f"{engine.name}.mp3", chime=True)
+    clip = speaker.make_clip(script, tmp / f"{engine.name}.mp3", chime=True)
     return time.perf_counter() - start, clip.seconds
 
 

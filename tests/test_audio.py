@@ -13,7 +13,8 @@ import pytest
 from conftest import copy_project, duration_seconds, ffmpeg_loudness, run, starter, write_guide
 from gtts_stub import Behaviour, StubServer
 from outreach.sound import audio, loudness
-from outreach.sound.engines import EspeakEngine, GttsEngine
+from outreach.sound.engines.espeak import EspeakEngine
+from outreach.sound.engines.gtts import GttsEngine
 
 
 def probe(path: Path) -> dict:
@@ -185,7 +186,7 @@ def test_engines_lists_what_is_usable_here(project, monkeypatch):
     lines = result.output.splitlines()
     assert lines[0].startswith("viettel") and "chưa có khóa" in lines[0] and "VIETTEL_TTS_TOKEN" in lines[0]
     assert lines[1].startswith("gtts") and "không dùng được: gTTS: không kết nối được" in lines[1]
-    assert lines[2].startswith("piper") and "audio.piper_model" in lines[2]
+    assert lines[2].startswith("piper") and "audio.piper.model" in lines[2]
     assert lines[3].startswith("espeak-ng") and "dùng được" in lines[3] and "bản nháp" in lines[3]
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_project, run, starter, write_guide
+from outreach.build import JOINED
+from outreach.products import UNITS
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is installed by `make test`")
@@ -58,9 +60,10 @@ def catalog(tmp_path_factory) -> Path:
 def test_every_link_and_player_points_at_a_file(catalog):
     links = Links()
     links.feed(catalog.read_text(encoding="utf-8"))
-    # per guide: 4 PDFs, 5 shared files (3 pictures, the named MP3, the ZIP), the bulletin, intro + 3 step
-    # clips; then handouts.pdf and posters.pdf
-    assert len(links.targets) == 2 * (4 + 5 + 1 + 4) + 2
+    # per guide: its PDFs and shared files (pictures, the named MP3, the ZIP), the bulletin, intro + 3 step
+    # clips; then the joined PDFs (handouts.pdf, posters.pdf)
+    files = [u for u in UNITS if u.kind in ("pdf", "picture", "file") and not u.print_shop]
+    assert len(links.targets) == 2 * (len(files) + 1 + (1 + 3)) + len(JOINED)
     for target in links.targets:
         assert not target.startswith(("http", "/", "file:")), "links stay relative to the folder"
         assert (catalog.parent / target).is_file(), target

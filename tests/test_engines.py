@@ -7,7 +7,11 @@ import pytest
 from conftest import duration_seconds
 from gtts_stub import Behaviour, StubServer
 from outreach.errors import SpeechError
-from outreach.sound.engines import EngineSettings, EspeakEngine, GttsEngine, PiperEngine, chunks_for_gtts, make_engine
+from outreach.sound.engines import Voicing, make_engine
+from outreach.sound.engines.chunks import chunks as text_chunks
+from outreach.sound.engines.espeak import EspeakEngine
+from outreach.sound.engines.gtts import GTTS_CHUNK, GttsEngine
+from outreach.sound.engines.piper import PiperEngine
 
 SENTENCE = ("Kính thưa bà con, Ủy ban nhân dân xã xin thông báo: từ nay bà con có thể đăng ký khai sinh "
             "cho con ngay tại nhà, không cần xếp hàng. Mọi thắc mắc xin gọi tổng đài không hai năm một, "
@@ -36,7 +40,7 @@ def fast_gtts() -> GttsEngine:
 
 
 def test_gtts_chunks_at_punctuation_under_100_characters():
-    chunks = chunks_for_gtts(SENTENCE)
+    chunks = text_chunks(SENTENCE, GTTS_CHUNK)
     assert all(len(c) <= 100 for c in chunks)
     assert " ".join(chunks) == SENTENCE
     assert all(c.endswith((".", ",", ":")) for c in chunks[:-1])
@@ -46,7 +50,7 @@ def test_gtts_speaks_through_the_protocol(stub, tmp_path):
     behaviour = stub("ok")
     wav = tmp_path / "a.wav"
     fast_gtts().synthesize(SENTENCE, wav)
-    assert behaviour.texts == chunks_for_gtts(SENTENCE)
+    assert behaviour.texts == text_chunks(SENTENCE, GTTS_CHUNK)
     assert duration_seconds(wav) > 5
 
 
@@ -97,13 +101,13 @@ def silent_seconds_at_ends(wav) -> tuple[float, float]:
 def test_espeak_draft_uses_the_plain_vi_voice_for_every_dialect():
     """The dialect setting chooses among real voices; the draft keeps the voice understood best."""
     for dialect in ("north", "south"):
-        engine = make_engine("espeak-ng", EngineSettings(dialect, None, "com.vn", 1.0))
+        engine = make_engine("espeak-ng", Voicing(dialect, 1.0))
         assert engine.voice == "vi" and engine.draft
 
 
 def test_espeak_draft_is_slow_and_has_half_a_second_of_silence_around(tmp_path):
     wav = tmp_path / "e.wav"
-    make_engine("espeak-ng", EngineSettings("south", None, "com.vn", 1.0)).synthesize(SENTENCE, wav)
+    make_engine("espeak-ng", Voicing("south", 1.0)).synthesize(SENTENCE, wav)
     leading, trailing = silent_seconds_at_ends(wav)
     assert leading >= 0.45 and trailing >= 0.45
     syllables = len(SENTENCE.split())
@@ -129,7 +133,7 @@ def test_offline_engines_slow_themselves_down(tmp_path, name):
     text = SENTENCE if name == "espeak-ng" else "Hello, this is the commune loudspeaker."
     lengths, tags = {}, set()
     for speed in (0.8, 1.2):
-        engine = make_engine(name, EngineSettings("north", model, "com.vn", speed))
+        engine = make_engine(name, Voicing("north", speed, sections={"piper": {"model": str(model)}} if model else {}))
         engine.synthesize(text, tmp_path / f"{speed}.wav")
         lengths[speed] = duration_seconds(tmp_path / f"{speed}.wav")
         tags.add(engine.cache_tag())
@@ -138,9 +142,9 @@ def test_offline_engines_slow_themselves_down(tmp_path, name):
 
 
 def test_gtts_leaves_the_speed_to_the_audio_chain():
-    assert make_engine("gtts", EngineSettings("north", None, "com.vn", 0.8)).speed == 1.0
+    assert make_engine("gtts", Voicing("north", 0.8)).speed == 1.0
 
 
 def test_piper_without_a_voice_explains_itself(tmp_path):
-    assert "piper_model" in PiperEngine(None).unusable_reason()
+    assert "audio.piper.model" in PiperEngine(None).unusable_reason()
     assert "không tìm thấy" in PiperEngine(tmp_path / "none.onnx").unusable_reason()

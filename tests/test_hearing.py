@@ -76,7 +76,7 @@ class HearsAlways:
 def speak_intro(tmp_path: Path, transcriber: HearsAlways, guide_scripts=()):
     speaker = Speaker([], tmp_path / "build" / ".cache" / "speech", "north", {}, 0.9, transcriber=transcriber)
     intro = Script("00-gioi-thieu", "Giới thiệu", [GREETING, STEPS_INTRO], "gioithieu")
-    return speaker.speak_many([(intro, tmp_path / "clip.mp3", False)], takes=Takes(tmp_path / "recordings", SLUG),
+    return speaker.make_clips([(intro, tmp_path / "clip.mp3", False)], takes=Takes(tmp_path / "recordings", SLUG),
                               guide_scripts=guide_scripts)[0]
 
 
@@ -133,7 +133,7 @@ def test_a_recogniser_that_fails_leaves_the_take_used_unchecked_and_says_so(two_
 def test_without_a_recogniser_takes_are_used_unchecked(two_takes):
     speaker = Speaker([], two_takes / "build" / ".cache" / "speech", "north", {}, 0.9)
     intro = Script("00-gioi-thieu", "Giới thiệu", [GREETING, STEPS_INTRO], "gioithieu")
-    clip = speaker.speak(intro, two_takes / "clip.mp3", False, takes=Takes(two_takes / "recordings", SLUG))
+    clip = speaker.make_clip(intro, two_takes / "clip.mp3", False, takes=Takes(two_takes / "recordings", SLUG))
     assert clip.warnings == () and [s["source"] for s in clip.sections] == ["recording", "recording"]
     assert not list((two_takes / "build" / ".cache" / "speech" / "recordings").glob("*.heard.json"))
 
@@ -149,17 +149,17 @@ def test_viet_asr_flags_the_closing_words_saved_under_another_sections_name(tmp_
     starter(project, SLUG)
     sheet = record_sheet(project)
     folder = project / "content" / "recordings" / SLUG
-    make_take(folder / "gioithieu-03.m4a", sheet["bantin-09"][2])  # "Xin trân trọng cảm ơn bà con đã lắng nghe."
-    make_take(folder / "bantin-04.m4a", sheet["bantin-04"][2])     # step 1, the right words
+    make_take(folder / "gioithieu-message-1.m4a", sheet["bantin-thanks"][2])  # "Xin trân trọng cảm ơn bà con đã lắng nghe."
+    make_take(folder / "bantin-step-1.m4a", sheet["bantin-step-1"][2])     # step 1, the right words
     result = run(project, "build", "--engine", "espeak-ng", "--only", SLUG, "--timings")
     assert result.exit_code == 0, result.output
     flagged = [line for line in result.output.splitlines() if "có thể thu nhầm đoạn" in line]
-    assert flagged == ["Cảnh báo: content/recordings/thu-tuc/gioithieu-03.m4a: có thể thu nhầm đoạn — lời nghe được "
-                       "giống đoạn bantin-09 hơn đoạn gioithieu-03; bản thu vẫn được dùng, hãy nghe lại và thu lại "
+    assert flagged == ["Cảnh báo: content/recordings/thu-tuc/gioithieu-message-1.m4a: có thể thu nhầm đoạn — lời nghe được "
+                       "giống đoạn bantin-thanks hơn đoạn gioithieu-message-1; bản thu vẫn được dùng, hãy nghe lại và thu lại "
                        "nếu nhầm"]
-    assert section(project, "bantin-04")["source"] == "recording"
+    assert section(project, "bantin-step-1")["source"] == "recording"
     catalog = (project / "build" / "index.html").read_text(encoding="utf-8")
-    assert "gioithieu-03.m4a: có thể thu nhầm đoạn" in catalog, "the catalog says which take to listen to again"
+    assert "gioithieu-message-1.m4a: có thể thu nhầm đoạn" in catalog, "the catalog says which take to listen to again"
     seconds = float(re.search(r"asr (\d+\.\d+)", result.output).group(1))
     assert 0 < seconds < 30, "two short takes, the model loaded once per worker"
     heard = [json.loads(p.read_text(encoding="utf-8"))
@@ -168,4 +168,4 @@ def test_viet_asr_flags_the_closing_words_saved_under_another_sections_name(tmp_
 
     forced = run(project, "build", "--engine", "espeak-ng", "--only", SLUG, "--force", "--timings")
     assert forced.exit_code == 0 and "asr" not in forced.output.split("Thời gian theo bước")[1]
-    assert "gioithieu-03.m4a: có thể thu nhầm đoạn" in forced.output, "the transcript is kept, the warning is not"
+    assert "gioithieu-message-1.m4a: có thể thu nhầm đoạn" in forced.output, "the transcript is kept, the warning is not"

@@ -276,9 +276,9 @@ def test_many_slots_in_one_campaign_are_named(project):
 @pytest.fixture
 def google(monkeypatch):
     """Start the loopback stand-in with a behaviour; gTTS is pointed at it and given short limits."""
-    from outreach.sound import engines
-    monkeypatch.setattr(engines, "GTTS_DEADLINE", 1.0)
-    monkeypatch.setattr(engines, "GTTS_BACKOFF", 0.01)
+    from outreach.sound.engines import gtts
+    monkeypatch.setattr(gtts, "GTTS_DEADLINE", 1.0)
+    monkeypatch.setattr(gtts, "GTTS_BACKOFF", 0.01)
     servers = []
 
     def start(mode: str, **kwargs) -> Behaviour:
@@ -298,7 +298,7 @@ def bulletin_engine(project: Path, slug: str = "tot") -> str:
 
 def test_google_dripping_a_byte_at_a_time_is_given_up_on(google, tmp_path):
     from outreach.errors import SpeechError
-    from outreach.sound.engines import GttsEngine
+    from outreach.sound.engines.gtts import GttsEngine
     google("drip")
     with pytest.raises(SpeechError, match="quá chậm"):
         GttsEngine().synthesize("Xin chào bà con.", tmp_path / "a.wav")
@@ -306,7 +306,7 @@ def test_google_dripping_a_byte_at_a_time_is_given_up_on(google, tmp_path):
 
 
 def test_probe_of_a_dripping_google_ends_and_says_why(google):
-    from outreach.sound.engines import GttsEngine
+    from outreach.sound.engines.gtts import GttsEngine
     google("drip")
     assert "quá chậm" in GttsEngine().unusable_reason()
 
@@ -314,7 +314,7 @@ def test_probe_of_a_dripping_google_ends_and_says_why(google):
 @pytest.mark.parametrize("mode", ["binary", "bad-base64", "not-mp3"])
 def test_a_garbage_answer_is_this_engine_failing_once(google, tmp_path, mode):
     from outreach.errors import SpeechError
-    from outreach.sound.engines import GttsEngine
+    from outreach.sound.engines.gtts import GttsEngine
     behaviour = google(mode)
     with pytest.raises(SpeechError, match="gTTS: máy chủ Google trả lời sai định dạng"):
         GttsEngine().synthesize("Xin chào bà con.", tmp_path / "a.wav")
@@ -353,7 +353,7 @@ def test_forced_gtts_with_garbage_fails_the_guide_with_the_cause(google, project
 
 def test_the_stand_in_address_is_the_engines_not_a_patch_of_gtts(tmp_path):
     import gtts.tts
-    from outreach.sound.engines import GttsEngine
+    from outreach.sound.engines.gtts import GttsEngine
     original = gtts.tts._translate_url
     behaviour = Behaviour("ok")
     with StubServer(behaviour) as server:
@@ -378,7 +378,7 @@ def test_an_unwritable_speech_cache_is_named_not_blamed_on_espeak(project):
 
 
 def test_a_temp_file_removed_by_another_build_is_said_so(project, monkeypatch):
-    from outreach.sound.engines import EspeakEngine
+    from outreach.sound.engines.espeak import EspeakEngine
     write_guide(project, "tot", starter(project, "tot"))
     real = EspeakEngine.synthesize
 
@@ -398,7 +398,7 @@ def cache_files(project: Path) -> set[Path]:
 
 
 def test_the_speech_cache_drops_what_no_build_used_lately_but_keeps_other_guides(project, monkeypatch):
-    from outreach.sound import speech
+    from outreach.sound import cache as speech
     write_guide(project, "mot", starter(project, "mot"))
     write_guide(project, "hai", starter(project, "hai").replace("Đăng ký khai sinh", "Đăng ký kết hôn"))
     assert run(project, "build", "--engine", "espeak-ng").exit_code == 0
@@ -415,7 +415,7 @@ def test_the_speech_cache_drops_what_no_build_used_lately_but_keeps_other_guides
     assert left < everything
     assert all(path.stat().st_mtime > long_ago for path in left if path.suffix == ".wav")
     calls = []
-    from outreach.sound.engines import EspeakEngine
+    from outreach.sound.engines.espeak import EspeakEngine
     real = EspeakEngine.synthesize
     monkeypatch.setattr(EspeakEngine, "synthesize",
                         lambda self, text, wav: (calls.append(text), real(self, text, wav)))

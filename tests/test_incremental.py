@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_project, run, starter, write_guide
-from outreach.sound.engines import EspeakEngine
+from outreach.build import JOINED
 from outreach.manifest import Manifest, file_record
+from outreach.products import UNITS
+from outreach.sound.engines.espeak import EspeakEngine
 
 
 def mtimes(root: Path) -> dict[str, int]:
@@ -122,8 +124,8 @@ def test_outputs_are_deterministic(built, tmp_path):
 
 def test_manifest_records_every_file_as_it_is(built):
     manifest = Manifest.load(built / "build")
-    # 13 units (4 PDFs, text, SMS, bulletin, clips, 5 shared files) × 2 guides, and the two joined PDFs
-    assert len(manifest.units) == 28
+    # every unit but the print-shop files × 2 guides, and the joined PDFs
+    assert len(manifest.units) == 2 * len([u for u in UNITS if not u.print_shop]) + len(JOINED)
     for unit in manifest.units.values():
         for rel, record in unit.files.items():
             assert file_record(built / "build" / rel).sha256 == record.sha256
@@ -141,8 +143,8 @@ def test_killed_build_then_rebuilt_is_consistent(built):
     assert run(built, "build", "--engine", "espeak-ng").exit_code == 0
     assert not list((built / "build").rglob(".*.tmp*"))
     manifest = Manifest.load(built / "build")
-    # 13 units (4 PDFs, text, SMS, bulletin, clips, 5 shared files) × 2 guides, and the two joined PDFs
-    assert len(manifest.units) == 28
+    # every unit but the print-shop files × 2 guides, and the joined PDFs
+    assert len(manifest.units) == 2 * len([u for u in UNITS if not u.print_shop]) + len(JOINED)
     for unit in manifest.units.values():
         for rel, record in unit.files.items():
             assert file_record(built / "build" / rel) == record

@@ -61,13 +61,13 @@ def recorded(tmp_path_factory) -> tuple[Path, object, dict]:
     starter(project, SLUG)
     sheet = record_sheet(project)
     folder = project / "content" / "recordings" / SLUG
-    short = sheet["bantin-03"][2]  # "Cách làm gồm 3 bước."
-    make_take(folder / "bantin-04.m4a", sheet["bantin-04"][2])                     # step 1, well read
-    make_take(folder / "bantin-01.m4a", sheet["bantin-01"][2], voice_volume=12)   # clipped
-    make_take(folder / "bantin-03.m4a", short, voice_volume=0.02, noise=0.0005)  # far too quiet
-    make_take(folder / "bantin-05.m4a", None, noise=0.05)                          # only the room
-    make_take(folder / "bantin-06.m4a", None, noise=0)                             # nothing at all
-    make_take(folder / "bantin-02.m4a", short)                                     # the wrong, short text
+    short = sheet["bantin-steps"][2]  # "Cách làm gồm 3 bước."
+    make_take(folder / "bantin-step-1.m4a", sheet["bantin-step-1"][2])                     # step 1, well read
+    make_take(folder / "bantin-greeting.m4a", sheet["bantin-greeting"][2], voice_volume=12)   # clipped
+    make_take(folder / "bantin-steps.m4a", short, voice_volume=0.02, noise=0.0005)  # far too quiet
+    make_take(folder / "bantin-step-2.m4a", None, noise=0.05)                          # only the room
+    make_take(folder / "bantin-step-3.m4a", None, noise=0)                             # nothing at all
+    make_take(folder / "bantin-why-online.m4a", short)                                     # the wrong, short text
     result = run(project, "build", "--engine", "espeak-ng", "--only", SLUG)
     assert result.exit_code == 0, result.output
     return project, result, sheet
@@ -75,11 +75,11 @@ def recorded(tmp_path_factory) -> tuple[Path, object, dict]:
 
 def test_a_good_take_is_heard_trimmed_and_levelled(recorded):
     project, _, _ = recorded
-    heard = section(project, "bantin-04")
+    heard = section(project, "bantin-step-1")
     assert heard["source"] == "recording"
-    take = project / "content" / "recordings" / SLUG / "bantin-04.m4a"
+    take = project / "content" / "recordings" / SLUG / "bantin-step-1.m4a"
     assert heard["duration_seconds"] < duration_seconds(take) - 3  # the four seconds of silence are cut
-    assert section(project, "bantin-07")["source"] == "espeak-ng"
+    assert section(project, "bantin-documents")["source"] == "espeak-ng"
     lufs, peak = ffmpeg_loudness(project / "build" / SLUG / "broadcast.mp3")
     assert abs(lufs + 16) <= 1 and peak <= -1
     assert sidecar(project)["draft"] is True  # espeak-ng still speaks most of it
@@ -91,14 +91,14 @@ def test_a_good_take_is_heard_trimmed_and_levelled(recorded):
 
 def test_each_bad_take_is_named_with_the_reason(recorded):
     project, result, _ = recorded
-    warned = {line.split("bantin-")[1][:2]: line for line in result.output.splitlines()
+    warned = {line.split("bantin-")[1].split(".m4a")[0]: line for line in result.output.splitlines()
               if "content/recordings/thu-tuc/bantin-" in line}
-    assert "rè vì quá to" in warned["01"]
-    assert "độ dài bản thu không khớp" in warned["02"]
-    assert "quá nhỏ" in warned["03"]
-    assert "chỉ có tiếng ồn" in warned["05"]
-    assert "trống" in warned["06"]
-    for refused in ("bantin-01", "bantin-02", "bantin-03", "bantin-05", "bantin-06"):
+    assert "rè vì quá to" in warned["greeting"]
+    assert "độ dài bản thu không khớp" in warned["why-online"]
+    assert "quá nhỏ" in warned["steps"]
+    assert "chỉ có tiếng ồn" in warned["step-2"]
+    assert "trống" in warned["step-3"]
+    for refused in ("bantin-greeting", "bantin-why-online", "bantin-steps", "bantin-step-2", "bantin-step-3"):
         assert section(project, refused)["source"] == "espeak-ng"
         assert f"{refused}.m4a: không dùng được" in section(project, refused)["problem"]
 
@@ -106,15 +106,15 @@ def test_each_bad_take_is_named_with_the_reason(recorded):
 def test_record_lists_each_section_with_its_file_and_state(recorded):
     project, _, _ = recorded
     sheet = record_sheet(project)
-    assert sheet["bantin-04"][0] == "đã thu: bantin-04.m4a"
-    assert sheet["bantin-07"][0] == "chưa thu"
-    assert sheet["bantin-07"][1] == "content/recordings/thu-tuc/bantin-07.m4a"
+    assert sheet["bantin-step-1"][0] == "đã thu: bantin-step-1.m4a"
+    assert sheet["bantin-documents"][0] == "chưa thu"
+    assert sheet["bantin-documents"][1] == "content/recordings/thu-tuc/bantin-documents.m4a"
 
 
 def test_catalog_says_which_recordings_to_make_again(recorded):
     project, _, _ = recorded
     catalog = (project / "build" / "index.html").read_text(encoding="utf-8")
-    assert "Bản thu cần làm lại hoặc nghe lại" in catalog and "bantin-05.m4a" in catalog
+    assert "Bản thu cần làm lại hoặc nghe lại" in catalog and "bantin-step-2.m4a" in catalog
 
 
 def test_unchanged_recordings_build_nothing_and_an_edit_marks_the_take_out_of_date(recorded):
@@ -126,9 +126,9 @@ def test_unchanged_recordings_build_nothing_and_an_edit_marks_the_take_out_of_da
                      encoding="utf-8")
     rebuilt = run(project, "build", "--engine", "espeak-ng", "--only", SLUG)
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert section(project, "bantin-04")["source"] == "espeak-ng"
-    assert "bantin-04.m4a: cần thu lại" in rebuilt.output
-    assert record_sheet(project)["bantin-04"][0].startswith("cần thu lại")
+    assert section(project, "bantin-step-1")["source"] == "espeak-ng"
+    assert "bantin-step-1.m4a: cần thu lại" in rebuilt.output
+    assert record_sheet(project)["bantin-step-1"][0].startswith("cần thu lại")
 
 
 def test_a_bulletin_recorded_whole_is_not_a_draft(recorded):
@@ -154,7 +154,7 @@ def test_a_clip_wholly_recorded_needs_no_engine(tmp_path):
     for number, text in enumerate(texts, 1):
         make_take(tmp_path / "recordings" / SLUG / f"gioithieu-{number:02d}.m4a", text)
     speaker = Speaker([], tmp_path / "build" / ".cache" / "speech", "north", {}, 0.9)
-    clip = speaker.speak(Script("00-gioi-thieu", "Giới thiệu", texts, "gioithieu"), tmp_path / "clip.mp3", False,
+    clip = speaker.make_clip(Script("00-gioi-thieu", "Giới thiệu", texts, "gioithieu"), tmp_path / "clip.mp3", False,
                          takes=Takes(tmp_path / "recordings", SLUG))
     assert clip.engine == "recording" and not clip.draft
     assert [s["source"] for s in clip.sections] == ["recording", "recording"]
@@ -210,7 +210,7 @@ def test_a_take_that_cannot_be_noted_is_used_and_said_so_at_every_build_until_it
     at stake at every build until the note is written."""
     starter(project, SLUG)
     folder = project / "content" / "recordings" / SLUG
-    make_take(folder / "bantin-04.m4a", record_sheet(project)["bantin-04"][2])
+    make_take(folder / "bantin-step-1.m4a", record_sheet(project)["bantin-step-1"][2])
     folder.chmod(0o555)
     real = __import__("outreach.sound.recordings", fromlist=["write_atomic"]).write_atomic
 
@@ -221,24 +221,69 @@ def test_a_take_that_cannot_be_noted_is_used_and_said_so_at_every_build_until_it
         real(target, data)
 
     monkeypatch.setattr("outreach.sound.recordings.write_atomic", as_for_anyone_but_root)
-    warning = ("Cảnh báo: content/recordings/thu-tuc/bantin-04.m4a: không ghi được ghi chú của bản thu vào thư mục "
+    warning = ("Cảnh báo: content/recordings/thu-tuc/bantin-step-1.m4a: không ghi được ghi chú của bản thu vào thư mục "
                "content/recordings/thu-tuc/: không có quyền ghi; bản thu vẫn được dùng, nhưng thiếu ghi chú này thì "
-               "khi lời đoạn bantin-04 đổi, công cụ sẽ không biết bản thu đã cũ — hãy cho phép ghi vào thư mục "
+               "khi lời đoạn bantin-step-1 đổi, công cụ sẽ không biết bản thu đã cũ — hãy cho phép ghi vào thư mục "
                "content/recordings/thu-tuc/ rồi chạy lại outreach build")
     for _ in range(2):
         result = run(project, "build", "--engine", "espeak-ng", "-j", "1")
         assert result.exit_code == 0, result.output
         assert warning in result.output.splitlines()
         assert "bộ nhớ đệm" not in result.output
-        assert section(project, "bantin-04")["source"] == "recording"
-    assert not (folder / "bantin-04.m4a.json").exists()
+        assert section(project, "bantin-step-1")["source"] == "recording"
+    assert not (folder / "bantin-step-1.m4a.json").exists()
 
     folder.chmod(0o755)
     mended = run(project, "build", "--engine", "espeak-ng", "-j", "1")
     assert mended.exit_code == 0 and "ghi chú" not in mended.output, mended.output
-    assert json.loads((folder / "bantin-04.m4a.json").read_text(encoding="utf-8"))["text"].startswith("Bước 1:")
+    assert json.loads((folder / "bantin-step-1.m4a.json").read_text(encoding="utf-8"))["text"].startswith("Bước 1:")
     meeting = json.loads((project / "build" / SLUG / "meeting" / "index.json").read_text(encoding="utf-8"))
     step1 = next(clip for clip in meeting if clip["file"].startswith("01-"))
     assert step1["engine"] == "recording", "once noted, the take voices the meeting clip with its words too"
     again = run(project, "build", "--engine", "espeak-ng", "-j", "1")
     assert "Không có gì thay đổi" in again.output, again.output
+
+
+# --- Sections keep their names -----------------------------------------------------------------
+
+def test_whitespace_in_a_template_moves_no_section(project):
+    """The bug names fix: a `{% endfor %}` at a line's end (trim_blocks) ran the fee into the documents
+    section. With names, lines and blank lines around a section change nothing of the sections."""
+    starter(project, SLUG)
+    before = record_sheet(project)
+    template = project / "templates" / "broadcast.txt.j2"
+    squeezed = re.sub(r"\n\s*\n", "\n", template.read_text(encoding="utf-8"))  # every blank line gone
+    template.write_text(squeezed.replace("{% endfor %}\n", "{% endfor %}"), encoding="utf-8")
+    after = record_sheet(project)
+    assert after == before
+    assert [key for key in after if key.startswith("bantin-")][6:10] == [
+        "bantin-documents", "bantin-fee", "bantin-help-desk", "bantin-thanks"]
+    assert after["bantin-fee"][2].startswith("Lệ phí:") and "Lệ phí" not in after["bantin-documents"][2]
+
+
+def test_a_take_named_by_place_is_renamed_to_its_section_and_keeps_its_words(project):
+    starter(project, SLUG)
+    sheet = record_sheet(project)
+    folder = project / "content" / "recordings" / SLUG
+    noted = make_take(folder / "bantin-08.m4a", sheet["bantin-help-desk"][2])  # the help desk, before names
+    digest = __import__("hashlib").sha256(noted.read_bytes()).hexdigest()
+    noted.with_name("bantin-08.m4a.json").write_text(json.dumps({"text": sheet["bantin-help-desk"][2],
+                                                                  "sha256": digest}), encoding="utf-8")
+    make_take(folder / "bantin-09.m4a", sheet["bantin-thanks"][2])  # no note: by its place then (thanks)
+    renamed = record_sheet(project)
+    assert renamed["bantin-help-desk"][0] == "đã thu: bantin-help-desk.m4a"
+    assert renamed["bantin-thanks"][0] == "đã thu: bantin-thanks.m4a"
+    assert (folder / "bantin-help-desk.m4a.json").is_file() and not list(folder.glob("bantin-0*"))
+
+
+def test_a_template_that_drops_a_section_with_a_take_fails_naming_it(project):
+    starter(project, SLUG)
+    folder = project / "content" / "recordings" / SLUG
+    make_take(folder / "bantin-fee.m4a", record_sheet(project)["bantin-fee"][2])
+    template = project / "templates" / "broadcast.txt.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace('{{ section("fee") }}\n', ""), encoding="utf-8")
+    result = run(project, "build", "--engine", "espeak-ng", "--only", SLUG)
+    assert result.exit_code == 1
+    assert ("content/recordings/thu-tuc/bantin-fee.m4a:1: (bản thu): đoạn 'fee' không còn trong mẫu "
+            "templates/broadcast.txt.j2 (đã bị gộp vào đoạn khác hoặc bị bỏ)") in result.output
+    assert (project / "build" / SLUG / "handout.pdf").is_file(), "the printed products are made all the same"

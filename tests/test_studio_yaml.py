@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import copy_project, run, starter
+from outreach.fields import about
+from outreach.model import Guide
 from outreach.studio import forms, yamledit
 from outreach.studio.app import GUIDE_SCHEMA
 from outreach.yamlsource import load_yaml
@@ -34,7 +36,7 @@ def test_an_edit_changes_that_value_only(guide):
     assert len(before.splitlines()) == len(after.splitlines())
     assert [b.split("#")[0].strip() for _, b in changed] == ["promise: Làm ở nhà, nhanh và gọn",
                                                              "last_checked: 2026-01-05"]
-    assert "# một câu hứa ngắn, tối đa 60 ký tự" in changed[0][1], "the comment after the value stays"
+    assert f"# {about(Guide, 'promise').hint}" in changed[0][1], "the comment after the value stays"
     assert run(project, "validate", "--only", "thu-tuc").exit_code == 0
 
 

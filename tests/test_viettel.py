@@ -11,7 +11,8 @@ import pytest
 
 from conftest import duration_seconds, run, starter, write_guide
 from outreach.errors import SpeechError
-from outreach.sound.engines import EngineSettings, ViettelEngine, make_engine
+from outreach.sound.engines import Voicing, make_engine
+from outreach.sound.engines.viettel import ViettelEngine
 from outreach.sound.speech import Speaker
 from viettel_stub import TOKEN, Behaviour, StubServer
 
@@ -56,7 +57,7 @@ def test_speaks_at_the_communes_speed_itself(stub, tmp_path):
     behaviour = stub("ok")
     lengths = {}
     for speed in (0.8, 1.2):
-        engine = make_engine("viettel", EngineSettings("south", None, "com.vn", speed))
+        engine = make_engine("viettel", Voicing("south", speed))
         assert engine.speed == speed  # nothing is stretched afterwards
         engine.synthesize(SENTENCE, tmp_path / f"{speed}.wav")
         lengths[speed] = duration_seconds(tmp_path / f"{speed}.wav")
@@ -116,7 +117,7 @@ def test_the_cache_key_never_holds_the_key(stub):
 
 
 def test_auto_prefers_viettel_with_a_key_and_skips_it_without(tmp_path, monkeypatch):
-    settings = EngineSettings("north")
+    settings = Voicing("north")
     monkeypatch.delenv("VIETTEL_TTS_TOKEN", raising=False)
     without = Speaker.for_build("auto", settings, tmp_path, {})
     assert "viettel" not in [engine.name for engine in without.candidates]
@@ -152,16 +153,21 @@ def test_build_with_a_refused_key_says_so(stub, project):
     assert "Viettel AI từ chối khóa" in result.output and TOKEN not in result.output
 
 
-def test_the_voice_and_the_keys_variable_come_from_commune_yaml(stub, project, monkeypatch):
+@pytest.mark.parametrize("settings", [
+    "\naudio:\n  viettel:\n    voice: hue-maingoc\n    token_env: XA_AN_VIEN_VIETTEL\n",
+    "\naudio:\n  viettel_voice: hue-maingoc\n  viettel_token_env: XA_AN_VIEN_VIETTEL\n",  # as written before 0.2
+], ids=["engine-section", "flat-keys-of-earlier-versions"])
+def test_the_voice_and_the_keys_variable_come_from_commune_yaml(stub, project, monkeypatch, settings):
     behaviour = stub("ok")
     monkeypatch.delenv("VIETTEL_TTS_TOKEN")
     monkeypatch.setenv("XA_AN_VIEN_VIETTEL", TOKEN)
     commune = project / "content" / "commune.yaml"
-    settings = "\naudio:\n  viettel_voice: hue-maingoc\n  viettel_token_env: XA_AN_VIEN_VIETTEL\n"
     commune.write_text(commune.read_text(encoding="utf-8") + settings, encoding="utf-8")
     write_guide(project, "thu-tuc", starter(project))
     result = run(project, "build")  # auto: the key is there, so Viettel speaks
     assert result.exit_code == 0, result.output
+    old = "viettel_voice" in settings
+    assert ("audio.viettel_voice: cách viết cũ, vẫn dùng được; nên viết 'viettel:'" in result.output) == old
     sidecar = json.loads((project / "build" / "thu-tuc" / "broadcast.json").read_text(encoding="utf-8"))
     assert (sidecar["engine"], sidecar["voice"]) == ("viettel", "hue-maingoc")
     assert {body["voice"] for body in behaviour.requests} == {"hue-maingoc"}
@@ -176,3 +182,15 @@ def test_a_key_written_where_its_variable_name_belongs_is_refused(project):
     assert result.exit_code == 1
     assert "audio.viettel_token_env: phải là tên một biến môi trường" in result.output
     assert "từ lạ" not in result.output  # a setting, not prose for the spelling check
+
+
+def test_an_engine_setting_is_judged_by_its_engine_and_named_where_it_is(project):
+    commune = project / "content" / "commune.yaml"
+    text = commune.read_text(encoding="utf-8") + "\naudio:\n  viettel:\n    voice: Quynh Anh\n  gtss:\n    tld: vn\n"
+    commune.write_text(text, encoding="utf-8")
+    result = run(project, "validate", "--strict")
+    assert result.exit_code == 1
+    voice_line = text.splitlines().index("    voice: Quynh Anh") + 1
+    assert f"commune.yaml:{voice_line}: audio.viettel.voice: phải là mã giọng đọc của Viettel AI" in result.output
+    assert "audio.gtss: khóa không hợp lệ; có phải ý bạn là 'gtts'?" in result.output
+    assert "từ lạ" not in result.output

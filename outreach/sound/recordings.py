@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ from outreach.sound.ffmpeg import ffmpeg
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from outreach.script import Script
 
 SUFFIXES = (".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".webm", ".flac")  # phones and browsers
 MAX_BYTES = 64 * 1024 * 1024      # a quarter of an hour of a phone's AAC is a tenth of this
@@ -207,3 +210,60 @@ class Takes:
             if take.recorded_text() == text:
                 return Choice(take)
         return Choice(stale=named)
+
+
+# Before sections had names, a take was named by its section's place: `bantin-03.m4a`. Then a
+# `{% endfor %}` at a line's end (trim_blocks) ran the bulletin's fee into its documents section, so
+# that section had no place of its own.
+_BY_PLACE = re.compile(r"(?P<key>[a-z]+\d*)-(?P<place>\d{2})")
+MERGED_BEFORE_NAMES = {"bantin": ("fee",)}
+
+
+def name_takes_by_section(folder: Path, scripts: list[Script]) -> list[tuple[Path, Path]]:
+    """Rename the takes named by place to their section's name, with their notes: the section whose
+    words the note holds, else the section at that place (a take keeps voicing the same words).
+    A take whose new name is taken already stays as it is. Returns (old, new) of each rename."""
+    renamed = []
+    by_key = {script.key: script for script in scripts if script.names}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        placed = _BY_PLACE.fullmatch(path.stem) if path.suffix.lower() in SUFFIXES else None
+        if placed is None or placed["key"] not in by_key:
+            continue
+        section = _section_of(Take(path), by_key[placed["key"]], int(placed["place"]), scripts)
+        target = path.with_name(f"{section}{path.suffix}") if section else None
+        if target is not None and not target.exists():
+            _rename_with_note(Take(path), target)
+            renamed.append((path, target))
+    return renamed
+
+
+def _section_of(take: Take, script: Script, place: int, scripts: list[Script]) -> str | None:
+    noted = take.recorded_text()
+    if noted is not None:
+        return next((id_ for s in scripts for id_, text in zip(s.section_ids, s.sections) if text == noted), None)
+    # Never used yet (no note): by its place in the sections as the templates cut them before names.
+    names = [name for name in script.names if name not in MERGED_BEFORE_NAMES.get(script.key, ())]
+    return f"{script.key}-{names[place - 1]}" if place <= len(names) else None
+
+
+def _rename_with_note(take: Take, target: Path) -> None:
+    note = take.sidecar
+    take.path.rename(target)
+    if note.is_file():
+        note.rename(Take(target).sidecar)
+
+
+def unplaced_takes(folder: Path, scripts: list[Script]) -> list[tuple[Take, Script, str]]:
+    """(take, its script, its section's name) for each take of a section the template no longer has:
+    a template edit merged or dropped it. A numbered section (a step, a key message) may be gone
+    because the guide has fewer of them: that is not the template's doing, and its take just waits."""
+    by_key = {script.key: script for script in scripts if script.names}
+    found = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        key, _, name = path.stem.partition("-")
+        script = by_key.get(key)
+        if (script is None or path.suffix.lower() not in SUFFIXES or name in script.names
+                or re.search(r"\d$", name)):
+            continue
+        found.append((Take(path), script, name))
+    return found

@@ -27,9 +27,10 @@ from outreach import scaffold, spelling
 from outreach.content import Content, check_file, load_content
 from outreach.errors import OutreachError, Problem, SpellerMissing
 from outreach.model import SLUG_PATTERN, Commune, Guide
-from outreach.products import BY_NAME, UNITS
+from outreach.products import BY_NAME, UNITS, bulletin_of, meeting_clips_of
 from outreach.project import Project
-from outreach.sound.speech import RECORDING
+from outreach.sidecars import ClipRecord
+from outreach.sound.engines import with_engine_settings
 from outreach.studio import forms, listing, pictures, preview, results, takes, yamledit
 from outreach.studio.jobs import BuildJob, Builds
 from outreach.studio.security import Guard, GuardMiddleware, Refused, inside
@@ -43,7 +44,7 @@ CATALOG_POLICY = ("default-src 'self'; style-src 'self' 'unsafe-inline'; script-
 ICON_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 log = logging.getLogger("outreach.studio")
 GUIDE_SCHEMA = forms.Schema(Guide.model_json_schema())
-COMMUNE_SCHEMA = forms.Schema(Commune.model_json_schema())
+COMMUNE_SCHEMA = forms.Schema(with_engine_settings(Commune.model_json_schema()))
 
 
 @dataclass(frozen=True)
@@ -243,47 +244,34 @@ def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
 def _built(project: Project, slug: str) -> dict:
     """The clips to play and the outputs to open, from what the last build wrote."""
     folder = project.build_dir / slug
-    clips = []
-    bulletin = _json(folder / "broadcast.json")
-    if isinstance(bulletin, dict) and (folder / "broadcast.mp3").is_file():
-        clips.append(_clip("Bản tin loa", bulletin, f"/files/{slug}/broadcast.mp3"))
-    meeting = _json(folder / "meeting" / "index.json")
-    for entry in meeting if isinstance(meeting, list) else []:
-        if isinstance(entry, dict) and (folder / "meeting" / str(entry.get("file", ""))).is_file():
-            clips.append(_clip(f"Buổi họp — {entry.get('title', '')}", entry, f"/files/{slug}/meeting/{entry['file']}"))
+    spoken, sessions = BY_NAME["broadcast"], BY_NAME["meeting"]
+    bulletin, meeting = bulletin_of(project.build_dir, slug), meeting_clips_of(project.build_dir, slug)
+    heard: list[tuple[str, ClipRecord, str]] = [(spoken.label, bulletin, spoken.sound_of())] if bulletin else []
+    heard += [(f"Buổi họp — {clip.title}", clip, sessions.sound_of(Path(clip.file).stem)) for clip in meeting]
+    clips = [_clip(title, record, f"/files/{slug}/{rel}") for title, record, rel in heard if (folder / rel).is_file()]
     outputs = [(unit.label, f"/files/{slug}/{unit.file_of(slug)}") for unit in UNITS
                if (folder / unit.file_of(slug)).is_file() and not unit.file.endswith(".json")]
-    outputs += [(f"{BY_NAME['meeting'].label}: {clip['title']}", clip["url"]) for clip in clips[1:]]
+    outputs += [(f"{sessions.label}: {clip['title']}", clip["url"]) for clip in clips[1 if bulletin else 0:]]
     return dict(clips=clips, any_draft=any(c["draft"] for c in clips), outputs=outputs,
-                take_problems=_take_problems(folder, [bulletin, *(meeting if isinstance(meeting, list) else [])]))
+                take_problems=_take_problems(folder / spoken.file, [r for r in (bulletin, *meeting) if r]))
 
 
-def _clip(title: str, entry: dict, url: str) -> dict:
-    seconds = float(entry.get("duration_seconds") or 0)
+def _clip(title: str, record: ClipRecord, url: str) -> dict:
+    seconds = record.duration_seconds
     length = f"{int(seconds // 60)} phút {round(seconds % 60)} giây" if seconds >= 60 else f"{round(seconds)} giây"
-    sections = [s for s in entry.get("sections") or [] if isinstance(s, dict)]
-    return {"title": title, "url": url, "draft": bool(entry.get("draft")), "seconds": length,
-            "sections": len(sections), "recorded": sum(s.get("source") == RECORDING for s in sections)}
+    return {"title": title, "url": url, "draft": record.draft, "seconds": length,
+            "sections": len(record.sections), "recorded": record.recorded}
 
 
-def _take_problems(folder: Path, entries: list) -> takes.BuildSays:
+def _take_problems(sidecar: Path, records: list[ClipRecord]) -> takes.BuildSays:
     """What the last build said of a section's take, by section id (why it was not used, or why it is
     in doubt), and when that build was."""
     try:
-        built_at = (folder / "broadcast.json").stat().st_mtime
+        built_at = sidecar.stat().st_mtime
     except OSError:
         return takes.BuildSays({}, 0.0)
-    sections = [s for entry in entries if isinstance(entry, dict) for s in entry.get("sections") or []
-                if isinstance(s, dict) and s.get("id")]
-    said = {str(s["id"]): "; ".join(str(s[k]) for k in ("problem", "warning") if s.get(k)) for s in sections}
+    said = {s.id: "; ".join(filter(None, (s.problem, s.warning))) for record in records for s in record.sections}
     return takes.BuildSays({section: words for section, words in said.items() if words}, built_at)
-
-
-def _json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 # --- saving ------------------------------------------------------------------------------------

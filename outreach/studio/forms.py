@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from outreach.errors import Problem
-from outreach.model import calendar_date
-from outreach.studio.labels import label_and_help
+from outreach.fields import About, about_in_schema
+from outreach.model import ENGINE_GROUP, calendar_date
+from outreach.sound.engines import engine_labels
 
 ABSENT = object()         # the key must not be in the file (an empty optional field)
 MAX_POSTED_ITEMS = 50     # no list of the schema is longer than 10; a bigger count is not from our form
 LONG_TEXT = 60            # a text that may be longer than this gets a text area that grows with it
+SPOKEN = "Được đọc trên loa."
+# Choices that are whatever registers in an entry-point group: value → what the officer reads.
+REGISTERED_CHOICES = {ENGINE_GROUP: engine_labels}
 Path_ = tuple[str | int, ...]
 
 
@@ -32,6 +36,7 @@ class FormField:
     required: bool = False
     nullable: bool = False         # may be left empty (the schema allows null)
     choices: list[str] = field(default_factory=list)
+    choice_labels: dict[str, str] = field(default_factory=dict)
     value: Any = None
     children: list[FormField] = field(default_factory=list)   # a group's fields, a list's items
     min_items: int = 0
@@ -42,6 +47,10 @@ class FormField:
     @property
     def name(self) -> str:
         return form_name(self.path)
+
+    def shown(self, choice: str) -> str:
+        """What the officer reads for an allowed value (a commune's own pictogram: its name)."""
+        return self.choice_labels.get(choice, choice)
 
     @property
     def rows(self) -> int:
@@ -100,10 +109,11 @@ def _object_fields(schema: Schema, obj: dict, model: str, path: Path_, data: Map
 
 
 def _field(schema: Schema, prop: dict, model: str, path: Path_, key: str, required: bool, value: Any) -> FormField:
+    about = about_in_schema(prop, key)
     prop, ref_model, nullable = schema.resolve(prop)
-    label, help_ = label_and_help(model, key, prop.get("title", key))
-    made = FormField(path, _kind(prop, key), label, help_, required, nullable)
-    made.choices = list(prop.get("enum", []))
+    made = FormField(path, _kind(prop, key, about), about.label, _help(about), required, nullable)
+    made.choice_labels = _choice_labels(about)
+    made.choices = list(prop.get("enum", made.choice_labels if about.choices_from else []))
     if made.kind == "group":
         made.children = _object_fields(schema, prop, ref_model, path, value if isinstance(value, Mapping) else {})
     elif made.kind == "list":
@@ -125,11 +135,23 @@ def _item(schema: Schema, prop: dict, path: Path_, list_label: str, value: Any) 
     return FormField(path, _kind(prop, ""), f"Mục {number}", value=_shown(_kind(prop, ""), value))
 
 
-def _kind(prop: dict, key: str) -> str:
+def _help(about: About) -> str:
+    return " ".join(filter(None, (about.help, SPOKEN if about.spoken else "")))
+
+
+def _choice_labels(about: About) -> dict[str, str]:
+    if about.choices_from in REGISTERED_CHOICES:
+        return REGISTERED_CHOICES[about.choices_from]()
+    return dict(about.choices)
+
+
+def _kind(prop: dict, key: str, about: About | None = None) -> str:
     if key == "icon":
         return "icon"
     if key in ("image", "logo"):
         return "image"
+    if about is not None and about.choices_from:
+        return "choice"
     if prop.get("type") == "array":
         return "list"
     if prop.get("type") == "object":

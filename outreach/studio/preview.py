@@ -13,7 +13,7 @@ from outreach.errors import DoesNotFit, OutreachError
 from outreach.guidebuild import make_context
 from outreach.manifest import digest
 from outreach.model import Guide
-from outreach.products import BY_NAME, json_list, render_page
+from outreach.products import BY_NAME, meeting_clips_of, render_page
 from outreach.project import Project
 from outreach.templating import BoundedSandbox, template_folders
 
@@ -51,7 +51,7 @@ class Previewer:
         ctx.pdf_reuse = self.reuse
         unit = BY_NAME[product]
         assert unit.page is not None
-        clips = json_list(self.project.build_dir / slug / "meeting" / "index.json") if "meeting" in unit.shows else []
+        clips = meeting_clips_of(self.project.build_dir, slug) if "meeting" in unit.shows else []
         try:
             pdf, _ = render_page(ctx, unit.page, guide, clips)
         except DoesNotFit as exc:

@@ -15,6 +15,7 @@ from outreach.content import Content
 from outreach.errors import OutreachError
 from outreach.project import Project
 from outreach.recordsheet import RECORDINGS, Row
+from outreach.sound.engines import voicing_for
 from outreach.sound.reading import read_aloud
 from outreach.sound.recordings import COMMON, SUFFIXES, WHOLE_BULLETIN, Take, find_take
 from outreach.sound.speech import Speaker
@@ -197,5 +198,5 @@ def delete(project: Project, slug: str | None, section_id: str) -> None:
 def _speaker(project: Project, content: Content) -> Speaker:
     """A Speaker only to judge takes: the engine is never asked to speak."""
     assert content.commune is not None
-    settings = content.commune.audio.engine_settings(project.root, content.commune.dialect)
+    settings = voicing_for(content.commune.audio, project.root, content.commune.dialect)
     return Speaker.for_build("espeak-ng", settings, project.speech_cache_dir, content.lexicon)
