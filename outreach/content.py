@@ -123,7 +123,7 @@ def _unconfirmed(source: Source, guide: Guide) -> list[Problem]:
     """The facts nobody confirmed yet: a warning until an officer checks them and says so."""
     if not guide.unconfirmed:
         return []
-    labels = ", ".join(FIELD_LABELS[key] for key in guide.unconfirmed)
+    labels = "; ".join(FIELD_LABELS[key] for key in guide.unconfirmed)
     return [Problem(*source.where(("unconfirmed",)), "unconfirmed",
                     f"chưa xác nhận: {labels} (xem notes); kiểm tra xong thì ghi 'unconfirmed: []' trong tệp của xã")]
 

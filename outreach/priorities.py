@@ -7,7 +7,6 @@ officer may accept into schedule.yaml (never written without their click)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from outreach.model import WEEKDAYS, Campaign, Guide, Schedule
 from outreach.outcomes import AROUND
+from outreach.products import BY_NAME, bulletin_of
 from outreach.results import Figure, files, percent, share
 
 LISTED = 3                 # procedures on the list, and in the suggested week
@@ -116,18 +116,15 @@ def _papers(guide: Guide) -> str:
 def _has(slug: str, schedule: Schedule | None, build_dir: Path) -> tuple[str, ...]:
     """What outreach already has for it: handout, bulletin, when it was last in the schedule."""
     folder = build_dir / slug
-    handout = "có tờ hướng dẫn" if (folder / "handout.pdf").is_file() else "chưa tạo tờ hướng dẫn"
-    return handout, _bulletin(folder), _last_scheduled(slug, schedule)
+    handout = "có tờ hướng dẫn" if (folder / BY_NAME["handout"].file).is_file() else "chưa tạo tờ hướng dẫn"
+    return handout, _bulletin(build_dir, slug), _last_scheduled(slug, schedule)
 
 
-def _bulletin(folder: Path) -> str:
-    if not (folder / "broadcast.mp3").is_file():
+def _bulletin(build_dir: Path, slug: str) -> str:
+    record = bulletin_of(build_dir, slug)
+    if record is None or not (build_dir / slug / BY_NAME["broadcast"].sound).is_file():
         return "chưa có bản tin loa"
-    try:
-        draft = json.loads((folder / "broadcast.json").read_text(encoding="utf-8")).get("draft")
-    except (OSError, ValueError, AttributeError):
-        draft = False
-    return "có bản tin loa (bản nháp giọng máy)" if draft else "có bản tin loa"
+    return "có bản tin loa (bản nháp giọng máy)" if record.draft else "có bản tin loa"
 
 
 def _last_scheduled(slug: str, schedule: Schedule | None) -> str:

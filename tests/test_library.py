@@ -223,11 +223,11 @@ def test_unconfirmed_facts_are_marked_on_the_officers_preview_only(province):
     assert "fee" in guide.unconfirmed
     preview, _ = render_page(make_context(project, content, "espeak-ng", {}), BY_NAME["handout"].page, guide)
     first_line = pdf_bytes_text(preview).splitlines()[0]
-    assert first_line.startswith("BẢN XEM TRƯỚC CHO CÁN BỘ – chưa xác nhận: lệ phí")
+    assert first_line.startswith("BẢN XEM TRƯỚC CHO CÁN BỘ – chưa xác nhận: phí, lệ phí;")
     assert "XEM TRƯỚC" not in pdf_text(tan_phu / "build" / GUIDE / "handout.pdf")
     warning = run(tan_phu, "validate").output
     assert f"outreach/../library/guides/{GUIDE}.yaml" not in warning
-    assert "unconfirmed: chưa xác nhận: lệ phí" in warning
+    assert "unconfirmed: chưa xác nhận: phí, lệ phí;" in warning
     (tan_phu / "content" / "guides" / f"{GUIDE}.yaml").write_text(f"follows: {GUIDE}\nunconfirmed: []\n",
                                                                  encoding="utf-8")
     confirmed = load_content(project).guides[GUIDE]
