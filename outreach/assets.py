@@ -72,11 +72,13 @@ def _encoded_image(path: Path, mtime_ns: int, size: int) -> str:
     if path.suffix.lower() == ".svg":
         data = read_capped(path, MAX_SVG_BYTES, _shown(path))
         return "data:image/svg+xml;base64," + base64.b64encode(data).decode()
-    from PIL import Image
-    with Image.open(io.BytesIO(read_capped(path, MAX_PICTURE_BYTES, _shown(path)))) as image:
-        if image.width * image.height > MAX_PICTURE_PIXELS:  # checked again: never decode a bomb
-            raise OutreachError(too_many_pixels(_shown(path), image.width, image.height))
-        image.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS))
+    from PIL import Image, ImageOps
+    with Image.open(io.BytesIO(read_capped(path, MAX_PICTURE_BYTES, _shown(path)))) as opened:
+        if opened.width * opened.height > MAX_PICTURE_PIXELS:  # checked again: never decode a bomb
+            raise OutreachError(too_many_pixels(_shown(path), opened.width, opened.height))
+        opened.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS))
+        # A phone stores an upright photo sideways with an EXIF orientation: print it as it looks.
+        image = ImageOps.exif_transpose(opened)
         has_alpha = image.mode in ("RGBA", "LA", "P")
         buffer = io.BytesIO()
         if has_alpha:

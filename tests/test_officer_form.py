@@ -1,0 +1,104 @@
+"""The studio's form behaves like a form, driven in Debian's chromium (Playwright): a phone photo is
+made small and upright before upload, list buttons change the form and not the file, dates are typed
+as officers write them, a stale save says what differs, pasted Word text is cleaned and said so."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from conftest import copy_project
+from test_studio import CHROMIUM, CHROMIUM_ARGS, Running
+
+from outreach.yamlsource import load_yaml
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Debian chromium is installed by `make test`")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("officer"), guides=True)
+
+
+@pytest.fixture(scope="module")
+def studio(project):
+    running = Running(project)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, studio):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(studio.address)
+    yield page
+    context.close()
+
+
+def save(page) -> None:
+    page.locator(".savebar button.primary").first.click()
+    page.wait_for_load_state()
+
+
+def data_of(project: Path, slug: str) -> dict:
+    path = project / "content" / "guides" / f"{slug}.yaml"
+    return load_yaml(path, path.name).data
+
+
+def big_phone_photo() -> bytes:
+    """Over the 10 MB upload cap, as a phone's 12-megapixel photo is, stored sideways (orientation 6)."""
+    from PIL import Image
+
+    image = Image.frombytes("RGB", (4000, 3000), os.urandom(4000 * 3000 * 3))
+    image.paste((0, 0, 0), (0, 0, 1000, 3000))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_phone_photo_over_the_cap_is_shrunk_upright_and_the_other_edits_are_kept(page, studio, project):
+    from PIL import Image
+
+    photo = big_phone_photo()
+    assert len(photo) > 10 * 1024 * 1024
+    page.goto(f"{studio.origin}/guides/dang-ky-khai-tu")
+    page.fill('[name="fee"]', "Miễn lệ phí (sửa cùng lúc với ảnh)")
+    page.set_input_files('[name="steps.0.image.upload"]', files=[
+        {"name": "IMG_20261125.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    page.wait_for_function("() => /thu nhỏ từ/.test(document.querySelector('.photo-note')?.textContent || '')")
+    assert "MB" in page.inner_text(".photo-note"), "the officer is told the photo was made smaller"
+    save(page)
+    data = data_of(project, "dang-ky-khai-tu")
+    assert data["fee"] == "Miễn lệ phí (sửa cùng lúc với ảnh)", "the form's other edit was saved with the photo"
+    stored = project / "content" / data["steps"][0]["image"]
+    assert stored.stat().st_size < 10 * 1024 * 1024
+    with Image.open(stored) as image:
+        assert max(image.size) <= 2400 and image.height > image.width, "upright, at print size"
+        assert image.getpixel((image.width // 2, 10))[0] < 60, "the dark band is on top, as on the phone"
+
+
+def test_a_small_sideways_photo_is_stored_upright_by_the_server(page, studio, project):
+    from PIL import Image
+    from test_officer_print import phone_photo
+
+    page.goto(f"{studio.origin}/guides/dang-ky-khai-tu")
+    page.set_input_files('[name="steps.1.image.upload"]', files=[
+        {"name": "nho.jpg", "mimeType": "image/jpeg", "buffer": phone_photo()}])
+    save(page)
+    with Image.open(project / "content" / data_of(project, "dang-ky-khai-tu")["steps"][1]["image"]) as image:
+        assert image.size == (200, 400) and image.getexif().get(0x0112, 1) == 1
