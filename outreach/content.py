@@ -73,7 +73,7 @@ def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> 
     """(problems, warnings, the parsed file) of one guide (or commune.yaml with `model=Commune`),
     judged exactly as load_content judges it: the studio checks a form's values before they are saved."""
     loading = _Loading(project, icon_names(template_folders(project)))
-    _load_model(loading, path, model, keep_source=True)
+    _judged(loading, path, model)
     return loading.problems, loading.warnings, loading.sources[0] if loading.sources else None
 
 
@@ -94,7 +94,31 @@ def _load_guide(loading: _Loading, path: Path) -> Guide | None:
         loading.problems.append(Problem(shown, 1, WHOLE_FILE, "tệp là liên kết tới nơi ngoài thư mục content/; hãy "
                                                               "chép nội dung hướng dẫn vào thư mục content/guides/"))
         return None
-    return _load_model(loading, path, Guide, keep_source=True)
+    return _judged(loading, path, Guide)
+
+
+def _judged(loading: _Loading, path: Path, model: type[BaseModel]) -> Any:
+    """The validated model of a kept file; a guide's words are also held against its online level."""
+    value = _load_model(loading, path, model, keep_source=True)
+    if isinstance(value, Guide):
+        loading.warnings.extend(promises_beyond_level(value, loading.sources[-1]))
+    return value
+
+
+# What only a wholly online procedure may promise: a "một phần" one still brings the resident to the desk.
+NO_TRAVEL = ("không phải đi lại", "không cần đi lại", "không phải xếp hàng", "không cần xếp hàng", "làm tại nhà",
+             "ngay tại nhà")
+
+
+def promises_beyond_level(guide: Guide, source: Source) -> list[Problem]:
+    """A "một phần" guide whose own words promise no travel: printed as written, so the officer is told."""
+    if guide.online_level == "toàn trình":
+        return []
+    said = [(("promise",), guide.promise)] + [(("key_messages", i), m) for i, m in enumerate(guide.key_messages)]
+    return [Problem(source.name, source.line_of(loc), dotted_key(loc),
+                    f"thủ tục trực tuyến một phần vẫn phải đến nơi tiếp nhận, mà câu này hứa '{found}'; hãy viết lại, "
+                    "ví dụ: Nộp hồ sơ trên mạng, đỡ mất công đi lại")
+            for loc, text in said for found in [next((w for w in NO_TRAVEL if w in text.lower()), None)] if found]
 
 
 def _load_lexicon(loading: _Loading) -> dict[str, str]:

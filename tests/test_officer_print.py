@@ -55,3 +55,71 @@ def test_a_phone_photo_prints_as_it_looks_on_the_phone(photographed, product):
     assert sizes, "the step's photo is in the PDF"
     width, height = sizes[0]
     assert height > width, f"stored 400 × 200 with orientation 6, it is upright (200 × 400), not {width} × {height}"
+
+
+# --- the online level decides the words ---------------------------------------------------------
+
+PROMISES_OF_NO_TRAVEL = ("không phải đi lại", "không phải xếp hàng", "không cần xếp hàng", "làm tại nhà")
+
+
+@pytest.fixture(scope="module")
+def levels(tmp_path_factory) -> Path:
+    """The same guide twice, once "toàn trình", once "một phần" (its second step at the commune),
+    built with everything but the sound."""
+    root = copy_project(tmp_path_factory.mktemp("levels"), guides=False)
+    text = starter(root, "toan-trinh")
+    partly = text.replace("online_level: toàn trình", "online_level: một phần")
+    write_guide(root, "mot-phan", partly)
+    said = run(root, "validate").output
+    assert "mot-phan.yaml:14: promise: thủ tục trực tuyến một phần vẫn phải đến nơi tiếp nhận" in said, said
+    assert "key_messages[0]: thủ tục trực tuyến một phần" in said and "toan-trinh.yaml" not in said
+    text = text.replace("promise: Làm tại nhà, không cần xếp hàng", "promise: Nộp hồ sơ sớm").replace(
+        "Nộp hồ sơ trực tuyến tại nhà, không phải đi lại, không phải xếp hàng.", "Nộp hồ sơ trên mạng.")
+    write_guide(root, "toan-trinh", text)
+    partly = text.replace("online_level: toàn trình", "online_level: một phần")
+    write_guide(root, "mot-phan", partly.replace("  - title: Điền tờ khai", "  - title: Mang bản gốc đến xã", 1))
+    result = run(root, "build", "--no-audio", "--print", "-j", "1")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def unit_words(root: Path, slug: str, name: str) -> str:
+    """What residents read or hear of one unit: a PDF read back with pdftotext, a text file, what the
+    voice says (the script), a picture's words (the PDF or the card it is made of)."""
+    from outreach import sms
+    from outreach.content import load_content
+    from outreach.products import BY_NAME
+    from outreach.project import Project
+    from outreach.render import render_html
+    from outreach.templating import template_environment
+
+    unit, folder = BY_NAME[name], root / "build" / slug
+    project = Project(root)
+    content = load_content(project)
+    guide, commune, env = content.guides[slug], content.commune, template_environment(project)
+    if unit.kind == "pdf":
+        return pdf_text(folder / unit.file)
+    if name == "sms":
+        return "\n".join(accented for _, accented, _ in sms.notices(env, guide, commune))
+    if unit.kind == "text":
+        return (folder / unit.file).read_text(encoding="utf-8")
+    if unit.speaks is not None:
+        return "\n".join(clip.text for clip in unit.speaks(env, guide, commune))
+    if unit.templates:  # the phone card, laid out from its own template
+        return re.sub(r"<[^>]+>", " ", render_html(env, project, unit.templates[0], guide, commune))
+    return "\n".join(unit_words(root, slug, other) for other in unit.follows)
+
+
+def test_every_product_says_what_the_online_level_allows(levels):
+    from outreach.products import UNITS
+
+    for unit in UNITS:
+        full, partly = (" ".join(unit_words(levels, slug, unit.name).split()).lower()
+                        for slug in ("toan-trinh", "mot-phan"))
+        promised = [p for p in PROMISES_OF_NO_TRAVEL if p in partly]
+        assert not promised, f"{unit.name} promises a 'một phần' procedure {promised}"
+        assert full != partly, f"{unit.name} says the same whatever the online level"
+    handout = " ".join(pdf_text(levels / "build" / "mot-phan" / "handout.pdf").split())
+    assert "CÁC BƯỚC THỰC HIỆN" in handout.upper() and "Mang bản gốc đến xã" in handout
+    bulletin = (levels / "build" / "toan-trinh" / "broadcast.txt").read_text(encoding="utf-8")
+    assert "không phải đi lại, không phải xếp hàng" in bulletin, "a 'toàn trình' procedure keeps its promise"
