@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import copy_project
+from conftest import copy_project, run
 from test_studio import CHROMIUM, CHROMIUM_ARGS, Running
 
 from outreach.yamlsource import load_yaml
@@ -102,3 +102,26 @@ def test_a_small_sideways_photo_is_stored_upright_by_the_server(page, studio, pr
     save(page)
     with Image.open(project / "content" / data_of(project, "dang-ky-khai-tu")["steps"][1]["image"]) as image:
         assert image.size == (200, 400) and image.getexif().get(0x0112, 1) == 1
+
+
+def test_pasted_word_text_loses_its_markers_and_wrapping_quotes_and_the_page_says_so(page, studio, project):
+    page.goto(f"{studio.origin}/guides/dang-ky-ket-hon")
+    page.fill('[name="key_messages.0"]',
+              "•\tĐăng ký kết hôn không mất lệ phí.\n◦\tMang theo căn cước của cả hai người.")
+    page.fill('[name="key_messages.2"]', "3) Cô dâu và chú rể cùng có mặt - ký tên trước cán bộ.")
+    page.fill('[name="fee"]', "“Miễn lệ phí”")
+    page.fill('[name="faq.0.answer"]', 'Thường là không. Ghi "độc thân" vào ô tình trạng hôn nhân.')
+    page.fill('[name="steps.0.text"]', "1.\tĐăng nhập VNeID mức 2, chọn dịch vụ.")
+    save(page)
+    data = data_of(project, "dang-ky-ket-hon")
+    assert data["key_messages"][:2] == ["Đăng ký kết hôn không mất lệ phí.", "Mang theo căn cước của cả hai người."]
+    assert data["key_messages"][2].startswith("Nộp hồ sơ tại nhà"), "the next item moved down, unchanged"
+    assert data["key_messages"][3] == "Cô dâu và chú rể cùng có mặt - ký tên trước cán bộ.", "a dash inside stays"
+    assert data["fee"] == "Miễn lệ phí"
+    assert data["faq"][0]["answer"] == 'Thường là không. Ghi "độc thân" vào ô tình trạng hôn nhân.', "inner quotes stay"
+    assert data["steps"][0]["text"] == "Đăng nhập VNeID mức 2, chọn dịch vụ."
+    said = page.inner_text("#cleaned")
+    assert "Thông điệp chính — mục 1" in said and "tách danh sách" in said
+    assert "ngoặc kép" in said and "dấu đầu dòng" in said
+    assert len(said.splitlines()) == 6, f"only what was changed is named: {said}"
+    assert run(project, "validate", "--only", "dang-ky-ket-hon").exit_code == 0

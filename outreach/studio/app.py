@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from pydantic import BaseModel
@@ -30,7 +31,7 @@ from outreach.model import SLUG_PATTERN, Commune, Guide
 from outreach.products import BY_NAME, UNITS
 from outreach.project import Project
 from outreach.sound.speech import RECORDING
-from outreach.studio import forms, listing, pictures, preview, takes, yamledit
+from outreach.studio import forms, listing, pasted, pictures, preview, takes, yamledit
 from outreach.studio.jobs import BuildJob, Builds
 from outreach.studio.security import Guard, GuardMiddleware, Refused, inside
 from outreach.templating import find_template_file, icon_names, template_environment, template_folders
@@ -150,13 +151,15 @@ async def guide_page(request: Request) -> Response:
     studio: Studio = request.app.state.studio
     doc = studio.doc_for(request.path_params["slug"])
     return await asyncio.to_thread(_editor, studio, doc, _tab(request.query_params.get("tab")),
-                                   saved="saved" in request.query_params)
+                                   saved="saved" in request.query_params,
+                                   cleaned=request.query_params.get("cleaned", ""))
 
 
 async def commune_page(request: Request) -> Response:
     studio: Studio = request.app.state.studio
     return await asyncio.to_thread(_editor, studio, studio.commune_doc(), "handout",
-                                   saved="saved" in request.query_params)
+                                   saved="saved" in request.query_params,
+                                   cleaned=request.query_params.get("cleaned", ""))
 
 
 def _tab(name: str | None) -> str:
@@ -164,7 +167,8 @@ def _tab(name: str | None) -> str:
 
 
 def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dict | None = None,
-            stale: str = "", failure: str = "", raw: str | None = None, status: int = 200) -> Response:
+            stale: str = "", failure: str = "", raw: str | None = None, status: int = 200,
+            cleaned: str = "") -> Response:
     """The form of `doc` with the problems validation finds now, and for a guide its preview, its
     bulletin, its clips and its outputs. `posted`: values to show instead of the file's (a refused save)."""
     project = studio.project
@@ -181,7 +185,8 @@ def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dic
                    loose_warnings=[w for w in loose if w in warnings], problem_count=len(problems), saved=saved,
                    stale=stale, failure=failure, raw=raw if raw is not None else _text(doc.path), tab=tab,
                    icons=sorted(icon_names(template_folders(project))), commune_name=_commune_name(content),
-                   guide_page=doc.slug is not None, common=_common_lines(studio, content, doc))
+                   guide_page=doc.slug is not None, common=_common_lines(studio, content, doc),
+                   cleaned=pasted.said(fields, cleaned))
     if doc.slug is not None:
         context.update(_guide_parts(studio, content, doc.slug, tab))
         guide = content.guides.get(doc.slug)
@@ -318,7 +323,7 @@ def _save_form(studio: Studio, doc: Doc, values: dict[str, str], files: list[tup
             values[name] = pictures.store(studio.project, filename, data)
     except OutreachError as exc:
         return _refused_save(studio, doc, values, before, tab, failure=f"Chưa lưu: {exc.format_message()}")
-    posted = forms.posted(doc.schema, values, before)
+    posted, notes = pasted.cleaned(forms.posted(doc.schema, values, before))
     try:
         yamledit.save_form(doc.path, values.get("base", ""), posted, before, values.get("op", ""), doc.schema)
     except yamledit.Stale as exc:
@@ -326,7 +331,8 @@ def _save_form(studio: Studio, doc: Doc, values: dict[str, str], files: list[tup
     except OutreachError as exc:
         return _refused_save(studio, doc, values, before, tab, failure=exc.format_message())
     anchor = _anchor_after(values.get("op", ""))
-    return RedirectResponse(f"{doc.url}?saved=1&tab={tab}#{anchor}", status_code=303)
+    said = f"&cleaned={quote(pasted.query(notes))}" if notes else ""
+    return RedirectResponse(f"{doc.url}?saved=1&tab={tab}{said}#{anchor}", status_code=303)
 
 
 def _written(path: Path, project: Project) -> dict | None:
