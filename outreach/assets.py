@@ -87,3 +87,20 @@ def _encoded_image(path: Path, mtime_ns: int, size: int) -> str:
             image.convert("RGB").save(buffer, "JPEG", quality=85)
     mime = "image/png" if has_alpha else "image/jpeg"
     return f"data:{mime};base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@lru_cache(maxsize=2)
+def sample_mark_data_uri(mark: str, note: str) -> str:
+    """The "BẢN MẪU" mark laid across a page: grey bold letters, turned 30°, on a transparent ground
+    (a PNG, so the text under it stays readable and a photocopy still shows it)."""
+    from PIL import Image, ImageDraw, ImageFont
+    big = ImageFont.truetype(str(FONT_DIR / FONT_FACES[700]), 260)
+    small = ImageFont.truetype(str(FONT_DIR / FONT_FACES[700]), 64)
+    canvas = Image.new("LA", (1700, 420), (0, 0))
+    draw = ImageDraw.Draw(canvas)
+    draw.text((850, 160), mark, font=big, fill=(110, 120), anchor="mm")
+    draw.text((850, 370), note, font=small, fill=(110, 150), anchor="mm")
+    turned = canvas.rotate(30, expand=True, resample=Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    turned.save(buffer, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

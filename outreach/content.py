@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from outreach import samples
 from outreach.errors import ContentError, Problem
 from outreach.model import DATE_FORMS, SLUG_PATTERN, Commune, Guide, Schedule, lexicon_entries
 from outreach.project import Project
@@ -48,7 +49,7 @@ class _Loading:
 def load_content(project: Project) -> Content:
     """Validate commune.yaml and every guide, collecting all problems instead of stopping."""
     loading = _Loading(project, icon_names(template_folders(project)))
-    commune = _load_model(loading, project.content_dir / "commune.yaml", Commune, keep_source=True)
+    commune = _judged(loading, project.content_dir / "commune.yaml", Commune)
     if not project.guides_dir.is_dir():
         loading.problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
                                         "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
@@ -98,10 +99,15 @@ def _load_guide(loading: _Loading, path: Path) -> Guide | None:
 
 
 def _judged(loading: _Loading, path: Path, model: type[BaseModel]) -> Any:
-    """The validated model of a kept file; a guide's words are also held against its online level."""
+    """The validated model of a kept file; a guide's words are also held against its online level,
+    the commune's settings against the starter's sample values."""
     value = _load_model(loading, path, model, keep_source=True)
     if isinstance(value, Guide):
         loading.warnings.extend(promises_beyond_level(value, loading.sources[-1]))
+    if isinstance(value, Commune):
+        source = loading.sources[-1]
+        loading.warnings.extend(Problem(source.name, source.line_of(loc), dotted_key(loc), samples.message(text))
+                                for loc, text in samples.remaining(value))
     return value
 
 

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, run, starter, write_guide
+from conftest import copy_project, run, starter, unedited_starter, write_guide
 from PIL import Image
 
 
@@ -52,9 +52,7 @@ def photographed(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("product", ["handout.pdf", "handout-large.pdf"])
 def test_a_phone_photo_prints_as_it_looks_on_the_phone(photographed, product):
     sizes = pdf_images(photographed / "build" / "anh" / product)
-    assert sizes, "the step's photo is in the PDF"
-    width, height = sizes[0]
-    assert height > width, f"stored 400 × 200 with orientation 6, it is upright (200 × 400), not {width} × {height}"
+    assert (200, 400) in sizes and (400, 200) not in sizes, f"stored 400 × 200, orientation 6: upright {sizes}"
 
 
 # --- the online level decides the words ---------------------------------------------------------
@@ -123,3 +121,87 @@ def test_every_product_says_what_the_online_level_allows(levels):
     assert "CÁC BƯỚC THỰC HIỆN" in handout.upper() and "Mang bản gốc đến xã" in handout
     bulletin = (levels / "build" / "toan-trinh" / "broadcast.txt").read_text(encoding="utf-8")
     assert "không phải đi lại, không phải xếp hàng" in bulletin, "a 'toàn trình' procedure keeps its promise"
+
+
+# --- sample values never reach residents ----------------------------------------------------------
+
+REAL = {"xã An Viễn": "xã Tân Phú", "Trụ sở Ủy ban nhân dân xã An Viễn, tỉnh Đồng Nai": "Số 12 đường Lê Lợi, ấp 3",
+        "Sáng 7 giờ 00 – 11 giờ 30, chiều 13 giờ 00 – 17 giờ 00, từ thứ Hai đến thứ Sáu": "Sáng 7 giờ 30 – 11 giờ 30",
+        "(0251) 1022": "(0251) 3822 123", "Nguyễn Văn A": "Phạm Thị Hoa", "0912 345 678": "0913 222 111"}
+
+
+def grey_of(picture: Path, dpi: int = 40) -> Image.Image:
+    """A page (its first, for a PDF) or a picture, in grey."""
+    if picture.suffix == ".pdf":
+        subprocess.run(["pdftoppm", "-gray", "-png", "-r", str(dpi), "-f", "1", "-l", "1", str(picture),
+                        str(picture.with_suffix(""))], check=True)
+        picture = next(picture.parent.glob(picture.stem + "-*1.png"))
+    with Image.open(picture) as image:
+        return image.convert("L")
+
+
+def marked_share(before: Image.Image, after: Image.Image) -> float:
+    """The share of the page that was the mark's grey over paper before and is paper after."""
+    pairs = zip(before.tobytes(), after.tobytes())
+    return sum(150 < b < 215 and a > 240 for b, a in pairs) / (before.width * before.height)
+
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory) -> tuple[Path, dict[str, Image.Image]]:
+    """A project as `outreach init` starts it (the starter's commune.yaml), built; then the sample
+    values replaced by real ones and built again. Returns the project and the grey share before."""
+    from outreach.samples import STARTER_COMMUNE
+
+    root = copy_project(tmp_path_factory.mktemp("sampled"), guides=False)
+    (root / "content" / "commune.yaml").write_text(STARTER_COMMUNE.read_text(encoding="utf-8"), encoding="utf-8")
+    starter(root, "mau")
+    assert run(root, "build", "--no-audio", "-j", "1").exit_code == 0
+    before = {name: grey_of(copied(root / "build" / "mau" / name)) for name in PRINTED}
+    return root, before
+
+
+PRINTED = ("handout.pdf", "handout-large.pdf", "poster.pdf", "facilitator.pdf", "share/handout.jpg", "share/card.jpg")
+
+
+def copied(path: Path) -> Path:
+    target = path.parent / f"before-{path.name}"
+    target.write_bytes(path.read_bytes())
+    return target
+
+
+def test_validate_names_every_sample_value_with_its_line_and_every_print_is_marked(sampled):
+    root, before = sampled
+    said = run(root, "validate").output
+    commune = (root / "content" / "commune.yaml").read_text(encoding="utf-8").splitlines()
+    for key, value in [("name", "xã An Viễn"), ("desk.address", "Trụ sở Ủy ban"), ("desk.hours", "Sáng 7 giờ 00"),
+                       ("hotlines[0].number", "(0251) 1022"), ("contacts[0].name", "Nguyễn Văn A"),
+                       ("contacts[0].phone", "0912 345 678")]:
+        line = next(i for i, text in enumerate(commune, 1) if value in text and not text.lstrip().startswith("#"))
+        assert f"content/commune.yaml:{line}: {key}: '{value}" in said, said
+    assert "BẢN MẪU" in said
+
+
+def test_once_the_real_values_are_written_the_mark_is_gone(sampled):
+    root, before = sampled
+    path = root / "content" / "commune.yaml"
+    text = path.read_text(encoding="utf-8")
+    for sample, real in REAL.items():
+        text = text.replace(sample, real)
+    path.write_text(text, encoding="utf-8")
+    said = run(root, "validate").output
+    assert "giá trị mẫu" not in said, said
+    assert run(root, "build", "--no-audio", "-j", "1").exit_code == 0
+    for name in PRINTED:
+        share = marked_share(before[name], grey_of(copied(root / "build" / "mau" / name)))
+        assert share > 0.01, f"{name} was marked BẢN MẪU, and is not any more ({share:.3f} of the page)"
+
+
+def test_a_new_guide_takes_its_agency_from_the_communes_settings_not_the_sample(sampled):
+    root, _ = sampled  # by now its commune.yaml holds real values (test above)
+    committee = "Ủy ban nhân dân xã Tân Phú"
+    assert f"committee: {committee}" in (root / "content" / "commune.yaml").read_text(encoding="utf-8")
+    assert run(root, "new", "moi").exit_code == 0
+    written = (root / "content" / "guides" / "moi.yaml").read_text(encoding="utf-8")
+    assert f"\nagency: {committee}  #" in written and "SỬA cơ quan" not in written
+    fresh = copy_project(root.parent / "fresh", guides=False)  # the sample's committee: still to be written
+    assert "agency: SỬA cơ quan thực hiện" in unedited_starter(fresh)
