@@ -113,6 +113,29 @@ class Fingerprints:
         return self._template_hashes[name]
 
 
+def outdated_guides(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest) -> set[str]:
+    """The guides whose printed outputs were made from other inputs than they have now (the commune's
+    settings, the guide or a template changed since): to be made again before they are printed.
+    The sound is left out: its hash also names the engine a build was asked for."""
+    if content.commune is None:
+        return set()
+    fingerprints = Fingerprints(project, env, content, content.commune.audio.engine)
+    found = set()
+    for slug, guide in content.guides.items():
+        built = [u for u in PRINTED if f"{slug}/{u.name}" in manifest.units]
+        if not built:
+            continue
+        inputs = fingerprints.for_guide(slug, guide, lambda name, hash_: manifest.is_current(
+            f"{slug}/{name}", hash_))  # noqa: B023 (called now)
+        if any(manifest.units[f"{slug}/{u.name}"].inputs != inputs[u.name] for u in built):
+            found.add(slug)
+    return found
+
+
+# What is read or printed, and shaped by nothing voiced.
+PRINTED = tuple(u for u in UNITS if not u.voice and not any(BY_NAME[name].voice for name in u.follows))
+
+
 def stale_units(units: tuple[Unit, ...], slug: str, inputs: dict[str, str], manifest: Manifest,
                 force: bool) -> tuple[str, ...]:
     """The names of `units` whose outputs are missing, changed or made from other inputs."""

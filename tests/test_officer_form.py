@@ -125,3 +125,51 @@ def test_pasted_word_text_loses_its_markers_and_wrapping_quotes_and_the_page_say
     assert "ngoặc kép" in said and "dấu đầu dòng" in said
     assert len(said.splitlines()) == 6, f"only what was changed is named: {said}"
     assert run(project, "validate", "--only", "dang-ky-ket-hon").exit_code == 0
+
+
+# --- outputs that no longer match the commune's settings -----------------------------------------
+
+@pytest.fixture(scope="module")
+def two_built(tmp_path_factory):
+    """Two guides built for print, served by a studio of their own."""
+    from conftest import starter, write_guide
+
+    root = copy_project(tmp_path_factory.mktemp("two"), guides=False)
+    write_guide(root, "mot", starter(root, "mot").replace("title: Đăng ký khai sinh", "title: Đăng ký kết hôn"))
+    starter(root, "hai")
+    assert run(root, "build", "--no-audio", "-j", "1").exit_code == 0
+    running = Running(root)
+    yield root, running
+    running.stop()
+
+
+def states(running) -> dict[str, str]:
+    import re
+
+    listed = running.request("GET", "/")[1]
+    return {slug: state for slug, state in re.findall(r'<tr data-search="(\w+).*?<span class="state \w+">([^<]+)<',
+                                                      listed, re.S)}
+
+
+def test_after_the_communes_settings_change_stale_outputs_say_so_and_are_not_joined(browser, two_built):
+    import subprocess
+
+    root, running = two_built
+    assert states(running) == {"hai": "hợp lệ", "mot": "hợp lệ"}
+    page = browser.new_page()
+    page.goto(running.address)
+    page.goto(f"{running.origin}/commune")
+    page.fill('[name="hotlines.0.number"]', "(0251) 3822 123")
+    save(page)
+    page.close()
+    assert states(running) == {"hai": "cần tạo lại", "mot": "cần tạo lại"}, "the guides page says so"
+    catalog = (root / "build" / "index.html").read_text(encoding="utf-8")
+    assert "Cần tạo lại: hai, mot" in catalog, "the catalog on disk says so at once"
+    assert run(root, "build", "--only", "mot", "--no-audio", "-j", "1").exit_code == 0
+    assert states(running) == {"hai": "cần tạo lại", "mot": "hợp lệ"}
+    catalog = (root / "build" / "index.html").read_text(encoding="utf-8")
+    assert "Cần tạo lại: hai." in catalog
+    joined = subprocess.run(["pdftotext", str(root / "build" / "handouts.pdf"), "-"], capture_output=True,
+                            text=True, check=True).stdout
+    assert "(0251) 3822 123" in joined and "(0251) 1022" not in joined, "no stale page in the joined PDF"
+    assert joined.count("\f") == 1 and "Đăng ký kết hôn" in joined, "only the current guide's page"

@@ -24,9 +24,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from outreach import scaffold, spelling
+from outreach import plan, scaffold, spelling
+from outreach.build import refresh_catalog
 from outreach.content import Content, check_file, load_content
 from outreach.errors import OutreachError, Problem, SpellerMissing
+from outreach.manifest import Manifest
 from outreach.model import SLUG_PATTERN, Commune, Guide
 from outreach.products import BY_NAME, UNITS
 from outreach.project import Project
@@ -106,7 +108,8 @@ async def guides_page(request: Request) -> Response:
 def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: str, status: int = 200,
                  new_title: str = "") -> Response:
     content = load_content(studio.project)
-    rows = listing.rows(studio.project, content)
+    outdated = plan.outdated_guides(studio.project, studio.env, content, Manifest.load(studio.project.build_dir))
+    rows = listing.rows(studio.project, content, outdated)
     if query.strip():
         rows = [row for row in rows if listing.folded(query.strip()) in row.search]
     commune_problems = sum(1 for p in content.problems if p.file == "content/commune.yaml")
@@ -330,6 +333,8 @@ def _save_form(studio: Studio, doc: Doc, values: dict[str, str], files: list[tup
         return _refused_save(studio, doc, values, before, tab, stale=exc.format_message())
     except OutreachError as exc:
         return _refused_save(studio, doc, values, before, tab, failure=exc.format_message())
+    if doc.slug is None:  # every guide's outputs may now be out of date: the catalog says so at once
+        refresh_catalog(studio.project)
     anchor = _anchor_after(values.get("op", ""))
     said = f"&cleaned={quote(pasted.query(notes))}" if notes else ""
     return RedirectResponse(f"{doc.url}?saved=1&tab={tab}{said}#{anchor}", status_code=303)
