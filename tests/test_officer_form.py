@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,72 @@ def test_after_the_communes_settings_change_stale_outputs_say_so_and_are_not_joi
                             text=True, check=True).stdout
     assert "(0251) 3822 123" in joined and "(0251) 1022" not in joined, "no stale page in the joined PDF"
     assert joined.count("\f") == 1 and "Đăng ký kết hôn" in joined, "only the current guide's page"
+
+
+# --- list buttons change the form, not the file ---------------------------------------------------
+
+def test_list_buttons_change_the_form_and_only_save_writes(page, studio, project):
+    path = project / "content" / "guides" / "dang-ky-thuong-tru.yaml"
+    noted = path.read_text(encoding="utf-8").replace("\nsteps:\n", "\n# các bước: ghi chú của cán bộ\nsteps:\n")
+    path.write_text(noted, encoding="utf-8")
+    before_bytes, before = path.read_bytes(), data_of(project, "dang-ky-thuong-tru")
+    page.goto(f"{studio.origin}/guides/dang-ky-thuong-tru")
+    page.click('button[value="down:steps.0"]')
+    page.wait_for_load_state()
+    assert page.locator('[name="steps.0.title"]').input_value() == before["steps"][1]["title"]
+    assert page.locator("#unsaved").is_visible() and path.read_bytes() == before_bytes, "nothing written yet"
+    page.click('button[value="remove:faq.0"]')
+    page.wait_for_load_state()
+    count = len(before["key_messages"])
+    page.click('button[value="add:key_messages"]')
+    page.wait_for_load_state()
+    assert path.read_bytes() == before_bytes, "three buttons, and the file is as it was"
+    fresh = page.locator(f'[name="key_messages.{count}"]')
+    assert fresh.input_value() == "" and problems_of(page, f"key_messages-{count}") == "", "not red before typing"
+    assert page.locator(f"#f-key_messages-{count}.has-problem").count() == 0
+    assert page.locator('[name="steps.0.title"]').input_value() == before["steps"][1]["title"], "the move is kept"
+    fresh.fill("Mang theo căn cước khi đến xã.")
+    save(page)
+    after = data_of(project, "dang-ky-thuong-tru")
+    assert [s["title"] for s in after["steps"]] == [before["steps"][1]["title"], before["steps"][0]["title"],
+                                                    *[s["title"] for s in before["steps"][2:]]]
+    assert after["steps"][0] == before["steps"][1], "each step moved whole"
+    assert after["faq"] == before["faq"][1:]
+    assert after["key_messages"] == [*before["key_messages"], "Mang theo căn cước khi đến xã."]
+    assert "# các bước: ghi chú của cán bộ\nsteps:" in path.read_text(encoding="utf-8")
+
+
+def test_an_empty_required_field_says_chua_dien_in_the_studio_and_the_file_wording_in_the_cli(page, studio, project):
+    page.goto(f"{studio.origin}/guides/chung-thuc-ban-sao")
+    page.fill('[name="fee"]', "")
+    save(page)
+    assert "chưa điền" in problems_of(page, "fee") and "dấu hai chấm" not in problems_of(page, "fee")
+    said = run(project, "validate", "--only", "chung-thuc-ban-sao").output
+    assert "fee: còn để trống; hãy điền nội dung sau dấu hai chấm" in said
+
+
+def problems_of(page, anchor: str) -> str:
+    box = page.locator(f"#f-{anchor}-problems")
+    return box.inner_text() if box.count() else ""
+
+
+def test_dates_are_typed_as_officers_write_them_whatever_the_browsers_locale(browser, studio, project):
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(studio.address)
+    page.goto(f"{studio.origin}/guides/dang-ky-khai-tu")
+    box = page.locator('[name="last_checked"]')
+    assert box.get_attribute("type") == "text" and re.fullmatch(r"\d\d/\d\d/\d{4}", box.input_value())
+    box.fill("31022026")
+    assert box.evaluate("e => e.validity.patternMismatch"), "a date without separators is not taken as another date"
+    box.fill("31/02/2026")
+    page.wait_for_function("() => /không có ngày 31\\/2\\/2026/.test("
+                           "document.getElementById('f-last_checked-problems')?.textContent || '')")
+    save(page)
+    assert "không có ngày 31/2/2026" in problems_of(page, "last_checked"), "under its field, after the save too"
+    assert "last_checked: 31/02/2026" in (project / "content" / "guides" / "dang-ky-khai-tu.yaml").read_text("utf-8")
+    page.locator('[name="last_checked"]').fill("25/11/2026")
+    save(page)
+    assert problems_of(page, "last_checked") == ""
+    assert data_of(project, "dang-ky-khai-tu")["last_checked"] == "25/11/2026", "kept as the officer wrote it"
+    context.close()

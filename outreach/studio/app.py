@@ -26,14 +26,14 @@ from starlette.routing import Route
 
 from outreach import plan, scaffold, spelling
 from outreach.build import refresh_catalog
-from outreach.content import Content, check_file, load_content
+from outreach.content import EMPTY_IN_FILE, FORM_EMPTY, Content, check_file, load_content
 from outreach.errors import OutreachError, Problem, SpellerMissing
 from outreach.manifest import Manifest
 from outreach.model import SLUG_PATTERN, Commune, Guide
 from outreach.products import BY_NAME, UNITS
 from outreach.project import Project
 from outreach.sound.speech import RECORDING
-from outreach.studio import forms, listing, pasted, pictures, preview, takes, yamledit
+from outreach.studio import forms, listing, listops, pasted, pictures, preview, takes, yamledit
 from outreach.studio.jobs import BuildJob, Builds
 from outreach.studio.security import Guard, GuardMiddleware, Refused, inside
 from outreach.templating import find_template_file, icon_names, template_environment, template_folders
@@ -169,22 +169,42 @@ def _tab(name: str | None) -> str:
     return name if name in preview.PRODUCTS else "handout"
 
 
+@dataclass
+class Unsaved:
+    """A form changed by a list button and not saved: its values, the file version it was made from,
+    where its list items came from, the item just added, and the problems of those values."""
+
+    values: dict
+    base: str
+    origins: listops.Origins
+    added: str | None
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
 def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dict | None = None,
             stale: str = "", failure: str = "", raw: str | None = None, status: int = 200,
-            cleaned: str = "") -> Response:
+            cleaned: str = "", unsaved: Unsaved | None = None) -> Response:
     """The form of `doc` with the problems validation finds now, and for a guide its preview, its
-    bulletin, its clips and its outputs. `posted`: values to show instead of the file's (a refused save)."""
+    bulletin, its clips and its outputs. `posted`: values to show instead of the file's (a refused save);
+    `unsaved`: a form a list button changed, judged as it is."""
     project = studio.project
     content = load_content(project)
     shown = project.shown(doc.path)
     problems = [p for p in content.problems if p.file == shown]
     warnings = [w for w in content.warnings if w.file == shown] + _spelling(project, content, shown)
+    if unsaved is not None:
+        posted, problems, warnings = unsaved.values, unsaved.problems, unsaved.warnings
     data = posted if posted is not None else next((s.data for s in content.sources if s.name == shown), None)
     readable = data is not None or _parses(doc.path, shown)
     fields = forms.fields_of(doc.schema, data) if readable else []
-    loose = forms.attach(fields, problems, warnings)
+    loose = forms.attach(fields, _form_worded(problems), warnings)
+    if unsaved is not None:
+        listops.mark_origins(fields, unsaved.origins)
+        listops.without_new(fields, unsaved.added)
     context = dict(title=doc.heading or doc.slug, heading=doc.heading, file=shown, url=doc.url,
-                   base=yamledit.version_of(doc.path), fields=fields, loose=loose,
+                   base=unsaved.base if unsaved else yamledit.version_of(doc.path), fields=fields, loose=loose,
+                   unsaved=unsaved is not None,
                    loose_warnings=[w for w in loose if w in warnings], problem_count=len(problems), saved=saved,
                    stale=stale, failure=failure, raw=raw if raw is not None else _text(doc.path), tab=tab,
                    icons=sorted(icon_names(template_folders(project))), commune_name=_commune_name(content),
@@ -195,6 +215,12 @@ def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dic
         guide = content.guides.get(doc.slug)
         context["heading"] = context["title"] = guide.title if guide else (data or {}).get("title") or doc.slug
     return studio.page("editor.html.j2", status, **context)
+
+
+def _form_worded(problems: list[Problem]) -> list[Problem]:
+    """Validation's messages as a form speaks: an empty required field is "chưa điền", not the text
+    file's "after the colon … delete the whole line" (the CLI keeps that)."""
+    return [dataclasses.replace(p, message=FORM_EMPTY) if p.message == EMPTY_IN_FILE else p for p in problems]
 
 
 def _common_lines(studio: Studio, content: Content, doc: Doc) -> list[takes.Line] | None:
@@ -327,8 +353,11 @@ def _save_form(studio: Studio, doc: Doc, values: dict[str, str], files: list[tup
     except OutreachError as exc:
         return _refused_save(studio, doc, values, before, tab, failure=f"Chưa lưu: {exc.format_message()}")
     posted, notes = pasted.cleaned(forms.posted(doc.schema, values, before))
+    where_from = listops.origins(values, posted)
+    if values.get("op"):
+        return _rearranged(studio, doc, values, posted, before, where_from, tab)
     try:
-        yamledit.save_form(doc.path, values.get("base", ""), posted, before, values.get("op", ""), doc.schema)
+        yamledit.save_form(doc.path, values.get("base", ""), posted, before, "", doc.schema, where_from)
     except yamledit.Stale as exc:
         return _refused_save(studio, doc, values, before, tab, stale=exc.format_message())
     except OutreachError as exc:
@@ -338,6 +367,29 @@ def _save_form(studio: Studio, doc: Doc, values: dict[str, str], files: list[tup
     anchor = _anchor_after(values.get("op", ""))
     said = f"&cleaned={quote(pasted.query(notes))}" if notes else ""
     return RedirectResponse(f"{doc.url}?saved=1&tab={tab}{said}#{anchor}", status_code=303)
+
+
+def _rearranged(studio: Studio, doc: Doc, values: dict[str, str], posted: dict, before: dict | None,
+                where_from: listops.Origins, tab: str) -> Response:
+    """A list button: the form again with its list changed and judged as it now is; nothing written."""
+    changed, where_from, added = listops.applied(posted, where_from, values["op"], doc.schema)
+    problems, warnings = _judged(studio, doc, changed, before, where_from)
+    unsaved = Unsaved(_plain(changed), values.get("base", ""), where_from, added, problems, warnings)
+    return _editor(studio, doc, tab, unsaved=unsaved)
+
+
+def _judged(studio: Studio, doc: Doc, posted: dict, before: dict | None,
+            origins: listops.Origins | None = None) -> tuple[list[Problem], list[Problem]]:
+    """The problems and warnings the form's values would have once saved (nothing is written)."""
+    text = yamledit.merged_text(doc.path, posted, before, origins=origins)
+    with tempfile.TemporaryDirectory() as tmp:
+        candidate = Path(tmp) / doc.path.name
+        candidate.write_text(text, encoding="utf-8")
+        problems, warnings, source = check_file(studio.project, candidate, doc.model)
+        if source is not None:
+            lexicon = load_content(studio.project).lexicon
+            warnings += _spelling(studio.project, Content(None, {}, [], lexicon, sources=[source]), source.name)
+    return problems, warnings
 
 
 def _written(path: Path, project: Project) -> dict | None:
@@ -386,18 +438,11 @@ def _checked(studio: Studio, doc: Doc, values: dict[str, str]) -> Response:
     before = _written(doc.path, studio.project)
     posted = forms.posted(doc.schema, values, before)
     try:
-        text = yamledit.merged_text(doc.path, posted, before)
+        problems, warnings = _judged(studio, doc, posted, before, listops.origins(values, posted))
     except OutreachError as exc:
         return JSONResponse({"count": 1, "fields": {}, "loose": [exc.format_message()]})
-    with tempfile.TemporaryDirectory() as tmp:
-        candidate = Path(tmp) / doc.path.name
-        candidate.write_text(text, encoding="utf-8")
-        problems, warnings, source = check_file(studio.project, candidate, doc.model)
-        if source is not None:
-            lexicon = load_content(studio.project).lexicon
-            warnings += _spelling(studio.project, Content(None, {}, [], lexicon, sources=[source]), source.name)
     fields = forms.fields_of(doc.schema, _plain(posted))
-    loose = forms.attach(fields, problems, warnings)
+    loose = forms.attach(fields, _form_worded(problems), warnings)
     return JSONResponse({"count": len(problems), "loose": [f"{p.key}: {p.message}" for p in loose],
                          "fields": {f.anchor: {"problems": f.problems, "warnings": f.warnings}
                                     for f in forms.walk(fields) if f.problems or f.warnings}})

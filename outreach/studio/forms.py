@@ -38,6 +38,7 @@ class FormField:
     max_items: int | None = None
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    origin: int | None = None      # a list item's index in the file (None: added in the form)
 
     @property
     def name(self) -> str:
@@ -121,8 +122,8 @@ def _item(schema: Schema, prop: dict, path: Path_, list_label: str, value: Any) 
     if prop.get("type") == "object":
         return FormField(path, "group", f"{list_label} — mục {number}",
                          children=_object_fields(schema, prop, ref_model, path, value if isinstance(value, Mapping)
-                                                 else {}))
-    return FormField(path, _kind(prop, ""), f"Mục {number}", value=_shown(_kind(prop, ""), value))
+                                                 else {}), origin=number - 1)
+    return FormField(path, _kind(prop, ""), f"Mục {number}", value=_shown(_kind(prop, ""), value), origin=number - 1)
 
 
 def _kind(prop: dict, key: str) -> str:
@@ -144,10 +145,10 @@ def _kind(prop: dict, key: str) -> str:
 
 
 def _shown(kind: str, value: Any) -> Any:
-    """A date as the date input wants it (YYYY-MM-DD) when it is one; anything else as written."""
+    """A date as officers write it (25/11/2026) when it is one; anything else as written."""
     if kind == "date" and value is not None:
         try:
-            return calendar_date(value).isoformat()
+            return calendar_date(value).strftime("%d/%m/%Y")
         except (ValueError, TypeError):
             return str(value)
     return value
@@ -215,8 +216,9 @@ def _count(text: str) -> int:
 
 
 def typed(kind: str, text: str) -> Any:
-    """What one input holds: None when empty, numbers as numbers and dates as dates when they are
-    (otherwise the text as typed, so validation names what is wrong with it)."""
+    """What one input holds: None when empty, numbers as numbers when they are (otherwise the text as
+    typed, so validation names what is wrong with it); a date as typed (25/11/2026), which the file
+    keeps and validation reads."""
     if not text.strip():
         return None
     try:
@@ -224,8 +226,8 @@ def typed(kind: str, text: str) -> Any:
             return int(text)
         if kind == "number":
             return float(text)
-        if kind == "date":
-            return dt.date.fromisoformat(text.strip())
+        if kind == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            return dt.date.fromisoformat(text.strip())  # written unquoted; any other form as typed
     except ValueError:
         return text
     return text

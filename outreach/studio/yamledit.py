@@ -5,6 +5,7 @@ written atomically. A save based on an older version of the file than the one on
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from ruamel.yaml.error import YAMLError
 from outreach.atomic import write_atomic
 from outreach.errors import OutreachError
 from outreach.studio.forms import ABSENT, Schema, form_name, same_value
+from outreach.studio.listops import Origins
 
 
 class Stale(OutreachError):
@@ -45,15 +47,17 @@ def _yaml() -> YAML:
 
 
 def save_form(path: Path, base: str, values: dict, before: Mapping | None, op: str = "",
-              schema: Schema | None = None) -> None:
-    """Write `values` (forms.posted) into the file, then apply the list operation `op`
-    (`add:steps`, `remove:steps.1`, `up:steps.1`, `down:steps.1`); Stale if the file is no longer
-    the version `base` the form was made from."""
+              schema: Schema | None = None, origins: Origins | None = None) -> None:
+    """Write `values` (forms.posted) into the file, its lists' items first put in the form's order
+    (`origins`: where each came from), then apply the list operation `op` (`add:steps`,
+    `remove:steps.1`, `up:steps.1`, `down:steps.1`); Stale if the file is no longer the version
+    `base` the form was made from."""
     _check_version(path, base)
-    write_atomic(path, merged_text(path, values, before, op, schema).encode("utf-8"))
+    write_atomic(path, merged_text(path, values, before, op, schema, origins).encode("utf-8"))
 
 
-def merged_text(path: Path, values: dict, before: Mapping | None, op: str = "", schema: Schema | None = None) -> str:
+def merged_text(path: Path, values: dict, before: Mapping | None, op: str = "", schema: Schema | None = None,
+                origins: Origins | None = None) -> str:
     """The file's text with `values` (and the list operation `op`) put in: what a save would write."""
     try:
         doc = _yaml().load(path.read_text(encoding="utf-8-sig"))
@@ -62,10 +66,49 @@ def merged_text(path: Path, values: dict, before: Mapping | None, op: str = "", 
                          "tệp YAML»") from None
     if not isinstance(doc, CommentedMap):
         doc = CommentedMap()
-    merge(doc, values, before if isinstance(before, Mapping) else {})
+    before = before if isinstance(before, Mapping) else {}
+    if origins:
+        before = reordered(doc, before, origins)
+    merge(doc, values, before)
     if op:
         apply_op(doc, op, schema)
     return dumped(doc)
+
+
+def reordered(doc: CommentedMap, before: Mapping, origins: Origins) -> dict:
+    """Put the file's list items (with their comments) in the order the form moved them to, and
+    return the file's values in that order too (what each posted value is compared with)."""
+    moved: dict = copy.deepcopy(dict(before))
+    for name, marks in sorted(origins.items(), key=lambda item: item[0].count(".")):
+        if marks == list(range(len(marks))):
+            continue
+        parts: list[Any] = [int(p) if p.isdigit() else p for p in name.split(".")]
+        seq, olds = _at(doc, parts), _plain_at(moved, parts)
+        if isinstance(seq, CommentedSeq):
+            _reorder_seq(seq, marks)
+        if isinstance(olds, list):
+            olds[:] = [olds[m] if m is not None and 0 <= m < len(olds) else None for m in marks]
+    return moved
+
+
+def _reorder_seq(seq: CommentedSeq, marks: list[int | None]) -> None:
+    items, comments = list(seq), dict(seq.ca.items)
+    seq.ca.items.clear()
+    del seq[:]
+    for i, mark in enumerate(marks):
+        known = mark is not None and 0 <= mark < len(items)
+        seq.append(items[mark] if known else None)  # type: ignore[index]
+        if known and mark in comments:
+            seq.ca.items[i] = comments[mark]
+
+
+def _plain_at(data: Any, parts: list) -> Any:
+    for part in parts:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def save_text(path: Path, base: str, text: str) -> None:

@@ -28,7 +28,7 @@
   function guardEdits() {
     var form = document.getElementById("doc-form");
     if (!form) return;
-    var dirty = false;
+    var dirty = form.hasAttribute("data-unsaved");  // a list button's changes are not in the file yet
     form.addEventListener("input", function () { dirty = true; });
     form.addEventListener("change", function () { dirty = true; });
     form.addEventListener("submit", function () {
@@ -39,7 +39,8 @@
       if (dirty) { event.preventDefault(); event.returnValue = ""; }
     });
     var kept = sessionStorage.getItem("studio-scroll:" + location.pathname);
-    if (kept !== null && /[?&]saved=1/.test(location.search) && !location.hash.match(/^#f-/)) {
+    var back = /[?&]saved=1/.test(location.search) || form.hasAttribute("data-unsaved");
+    if (kept !== null && back && !location.hash.match(/^#f-/)) {
       window.scrollTo(0, parseInt(kept, 10) || 0);
     }
     sessionStorage.removeItem("studio-scroll:" + location.pathname);
