@@ -243,3 +243,26 @@ def test_dates_are_typed_as_officers_write_them_whatever_the_browsers_locale(bro
     assert problems_of(page, "last_checked") == ""
     assert data_of(project, "dang-ky-khai-tu")["last_checked"] == "25/11/2026", "kept as the officer wrote it"
     context.close()
+
+
+def test_two_tabs_a_refused_save_shows_what_differs_and_save_anyway_writes_the_form(browser, studio, project):
+    context = browser.new_context()
+    first, second = context.new_page(), context.new_page()
+    first.goto(studio.address)
+    for tab in (first, second):
+        tab.goto(f"{studio.origin}/guides/chung-thuc-ban-sao")
+    promise = first.locator('[name="promise"]').input_value()
+    second.fill('[name="promise"]', "Khai ở nhà, đến xã đối chiếu bản chính")
+    save(second)
+    first.fill('[name="fee"]', "2.000 đồng/trang")
+    save(first)
+    assert first.locator('table.differs a[href="#f-promise"]').count() == 1, "each differing field, linked"
+    rows = first.locator("table.differs tbody tr").all_inner_texts()
+    assert len(rows) == 2, rows
+    assert any(promise in row and "Khai ở nhà, đến xã đối chiếu bản chính" in row for row in rows)
+    assert any("2.000 đồng/trang" in row for row in rows)
+    assert "bản đang lưu trong tệp" in first.inner_text("#preview h2"), "the preview is the file's, and says so"
+    save(first)  # save anyway: exactly what the form shows
+    data = data_of(project, "chung-thuc-ban-sao")
+    assert data["promise"] == promise and data["fee"] == "2.000 đồng/trang"
+    context.close()

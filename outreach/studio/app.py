@@ -184,7 +184,8 @@ class Unsaved:
 
 def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dict | None = None,
             stale: str = "", failure: str = "", raw: str | None = None, status: int = 200,
-            cleaned: str = "", unsaved: Unsaved | None = None) -> Response:
+            cleaned: str = "", unsaved: Unsaved | None = None,
+            differs: list[tuple[str, str, str, str]] | None = None) -> Response:
     """The form of `doc` with the problems validation finds now, and for a guide its preview, its
     bulletin, its clips and its outputs. `posted`: values to show instead of the file's (a refused save);
     `unsaved`: a form a list button changed, judged as it is."""
@@ -204,7 +205,7 @@ def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dic
         listops.without_new(fields, unsaved.added)
     context = dict(title=doc.heading or doc.slug, heading=doc.heading, file=shown, url=doc.url,
                    base=unsaved.base if unsaved else yamledit.version_of(doc.path), fields=fields, loose=loose,
-                   unsaved=unsaved is not None,
+                   unsaved=unsaved is not None, differs=differs or [],
                    loose_warnings=[w for w in loose if w in warnings], problem_count=len(problems), saved=saved,
                    stale=stale, failure=failure, raw=raw if raw is not None else _text(doc.path), tab=tab,
                    icons=sorted(icon_names(template_folders(project))), commune_name=_commune_name(content),
@@ -403,9 +404,12 @@ def _written(path: Path, project: Project) -> dict | None:
 
 def _refused_save(studio: Studio, doc: Doc, values: dict[str, str], before: dict | None, tab: str, stale: str = "",
                   failure: str = "") -> Response:
-    """The editor again with what the officer typed, saying why nothing was written."""
+    """The editor again with what the officer typed, saying why nothing was written (and, when the
+    file changed meanwhile, which fields of the form differ from it now)."""
     shown = _plain(forms.posted(doc.schema, values, before))
-    return _editor(studio, doc, tab, posted=shown, stale=stale, failure=failure, status=409 if stale else 400)
+    differs = forms.differences(doc.schema, shown, _written(doc.path, studio.project)) if stale else []
+    return _editor(studio, doc, tab, posted=shown, stale=stale, failure=failure, status=409 if stale else 400,
+                   differs=differs)
 
 
 def _plain(value: Any) -> Any:

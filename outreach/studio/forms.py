@@ -250,6 +250,27 @@ def same_value(old: Any, new: Any) -> bool:
         return False
 
 
+def differences(schema: Schema, form: Mapping, disk: Mapping | None) -> list[tuple[str, str, str, str]]:
+    """(anchor, label, the form's value, the file's) of each field whose value differs between the
+    officer's form and the file now on disk (another tab or a hand edit saved meanwhile)."""
+    theirs = {f.name: f for f in walk(fields_of(schema, disk))}
+    out = []
+    for mine in walk(fields_of(schema, form)):
+        other = theirs.get(mine.name)
+        if mine.kind == "list" or mine.children:
+            if mine.kind == "list" and other is not None and len(other.children) != len(mine.children):
+                out.append((mine.anchor, mine.label, f"{len(mine.children)} mục", f"{len(other.children)} mục"))
+            continue
+        there = other.value if other is not None else None
+        if not same_value(there, mine.value) and not (there in (None, "") and mine.value in (None, "")):
+            out.append((mine.anchor, mine.label, _said(mine.value), _said(there)))
+    return out
+
+
+def _said(value: Any) -> str:
+    return "(trống)" if value is None or value == "" else str(value)
+
+
 def submitted(fields: list[FormField]) -> dict[str, str]:
     """What a browser sends for these fields untouched: every value, and each list's count."""
     values: dict[str, str] = {}
