@@ -266,3 +266,40 @@ def test_two_tabs_a_refused_save_shows_what_differs_and_save_anyway_writes_the_f
     data = data_of(project, "chung-thuc-ban-sao")
     assert data["promise"] == promise and data["fee"] == "2.000 đồng/trang"
     context.close()
+
+
+def test_files_to_send_come_first_download_under_the_procedures_name_and_the_preview_enlarges(browser, two_built):
+    import subprocess
+
+    root, running = two_built
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(running.address)
+    page.goto(f"{running.origin}/guides/mot")
+    first = page.locator("#outputs li a").first
+    assert first.inner_text() == "Ảnh tờ hướng dẫn (gửi Zalo)", "the files to send are at the top"
+    answer = context.request.get(f"{running.origin}{first.get_attribute('href')}")
+    assert answer.ok and answer.headers["content-disposition"].startswith("attachment")
+    assert 'filename="mot-to-huong-dan.jpg"' in answer.headers["content-disposition"]
+    zoom = page.locator("#zoom").get_attribute("href")
+    enlarged = context.request.get(f"{running.origin}{zoom}")
+    assert enlarged.headers["content-type"] == "application/pdf"
+    pdf = root / "enlarged.pdf"
+    pdf.write_bytes(enlarged.body())
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Giấy chứng sinh" in text, "the documents list can be read enlarged, line by line"
+    context.close()
+
+
+def test_the_zip_holds_each_file_once(tmp_path):
+    import zipfile
+
+    from outreach.share import folder_zip
+
+    folder = tmp_path / "dang-ky-khai-sinh"
+    (folder / "share").mkdir(parents=True)
+    (folder / "broadcast.mp3").write_bytes(b"ID3 the bulletin")
+    (folder / "share" / "dang-ky-khai-sinh.mp3").write_bytes(b"ID3 the bulletin")
+    (folder / "handout.pdf").write_bytes(b"%PDF-1.7 page")
+    names = zipfile.ZipFile(io.BytesIO(folder_zip(folder, set()))).namelist()
+    assert names == ["dang-ky-khai-sinh/handout.pdf", "dang-ky-khai-sinh/share/dang-ky-khai-sinh.mp3"]

@@ -30,7 +30,7 @@ from outreach.content import EMPTY_IN_FILE, FORM_EMPTY, Content, check_file, loa
 from outreach.errors import OutreachError, Problem, SpellerMissing
 from outreach.manifest import Manifest
 from outreach.model import SLUG_PATTERN, Commune, Guide
-from outreach.products import BY_NAME, UNITS
+from outreach.products import BY_NAME, UNITS, download_name
 from outreach.project import Project
 from outreach.sound.speech import RECORDING
 from outreach.studio import forms, listing, listops, pasted, pictures, preview, takes, yamledit
@@ -258,7 +258,7 @@ def _text(path: Path) -> str:
 def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
     guide = content.guides.get(slug)
     parts: dict[str, Any] = dict(slug=slug, tabs=[(name, BY_NAME[name].label) for name in preview.PRODUCTS],
-                                 tab_label=BY_NAME[tab].label, pages=[], scripts=[], whole=None,
+                                 tab_label=BY_NAME[tab].label, pages=[], zoom=None, scripts=[], whole=None,
                                  preview_message="Hướng dẫn còn lỗi: sửa hết lỗi rồi lưu để xem trước.")
     parts.update(_built(studio.project, slug))
     said = parts.pop("take_problems")
@@ -266,6 +266,7 @@ def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
         try:
             pages = studio.previewer.pages(studio.env, content, slug, guide, tab)
             parts["pages"] = [f"/preview/{slug}/{page.name}" for page in pages]
+            parts["zoom"] = f"/preview/{slug}/{preview.Previewer.zoom_of(pages[0]).name}" if pages else None
             parts["scripts"] = takes.guide_lines(studio.project, studio.env, content, slug, said)
             parts["whole"] = takes.whole_bulletin_line(studio.project, studio.env, content, slug)
         except OutreachError as exc:
@@ -286,11 +287,23 @@ def _built(project: Project, slug: str) -> dict:
     for entry in meeting if isinstance(meeting, list) else []:
         if isinstance(entry, dict) and (folder / "meeting" / str(entry.get("file", ""))).is_file():
             clips.append(_clip(f"Buổi họp — {entry.get('title', '')}", entry, f"/files/{slug}/meeting/{entry['file']}"))
-    outputs = [(unit.label, f"/files/{slug}/{unit.file_of(slug)}") for unit in UNITS
+    outputs = [(unit.label, f"/files/{slug}/{unit.file_of(slug)}") for unit in _sending_first(UNITS)
                if (folder / unit.file_of(slug)).is_file() and not unit.file.endswith(".json")]
     outputs += [(f"{BY_NAME['meeting'].label}: {clip['title']}", clip["url"]) for clip in clips[1:]]
     return dict(clips=clips, any_draft=any(c["draft"] for c in clips), outputs=outputs,
                 take_problems=_take_problems(folder, [bulletin, *(meeting if isinstance(meeting, list) else [])]))
+
+
+def _sending_first(units: tuple) -> list:
+    """The files an officer sends (pictures for Zalo, the named MP3, the ZIP) before the rest."""
+    return sorted(units, key=lambda unit: unit.kind not in ("picture", "file"))
+
+
+def to_send(project: Project, slug: str) -> list[tuple[str, str, str]]:
+    """(label, link, download name) of each file of a guide made to be sent, when it is there."""
+    return [(unit.label, f"/files/{slug}/{unit.file_of(slug)}", download_name(slug, unit.file_of(slug)))
+            for unit in UNITS if unit.kind in ("picture", "file")
+            and (project.build_dir / slug / unit.file_of(slug)).is_file()]
 
 
 def _clip(title: str, entry: dict, url: str) -> dict:
@@ -476,8 +489,15 @@ async def preview_file(request: Request) -> Response:
 
 
 async def build_file(request: Request) -> Response:
+    """A built file; a guide's own files are downloaded (not opened) under names that say the procedure."""
     studio: Studio = request.app.state.studio
-    return _file(inside(studio.project.build_dir, request.path_params["path"]))
+    rel = request.path_params["path"]
+    response = _file(inside(studio.project.build_dir, rel))
+    slug, _, inner = rel.partition("/")
+    if inner and SLUG_PATTERN.match(slug) and Path(inner).suffix not in (".html", ".json"):
+        name = download_name(slug, inner)
+        response.headers["content-disposition"] = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 async def icon_file(request: Request) -> Response:
@@ -595,7 +615,8 @@ async def build_page(request: Request) -> Response:
     job = _job(request)
     progress = [e for e in job.events if "total" in e]
     last = job.events[-1] if job.events else {"message": ""}
-    return studio.page("build.html.j2", title=f"Tạo {job.title}", job=job, last=last,
+    sending = to_send(studio.project, job.slug) if job.done and job.slug else []
+    return studio.page("build.html.j2", title=f"Tạo {job.title}", job=job, last=last, to_send=sending,
                        done=progress[-1]["done"] if progress else 0, total=progress[-1]["total"] if progress else 0,
                        problems=last.get("problems", []))
 

@@ -182,10 +182,22 @@
         });
         section.setAttribute("data-done", "yes");
         document.getElementById("build-next").hidden = false;
+        showFilesToSend();
       }
     };
   }
 
+
+  // Once a guide's build is done, the files to send go at the top (the page as the server now draws it).
+  function showFilesToSend() {
+    var holder = document.getElementById("to-send");
+    if (!holder || !window.fetch || !window.DOMParser) return;
+    fetch(location.href, { credentials: "same-origin" }).then(function (answer) { return answer.text(); })
+      .then(function (text) {
+        var fresh = new DOMParser().parseFromString(text, "text/html").getElementById("to-send");
+        if (fresh && !fresh.hidden) { holder.innerHTML = fresh.innerHTML; holder.hidden = false; }
+      }).catch(function () {});
+  }
 
   // Recording a section: the browser's microphone (MediaRecorder; 127.0.0.1 is a secure context).
   // The take goes to the studio, which keeps it only when it passes the checks a file dropped into
