@@ -18,6 +18,7 @@ from ruamel.yaml.error import YAMLError
 
 from outreach.atomic import write_atomic
 from outreach.errors import OutreachError
+from outreach.studio import yamlcomments
 from outreach.studio.forms import ABSENT, Schema, form_name, same_value
 from outreach.studio.listops import Origins
 
@@ -80,26 +81,33 @@ def reordered(doc: CommentedMap, before: Mapping, origins: Origins) -> dict:
     return the file's values in that order too (what each posted value is compared with)."""
     moved: dict = copy.deepcopy(dict(before))
     for name, marks in sorted(origins.items(), key=lambda item: item[0].count(".")):
-        if marks == list(range(len(marks))):
-            continue
         parts: list[Any] = [int(p) if p.isdigit() else p for p in name.split(".")]
         seq, olds = _at(doc, parts), _plain_at(moved, parts)
+        if marks == list(range(len(seq) if isinstance(seq, CommentedSeq) else len(marks))):
+            continue  # as in the file (items added at the end are merged as new)
         if isinstance(seq, CommentedSeq):
-            _reorder_seq(seq, marks)
+            _reorder_seq(seq, marks, _parent_of(doc, parts))
         if isinstance(olds, list):
             olds[:] = [olds[m] if m is not None and 0 <= m < len(olds) else None for m in marks]
     return moved
 
 
-def _reorder_seq(seq: CommentedSeq, marks: list[int | None]) -> None:
+def _reorder_seq(seq: CommentedSeq, marks: list[int | None], parent: tuple | None) -> None:
+    """The list's items in the form's order, each with its comments (those inside it, those above it)."""
     items, comments = list(seq), dict(seq.ca.items)
+    moved = yamlcomments.reorder_items(items, marks, parent)
     seq.ca.items.clear()
     del seq[:]
-    for i, mark in enumerate(marks):
-        known = mark is not None and 0 <= mark < len(items)
-        seq.append(items[mark] if known else None)  # type: ignore[index]
-        if known and mark in comments:
+    for i, (mark, item) in enumerate(zip(marks, moved)):
+        seq.append(item)
+        if mark is not None and mark in comments:
             seq.ca.items[i] = comments[mark]
+
+
+def _parent_of(doc: CommentedMap, parts: list) -> tuple | None:
+    """The mapping and key a list is the value of (where ruamel keeps the comment above its first item)."""
+    owner = _at(doc, parts[:-1]) if parts else None
+    return (owner, parts[-1]) if isinstance(owner, CommentedMap) and isinstance(parts[-1], str) else None
 
 
 def _plain_at(data: Any, parts: list) -> Any:
@@ -135,7 +143,7 @@ def merge(node: CommentedMap, values: Mapping, before: Mapping) -> None:
     for key, value in values.items():
         old = before.get(key) if isinstance(before, Mapping) else None
         if value is ABSENT:
-            node.pop(key, None)
+            yamlcomments.pop_keeping_comments(node, key)
         elif isinstance(value, Mapping):
             if not isinstance(node.get(key), CommentedMap):
                 if not any(v is not ABSENT for v in value.values()):
@@ -181,7 +189,7 @@ def _put(node: CommentedMap, key: str, value: Any, order: list[str]) -> None:
         return
     rank = order.index(key) if key in order else len(order)
     earlier = [i for i, k in enumerate(node) if k in order and order.index(k) < rank]
-    node.insert(earlier[-1] + 1 if earlier else 0, key, value)
+    yamlcomments.insert_keeping_comments(node, earlier[-1] + 1 if earlier else 0, key, value)
 
 
 def _keep_comment_apart(node: CommentedMap | CommentedSeq, key: str | int, slot: int) -> None:
