@@ -29,6 +29,11 @@ from outreach.templating import (
 PACKAGE_DIR = Path(__file__).parent
 
 
+# Template hashes by (name, every template file's path, time and size): parsing them is most of the
+# cost of knowing which guides are out of date, which the studio's guides page asks on every load.
+_TEMPLATE_HASHES: dict[tuple, str] = {}
+
+
 @dataclass(frozen=True)
 class Job:
     """One guide and the units of it that are out of date, in the order they are made."""
@@ -64,6 +69,8 @@ class Fingerprints:
         self.content = content
         self._template_hashes: dict[str, str] = {}
         folders = template_folders(project)
+        self._template_files = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for folder in folders
+                                     if folder.is_dir() for p in sorted(folder.rglob("*.j2")))
         self.common = digest(package_hash(), content.commune.model_dump_json())
         with template_errors():
             self.icons = _files_hash([find_template_file(folders, f"icons/{name}.svg")
@@ -107,9 +114,15 @@ class Fingerprints:
         return [shaping] if shaping else []
 
     def _templates(self, name: str) -> str:
-        """Hash of a template and every template it extends, includes or imports (once per build)."""
+        """Hash of a template and every template it extends, includes or imports (once per build,
+        and, in a long-lived process such as the studio, once per state of the template files)."""
         if name not in self._template_hashes:
-            self._template_hashes[name] = digest(sorted(template_sources(self.env, name).items()))
+            key = (name, self._template_files)
+            if key not in _TEMPLATE_HASHES:
+                if len(_TEMPLATE_HASHES) > 256:
+                    _TEMPLATE_HASHES.clear()
+                _TEMPLATE_HASHES[key] = digest(sorted(template_sources(self.env, name).items()))
+            self._template_hashes[name] = _TEMPLATE_HASHES[key]
         return self._template_hashes[name]
 
 
