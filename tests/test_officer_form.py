@@ -303,3 +303,10 @@ def test_the_zip_holds_each_file_once(tmp_path):
     (folder / "handout.pdf").write_bytes(b"%PDF-1.7 page")
     names = zipfile.ZipFile(io.BytesIO(folder_zip(folder, set()))).namelist()
     assert names == ["dang-ky-khai-sinh/handout.pdf", "dang-ky-khai-sinh/share/dang-ky-khai-sinh.mp3"]
+
+
+def test_the_studio_names_each_sample_value_under_its_field(page, studio):
+    page.goto(f"{studio.origin}/commune")
+    for anchor in ("name", "desk-address", "desk-hours", "hotlines-0-number", "contacts-0-name", "contacts-0-phone"):
+        assert "giá trị mẫu" in problems_of(page, anchor), anchor
+    assert "giá trị mẫu" not in problems_of(page, "province")
