@@ -96,10 +96,11 @@ def sample_mark_data_uri(mark: str, note: str) -> str:
     from PIL import Image, ImageDraw, ImageFont
     big = ImageFont.truetype(str(FONT_DIR / FONT_FACES[700]), 260)
     small = ImageFont.truetype(str(FONT_DIR / FONT_FACES[700]), 64)
-    canvas = Image.new("LA", (1700, 420), (0, 0))
+    width = int(max(big.getlength(mark), small.getlength(note))) + 80  # the whole note fits, "dân" included
+    canvas = Image.new("LA", (width, 420), (0, 0))
     draw = ImageDraw.Draw(canvas)
-    draw.text((850, 160), mark, font=big, fill=(110, 120), anchor="mm")
-    draw.text((850, 370), note, font=small, fill=(110, 150), anchor="mm")
+    draw.text((width // 2, 160), mark, font=big, fill=(110, 120), anchor="mm")
+    draw.text((width // 2, 370), note, font=small, fill=(110, 150), anchor="mm")
     turned = canvas.rotate(30, expand=True, resample=Image.Resampling.BICUBIC)
     buffer = io.BytesIO()
     turned.save(buffer, "PNG", optimize=True)

@@ -14,6 +14,7 @@ from outreach.errors import ContentError, Problem
 from outreach.model import DATE_FORMS, SLUG_PATTERN, Commune, Guide, Schedule, lexicon_entries
 from outreach.project import Project
 from outreach.templating import icon_names, template_folders
+from outreach.text import LIST_MARKER
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
 MAX_PROBLEMS_PER_FILE = 100
@@ -104,6 +105,7 @@ def _judged(loading: _Loading, path: Path, model: type[BaseModel]) -> Any:
     value = _load_model(loading, path, model, keep_source=True)
     if isinstance(value, Guide):
         loading.warnings.extend(promises_beyond_level(value, loading.sources[-1]))
+        loading.warnings.extend(list_markers(value, loading.sources[-1]))
     if isinstance(value, Commune):
         source = loading.sources[-1]
         loading.warnings.extend(Problem(source.name, source.line_of(loc), dotted_key(loc), samples.message(text))
@@ -114,6 +116,19 @@ def _judged(loading: _Loading, path: Path, model: type[BaseModel]) -> Any:
 # What only a wholly online procedure may promise: a "một phần" one still brings the resident to the desk.
 NO_TRAVEL = ("không phải đi lại", "không cần đi lại", "không phải xếp hàng", "không cần xếp hàng", "làm tại nhà",
              "ngay tại nhà")
+
+
+def list_markers(guide: Guide, source: Source) -> list[Problem]:
+    """List items that start with a marker of their own ("• Nhận…"): printed after the template's
+    bullet, they read "• • Nhận…"."""
+    items: list[tuple[tuple, str]] = [(("key_messages", i), m) for i, m in enumerate(guide.key_messages)]
+    items += [(("common_mistakes", i), m) for i, m in enumerate(guide.common_mistakes)]
+    items += [(("documents", i, "name"), d.name) for i, d in enumerate(guide.documents)]
+    items += [(("steps", i, "text"), s.text) for i, s in enumerate(guide.steps)]
+    return [Problem(source.name, source.line_of(loc), dotted_key(loc),
+                    f"bắt đầu bằng dấu đầu dòng '{found.group(0).strip()}'; mẫu in đã tự đánh dấu mỗi mục, hãy xóa "
+                    "dấu này (xưởng soạn thảo tự xóa khi lưu)")
+            for loc, text in items for found in [LIST_MARKER.search(text)] if found and found.start() == 0]
 
 
 def promises_beyond_level(guide: Guide, source: Source) -> list[Problem]:

@@ -164,6 +164,7 @@ def test_after_the_communes_settings_change_stale_outputs_say_so_and_are_not_joi
     save(page)
     page.close()
     assert states(running) == {"hai": "cần tạo lại", "mot": "cần tạo lại"}, "the guides page says so"
+    assert "Cần tạo lại" in running.request("GET", "/guides/hai")[1], "and the guide's own list of files"
     catalog = (root / "build" / "index.html").read_text(encoding="utf-8")
     assert "Cần tạo lại: hai, mot" in catalog, "the catalog on disk says so at once"
     assert run(root, "build", "--only", "mot", "--no-audio", "-j", "1").exit_code == 0

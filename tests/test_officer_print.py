@@ -205,3 +205,13 @@ def test_a_new_guide_takes_its_agency_from_the_communes_settings_not_the_sample(
     assert f"\nagency: {committee}  #" in written and "SỬA cơ quan" not in written
     fresh = copy_project(root.parent / "fresh", guides=False)  # the sample's committee: still to be written
     assert "agency: SỬA cơ quan thực hiện" in unedited_starter(fresh)
+
+
+def test_validate_warns_of_a_list_marker_typed_into_a_list_item(tmp_path):
+    project = copy_project(tmp_path, guides=False)
+    text = starter(project).replace("  - Ảnh chụp giấy tờ bị mờ", "  - •\tẢnh chụp giấy tờ bị mờ")
+    write_guide(project, "thu-tuc", text.replace("  - name: Giấy chứng sinh", "  - name: 1. Giấy chứng sinh"))
+    said = run(project, "validate").output
+    assert "common_mistakes[0]: bắt đầu bằng dấu đầu dòng '•'" in said
+    assert "documents[0].name: bắt đầu bằng dấu đầu dòng '1.'" in said
+    assert said.count("dấu đầu dòng") == 2, "amounts such as 1.000 đồng are not markers"

@@ -261,6 +261,8 @@ def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
                                  tab_label=BY_NAME[tab].label, pages=[], zoom=None, scripts=[], whole=None,
                                  preview_message="Hướng dẫn còn lỗi: sửa hết lỗi rồi lưu để xem trước.")
     parts.update(_built(studio.project, slug))
+    parts["outdated"] = guide is not None and slug in plan.outdated_guides(
+        studio.project, studio.env, content, Manifest.load(studio.project.build_dir))
     said = parts.pop("take_problems")
     if guide is not None and content.commune is not None:
         try:

@@ -5,14 +5,13 @@ wrapping a whole value. Text inside a sentence is never changed."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from outreach.studio.forms import FormField, Path_, form_name, walk
+from outreach.text import LIST_MARKER
 
-# A marker, then at least one space or tab: "1.000 đồng" or "-5" keep their first characters.
-_MARKER = re.compile(r"^[ \t]*(?:[•◦▪▫‣⁃∙·●○■□◆◇➢➤►▶✓✔\-–—*+]|\(?\d{1,2}[.)]|\(?[a-zđ]\))[ \t]+", re.M)
+_MARKER = LIST_MARKER
 _WRAPS = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»", "„": "“"}
 
 MARKER, QUOTES, SPLIT = "marker", "quotes", "split"
