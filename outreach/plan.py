@@ -126,7 +126,8 @@ class Fingerprints:
         return self._template_hashes[name]
 
 
-def outdated_guides(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest) -> set[str]:
+def outdated_guides(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest,
+                    only: str | None = None) -> set[str]:
     """The guides whose printed outputs were made from other inputs than they have now (the commune's
     settings, the guide or a template changed since): to be made again before they are printed.
     The sound is left out: its hash also names the engine a build was asked for."""
@@ -136,7 +137,7 @@ def outdated_guides(project: Project, env: BoundedSandbox, content: Content, man
     found = set()
     for slug, guide in content.guides.items():
         built = [u for u in PRINTED if f"{slug}/{u.name}" in manifest.units]
-        if not built:
+        if not built or only not in (None, slug):
             continue
         inputs = fingerprints.for_guide(slug, guide, lambda name, hash_: manifest.is_current(
             f"{slug}/{name}", hash_))  # noqa: B023 (called now)

@@ -262,7 +262,7 @@ def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
                                  preview_message="Hướng dẫn còn lỗi: sửa hết lỗi rồi lưu để xem trước.")
     parts.update(_built(studio.project, slug))
     parts["outdated"] = guide is not None and slug in plan.outdated_guides(
-        studio.project, studio.env, content, Manifest.load(studio.project.build_dir))
+        studio.project, studio.env, content, Manifest.load(studio.project.build_dir), only=slug)
     said = parts.pop("take_problems")
     if guide is not None and content.commune is not None:
         try:
