@@ -72,11 +72,13 @@ def _encoded_image(path: Path, mtime_ns: int, size: int) -> str:
     if path.suffix.lower() == ".svg":
         data = read_capped(path, MAX_SVG_BYTES, _shown(path))
         return "data:image/svg+xml;base64," + base64.b64encode(data).decode()
-    from PIL import Image
-    with Image.open(io.BytesIO(read_capped(path, MAX_PICTURE_BYTES, _shown(path)))) as image:
-        if image.width * image.height > MAX_PICTURE_PIXELS:  # checked again: never decode a bomb
-            raise OutreachError(too_many_pixels(_shown(path), image.width, image.height))
-        image.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS))
+    from PIL import Image, ImageOps
+    with Image.open(io.BytesIO(read_capped(path, MAX_PICTURE_BYTES, _shown(path)))) as opened:
+        if opened.width * opened.height > MAX_PICTURE_PIXELS:  # checked again: never decode a bomb
+            raise OutreachError(too_many_pixels(_shown(path), opened.width, opened.height))
+        opened.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS))
+        # A phone stores an upright photo sideways with an EXIF orientation: print it as it looks.
+        image = ImageOps.exif_transpose(opened)
         has_alpha = image.mode in ("RGBA", "LA", "P")
         buffer = io.BytesIO()
         if has_alpha:
@@ -85,3 +87,21 @@ def _encoded_image(path: Path, mtime_ns: int, size: int) -> str:
             image.convert("RGB").save(buffer, "JPEG", quality=85)
     mime = "image/png" if has_alpha else "image/jpeg"
     return f"data:{mime};base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@lru_cache(maxsize=2)
+def sample_mark_data_uri(mark: str, note: str) -> str:
+    """The "BẢN MẪU" mark laid across a page: grey bold letters, turned 30°, on a transparent ground
+    (a PNG, so the text under it stays readable and a photocopy still shows it)."""
+    from PIL import Image, ImageDraw, ImageFont
+    big = ImageFont.truetype(str(FONT_DIR / FONT_FACES[700]), 260)
+    small = ImageFont.truetype(str(FONT_DIR / FONT_FACES[700]), 64)
+    width = int(max(big.getlength(mark), small.getlength(note))) + 80  # the whole note fits, "dân" included
+    canvas = Image.new("LA", (width, 420), (0, 0))
+    draw = ImageDraw.Draw(canvas)
+    draw.text((width // 2, 160), mark, font=big, fill=(110, 120), anchor="mm")
+    draw.text((width // 2, 370), note, font=small, fill=(110, 150), anchor="mm")
+    turned = canvas.rotate(30, expand=True, resample=Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    turned.save(buffer, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -14,11 +14,11 @@ from pathlib import Path
 from outreach import buildlock, catalog, resultsbuild, schedule, share, workers
 from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.content import Content, load_content
-from outreach.errors import ContentError, Problem
+from outreach.errors import ContentError, OutreachError, Problem
 from outreach.guidebuild import GuideResult
 from outreach.libraryseen import note_first_sight
 from outreach.manifest import MANIFEST, Manifest, UnitRecord, digest, file_record
-from outreach.plan import Fingerprints, Job, stale_units, units_for
+from outreach.plan import Fingerprints, Job, outdated_guides, stale_units, units_for
 from outreach.products import BY_NAME
 from outreach.project import Project
 from outreach.sound.cache import prune_cache
@@ -131,21 +131,41 @@ def _build_commune_outputs(project: Project, env: BoundedSandbox, content: Conte
     charts, the catalog."""
     if content.schedule is not None:
         report.warnings += schedule.build_outputs(project, env, content, manifest)
-    report.built += _joined_prints(project, content, manifest)
+    outdated = outdated_guides(project, env, content, manifest)  # left by --only, or by a guide that failed
+    report.built += _joined_prints(project, content, manifest, outdated)
     report.built += resultsbuild.build_outputs(project, content, manifest, f"{COMMUNE_UNITS}results")
     _save(project, manifest)
-    catalog.refresh(project, env, content, manifest, report.problems)
+    catalog.refresh(project, env, content, manifest, report.problems, outdated)
 
 
 # One file for one print job: every guide's handout, and every poster, in the catalog's order.
 JOINED = {"handouts.pdf": "handout", "posters.pdf": "poster"}
 
 
-def _joined_prints(project: Project, content: Content, manifest: Manifest) -> list[str]:
-    """build/handouts.pdf and build/posters.pdf, remade when one of their pages changed."""
+def refresh_catalog(project: Project) -> None:
+    """build/index.html says again which guides are out of date (after the commune's settings were
+    saved in the studio); skipped while a build runs, which rewrites it anyway."""
+    if not (project.build_dir / "index.html").is_file():
+        return
+    try:
+        with buildlock.exclusive(project):
+            content = load_content(project)
+            if content.commune is None:
+                return
+            env, manifest = template_environment(project), Manifest.load(project.build_dir)
+            catalog.refresh(project, env, content, manifest, content.problems,
+                            outdated_guides(project, env, content, manifest))
+    except OutreachError:
+        return
+
+
+def _joined_prints(project: Project, content: Content, manifest: Manifest, outdated: set[str]) -> list[str]:
+    """build/handouts.pdf and build/posters.pdf, remade when one of their pages changed; a guide whose
+    pages are out of date is left out until it is made again (the catalog says so)."""
     made = []
     for name, unit in JOINED.items():
-        keys = [f"{slug}/{unit}" for slug in sorted(content.guides) if f"{slug}/{unit}" in manifest.units]
+        keys = [f"{slug}/{unit}" for slug in sorted(content.guides)
+                if f"{slug}/{unit}" in manifest.units and slug not in outdated]
         pdfs = [project.build_dir / rel for key in keys for rel in manifest.units[key].files]
         inputs = digest([record.sha256 for key in keys for record in manifest.units[key].files.values()])
         if not pdfs or manifest.is_current(f"{COMMUNE_UNITS}{name}", inputs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from outreach.atomic import write_atomic
@@ -18,16 +19,18 @@ from outreach.templating import BoundedSandbox, render
 
 
 def refresh(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest,
-            problems: list[Problem]) -> None:
-    """Rewrite the catalog if what it shows changed (a no-op build writes nothing)."""
+            problems: list[Problem], outdated: Collection[str] = ()) -> None:
+    """Rewrite the catalog if what it shows changed (a no-op build writes nothing); the guides in
+    `outdated` are marked "cần tạo lại" (their files were made before a change)."""
     failing = {content.files[p.file]: p for p in problems if p.file in content.files}
     # A guide that is invalid now keeps what it had built listed, marked out of date.
     earlier = {key.split("/")[0] for key in manifest.units if "/" in key} & set(failing) - set(content.guides)
     guides: dict[str, Guide | None] = {**content.guides, **dict.fromkeys(earlier)}
-    entries = [_entry(project, slug, guide, manifest, failing.get(slug)) for slug, guide in sorted(guides.items())]
+    entries = [{**_entry(project, slug, guide, manifest, failing.get(slug)), "outdated": slug in outdated}
+               for slug, guide in sorted(guides.items())]
     broken = sorted({p.file for p in problems if p.file in content.files})
     html = render(env, "catalog.html.j2", commune=content.commune, entries=entries, broken=broken,
-                  commune_files=_commune_files(project.build_dir),
+                  commune_files=_commune_files(project.build_dir), outdated=sorted(outdated),
                   results=results_view(project, content, RESULTS_FOLDER))
     target = project.build_dir / "index.html"
     if not target.exists() or target.read_text(encoding="utf-8") != html:

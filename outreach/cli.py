@@ -116,6 +116,8 @@ def init(project: Project, directory: Path | None, no_audio: bool, name: str | N
     else:
         _tell(f"Đã tạo dự án mới trong {target.root}. Đang tạo sản phẩm của hướng dẫn mẫu...")
     _build_and_report(target, Options(with_audio=not no_audio))
+    _tell(f"Dễ nhất: chạy 'outreach serve'{' trong thư mục ' + str(directory) if directory else ''} để mở xưởng soạn "
+          "thảo trong trình duyệt: sửa thông tin của xã, viết hướng dẫn, xem trước và tạo sản phẩm.")
     where = f"vào thư mục dự án (cd {directory}), " if directory else ""
     library = " Các hướng dẫn của thư viện: 'outreach library status'." if name is not None else ""
     _tell(f"Tiếp theo: {where}sửa content/commune.yaml cho đúng xã mình, tạo hướng dẫn mới bằng "

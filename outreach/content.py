@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from outreach import samples
 from outreach.errors import ContentError, Problem
 from outreach.library import FOLLOWS, Arranged, Library, arrange
 from outreach.library import find as find_library
@@ -27,6 +28,7 @@ from outreach.project import Project
 from outreach.results import RESULTS_FILE, Figure, read_results
 from outreach.sound.engines import engine_choices, installed, settings_problems
 from outreach.templating import icon_names, template_folders
+from outreach.text import LIST_MARKER
 from outreach.yamlsource import WHOLE_FILE, Source, dotted_key, load_yaml
 
 MAX_PROBLEMS_PER_FILE = 100
@@ -80,6 +82,8 @@ def load_content(project: Project) -> Content:
     commune_source = loading.sources[0] if loading.sources else None
     if commune is not None and commune_source is not None:
         loading.warnings.extend(_old_audio_keys(commune, commune_source))
+    if commune is not None and commune_source is not None:
+        loading.warnings.extend(_advice(commune, commune_source))
     if not project.guides_dir.is_dir():
         loading.problems.append(Problem(project.shown(project.guides_dir), 1, WHOLE_FILE,
                                         "không có thư mục hướng dẫn; hãy chạy 'outreach new <tên>' để tạo"))
@@ -115,7 +119,7 @@ def _load_guides(loading: _Loading, commune: Source | None) -> tuple[dict[str, G
         guide = _validated(loading, source, Guide)
         if guide is not None:
             guides[slug] = guide
-            loading.warnings += _unconfirmed(source, guide)
+            loading.warnings += _unconfirmed(source, guide) + _advice(guide, source)
     return guides, arranged
 
 
@@ -150,8 +154,9 @@ def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> 
         arranged = arrange(project, find_library(project)[0], {path.stem: source}, _commune_source(project))
         loading.problems += [p for p in arranged.problems if p.file == source.name]
         source = arranged.sources.get(path.stem, source)
-    if source is not None:
-        _validated(loading, source, model)
+    value = _validated(loading, source, model) if source is not None else None
+    if value is not None and source is not None:
+        loading.warnings.extend(_advice(value, source))
     return loading.problems, loading.warnings, loading.sources[0] if loading.sources else None
 
 
@@ -180,6 +185,47 @@ def _parse_guide(loading: _Loading, path: Path) -> Source | None:
                                                               "chép nội dung hướng dẫn vào thư mục content/guides/"))
         return None
     return _parse(loading, path, keep_source=True)
+
+
+def _advice(value: BaseModel, source: Source) -> list[Problem]:
+    """What the officer should read but that fails nothing: a guide's words held against its online
+    level and its list items against pasted markers, the commune's settings against the starter's
+    sample values."""
+    if isinstance(value, Guide):
+        return promises_beyond_level(value, source) + list_markers(value, source)
+    if isinstance(value, Commune):
+        return [Problem(*source.where(loc), dotted_key(loc), samples.message(text))
+                for loc, text in samples.remaining(value)]
+    return []
+
+
+# What only a wholly online procedure may promise: a "một phần" one still brings the resident to the desk.
+NO_TRAVEL = ("không phải đi lại", "không cần đi lại", "không phải xếp hàng", "không cần xếp hàng", "làm tại nhà",
+             "ngay tại nhà")
+
+
+def list_markers(guide: Guide, source: Source) -> list[Problem]:
+    """List items that start with a marker of their own ("• Nhận…"): printed after the template's
+    bullet, they read "• • Nhận…"."""
+    items: list[tuple[tuple, str]] = [(("key_messages", i), m) for i, m in enumerate(guide.key_messages)]
+    items += [(("common_mistakes", i), m) for i, m in enumerate(guide.common_mistakes)]
+    items += [(("documents", i, "name"), d.name) for i, d in enumerate(guide.documents)]
+    items += [(("steps", i, "text"), s.text) for i, s in enumerate(guide.steps)]
+    return [Problem(*source.where(loc), dotted_key(loc),
+                    f"bắt đầu bằng dấu đầu dòng '{found.group(0).strip()}'; mẫu in đã tự đánh dấu mỗi mục, hãy xóa "
+                    "dấu này (xưởng soạn thảo tự xóa khi lưu)")
+            for loc, text in items for found in [LIST_MARKER.search(text)] if found and found.start() == 0]
+
+
+def promises_beyond_level(guide: Guide, source: Source) -> list[Problem]:
+    """A "một phần" guide whose own words promise no travel: printed as written, so the officer is told."""
+    if guide.online_level == "toàn trình":
+        return []
+    said = [(("promise",), guide.promise)] + [(("key_messages", i), m) for i, m in enumerate(guide.key_messages)]
+    return [Problem(*source.where(loc), dotted_key(loc),
+                    f"thủ tục trực tuyến một phần vẫn phải đến nơi tiếp nhận, mà câu này hứa '{found}'; hãy viết lại, "
+                    "ví dụ: Nộp hồ sơ trên mạng, đỡ mất công đi lại")
+            for loc, text in said for found in [next((w for w in NO_TRAVEL if w in text.lower()), None)] if found]
 
 
 def _load_lexicon(loading: _Loading) -> dict[str, str]:
@@ -273,6 +319,11 @@ def _problems_from(exc: ValidationError, source: Source, model: type[BaseModel])
     ]
 
 
+# An empty required value, in the words of a text file; the studio's form says it in its own (FORM_EMPTY).
+EMPTY_IN_FILE = "còn để trống; hãy điền nội dung sau dấu hai chấm (hoặc xóa cả dòng nếu mục này không bắt buộc)"
+FORM_EMPTY = "chưa điền; mục này bắt buộc"
+
+
 def _message(err: Any, model: type[BaseModel]) -> str:
     """A Vietnamese message for one pydantic error."""
     kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
@@ -281,7 +332,7 @@ def _message(err: Any, model: type[BaseModel]) -> str:
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     if kind in ("string_type", "date_type") and value is None:
-        return "còn để trống; hãy điền nội dung sau dấu hai chấm (hoặc xóa cả dòng nếu mục này không bắt buộc)"
+        return EMPTY_IN_FILE
     if kind == "literal_error":
         return "phải là một trong: " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
     simple = {

@@ -29,6 +29,11 @@ from outreach.templating import (
 PACKAGE_DIR = Path(__file__).parent
 
 
+# Template hashes by (name, every template file's path, time and size): parsing them is most of the
+# cost of knowing which guides are out of date, which the studio's guides page asks on every load.
+_TEMPLATE_HASHES: dict[tuple, str] = {}
+
+
 @dataclass(frozen=True)
 class Job:
     """One guide and the units of it that are out of date, in the order they are made."""
@@ -64,6 +69,8 @@ class Fingerprints:
         self.content = content
         self._template_hashes: dict[str, str] = {}
         folders = template_folders(project)
+        self._template_files = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for folder in folders
+                                     if folder.is_dir() for p in sorted(folder.rglob("*.j2")))
         # The results settings shape only the charts, not a guide's outputs.
         self.common = digest(package_hash(), content.commune.model_dump_json(exclude={"results"}))
         with template_errors():
@@ -108,10 +115,40 @@ class Fingerprints:
         return [shaping] if shaping else []
 
     def _templates(self, name: str) -> str:
-        """Hash of a template and every template it extends, includes or imports (once per build)."""
+        """Hash of a template and every template it extends, includes or imports (once per build,
+        and, in a long-lived process such as the studio, once per state of the template files)."""
         if name not in self._template_hashes:
-            self._template_hashes[name] = digest(sorted(template_sources(self.env, name).items()))
+            key = (name, self._template_files)
+            if key not in _TEMPLATE_HASHES:
+                if len(_TEMPLATE_HASHES) > 256:
+                    _TEMPLATE_HASHES.clear()
+                _TEMPLATE_HASHES[key] = digest(sorted(template_sources(self.env, name).items()))
+            self._template_hashes[name] = _TEMPLATE_HASHES[key]
         return self._template_hashes[name]
+
+
+def outdated_guides(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest,
+                    only: str | None = None) -> set[str]:
+    """The guides whose printed outputs were made from other inputs than they have now (the commune's
+    settings, the guide or a template changed since): to be made again before they are printed.
+    The sound is left out: its hash also names the engine a build was asked for."""
+    if content.commune is None:
+        return set()
+    fingerprints = Fingerprints(project, env, content, content.commune.audio.engine)
+    found = set()
+    for slug, guide in content.guides.items():
+        built = [u for u in PRINTED if f"{slug}/{u.name}" in manifest.units]
+        if not built or only not in (None, slug):
+            continue
+        inputs = fingerprints.for_guide(slug, guide, lambda name, hash_: manifest.is_current(
+            f"{slug}/{name}", hash_))  # noqa: B023 (called now)
+        if any(manifest.units[f"{slug}/{u.name}"].inputs != inputs[u.name] for u in built):
+            found.add(slug)
+    return found
+
+
+# What is read or printed, and shaped by nothing voiced.
+PRINTED = tuple(u for u in UNITS if not u.voice and not any(BY_NAME[name].voice for name in u.follows))
 
 
 def stale_units(units: tuple[Unit, ...], slug: str, inputs: dict[str, str], manifest: Manifest,

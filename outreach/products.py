@@ -6,6 +6,7 @@ writes and what the catalog calls it. Planning (plan.py), building (guidebuild.p
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from outreach.sidecars import (
 from outreach.sound.recordings import Takes, name_takes_by_section, unplaced_takes
 from outreach.sound.speech import Clip, Labels, Speaker
 from outreach.templating import BoundedSandbox, template_folders
+from outreach.text import ascii_slug
 from outreach.timing import Timings
 
 RECORDINGS = "recordings"  # content/recordings/<slug>/: the officer's takes
@@ -327,3 +329,16 @@ UNITS += _SHARED
 UNITS += (Unit("share-zip", "Mọi tệp của thủ tục (ZIP)", "file", "share/{slug}.zip", _bundle,
                shows=tuple(u.name for u in UNITS), collects=True),)
 BY_NAME = {unit.name: unit for unit in UNITS}
+
+
+def download_name(slug: str, rel: str) -> str:
+    """The name a guide's file is downloaded under, saying the procedure and what it is
+    (`dang-ky-khai-sinh-to-huong-dan.jpg`, not `handout.jpg`): a forwarded file keeps only its name."""
+    name = Path(rel).name
+    same = [u for u in UNITS if u.file_of(slug) == rel] + [
+        u for u in UNITS if Path(u.file_of(slug)).with_suffix("") == Path(rel).with_suffix("")]  # broadcast.mp3
+    unit = same[0] if same else None
+    if unit is None or name.startswith(slug):
+        return name if name.startswith(slug) else f"{slug}-{name}"
+    words = re.sub(r"\(.*?\)|\bA[34]\b|^Ảnh ", "", unit.label).split(",")[0]
+    return f"{slug}-{ascii_slug(words)}{Path(rel).suffix}"

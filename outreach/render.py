@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from outreach import assets
+import re
+
+from outreach import assets, samples
 from outreach.model import FIELD_LABELS, Commune, Guide
 from outreach.project import Project
 from outreach.sidecars import ClipRecord
@@ -15,7 +17,7 @@ def render_html(env: BoundedSandbox, project: Project, template: str, guide: Gui
     officer's view names the facts not confirmed yet in the page's top margin."""
     portal = guide.portal_url or commune.portal_url
     folders = template_folders(project)
-    return render(env, template,
+    return sample_marked(commune, render(env, template,
                   guide=guide,
                   commune=commune,
                   portal_url=portal,
@@ -24,4 +26,20 @@ def render_html(env: BoundedSandbox, project: Project, template: str, guide: Gui
                   image=lambda rel: assets.image_data_uri(project.content_dir / rel),
                   scale=scale,
                   clips=clips or [],
-                  unconfirmed=[FIELD_LABELS[key] for key in guide.unconfirmed] if officer_view else [])
+                  unconfirmed=[FIELD_LABELS[key] for key in guide.unconfirmed] if officer_view else []))
+
+
+# Over every page (position: fixed repeats it), taking no room from the content. A picture, not text,
+# so the text layer (search, copy, screen readers) stays the page's own; added here rather than in a
+# template so that a commune's own templates carry it too.
+_MARK_HTML = ('<img src="{src}" alt="{mark}: {note}" style="position: fixed; top: 28%; left: 8%; width: 84%; '
+              'z-index: 10">')
+
+
+def sample_marked(commune: Commune, html: str) -> str:
+    """The page with the "BẢN MẪU" mark while the commune's settings still hold a sample value."""
+    if not samples.remaining(commune):
+        return html
+    mark = _MARK_HTML.format(src=assets.sample_mark_data_uri(samples.MARK, samples.MARK_NOTE), mark=samples.MARK,
+                             note=samples.MARK_NOTE)
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + mark, html, count=1)

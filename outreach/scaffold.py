@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from outreach import samples
 from outreach.atomic import write_atomic
 from outreach.errors import OutreachError
 from outreach.fields import About, about, models_within
@@ -20,6 +21,7 @@ from outreach.model import EDIT_MARK, ICONS, PLACEHOLDER_MARKERS, SLUG_PATTERN, 
 from outreach.project import Project
 from outreach.sound.engines import engine_labels, installed
 from outreach.templating import render, template_environment
+from outreach.yamlsource import load_yaml
 
 STARTER = Path(__file__).parent / "starter"  # the content/ folder of a new project
 
@@ -93,7 +95,8 @@ def new_guide(project: Project, slug: str) -> Path:
     if target.exists():
         raise OutreachError(f"{project.shown(target)} đã có; hãy chọn tên khác hoặc sửa tệp đó")
     text = render(template_environment(project), "new-guide.yaml.j2", slug=slug, today=dt.date.today().isoformat(),
-                  fields=starter_fields(Guide), icons=", ".join(f"{name} ({shown})" for name, shown in ICONS.items()))
+                  fields=starter_fields(Guide), icons=", ".join(f"{name} ({shown})" for name, shown in ICONS.items()),
+                  agency=_commune_agency(project))
     write_atomic(target, text.encode("utf-8"))
     return target
 
@@ -158,3 +161,17 @@ def starter_fields(model: type[BaseModel]) -> dict[str, dict[str, StarterField]]
     """Model name → key → StarterField, for `model` and every model within it."""
     return {m.__name__: {name: StarterField(name, about(m, name)) for name in m.model_fields}
             for m in models_within(model)}
+
+
+def _commune_agency(project: Project) -> str | None:
+    """The commune's committee, for a new guide's agency (most procedures a commune
+    explains are its own); None while commune.yaml cannot be read or still holds the sample's."""
+    try:
+        data = load_yaml(project.content_dir / "commune.yaml", "content/commune.yaml").data
+    except OutreachError:
+        return None
+    committee = data.get("committee") if isinstance(data, dict) else None
+    if not isinstance(committee, str) or not committee.strip() or any(
+            path == ("committee",) for path, _ in samples.remaining(data)):
+        return None
+    return committee.strip()

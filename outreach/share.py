@@ -3,6 +3,7 @@ ZIP, every handout (or poster) in one PDF for one print job."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import subprocess
 import tempfile
@@ -39,18 +40,32 @@ def page_picture(pdf: Path, width: int = PICTURE_WIDTH, height: int = -1) -> byt
 
 def folder_zip(folder: Path, skip: set[str]) -> bytes:
     """Every file under `folder` (but those named in `skip`, relative paths, and temp files) in one
-    ZIP, in name order, so the same files always give the same bytes."""
+    ZIP, each content once (the bulletin named after the procedure, not broadcast.mp3 beside it), in
+    name order, so the same files always give the same bytes."""
     buffer = io.BytesIO()
+    kept = _each_once(folder, skip)
     with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        for path in sorted(kept):
             rel = path.relative_to(folder).as_posix()
-            if rel in skip or path.name.startswith("."):
-                continue
             info = zipfile.ZipInfo(f"{folder.name}/{rel}", ZIP_DATE)
             info.compress_type = zipfile.ZIP_STORED if path.suffix in STORED else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, path.read_bytes())
     return buffer.getvalue()
+
+
+def _each_once(folder: Path, skip: set[str]) -> list[Path]:
+    """The files to pack, one per content; of two alike, the one under share/ (named for sending)."""
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+             and p.relative_to(folder).as_posix() not in skip]
+    seen: set[str] = set()
+    kept = []
+    for path in sorted(files, key=lambda p: (p.relative_to(folder).parts[0] != "share", p.as_posix())):
+        content = hashlib.sha256(path.read_bytes()).hexdigest()
+        if content not in seen:
+            seen.add(content)
+            kept.append(path)
+    return kept
 
 
 def joined_pdf(pdfs: list[Path]) -> bytes:

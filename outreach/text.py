@@ -6,6 +6,9 @@ import re
 import unicodedata
 
 # Typography an editor adds that GSM-7 lacks, replaced in the unaccented form.
+# A list marker typed or pasted (from Word) at the start of a line, then a space or tab: "•", "-",
+# "1.", "a)". The templates draw their own bullets. "1.000 đồng" and "-5" are not markers.
+LIST_MARKER = re.compile(r"^[ \t]*(?:[•◦▪▫‣⁃∙·●○■□◆◇➢➤►▶✓✔\-–—*+]|\(?\d{1,2}[.)]|\(?[a-zđ]\))[ \t]+", re.M)
 PLAIN_PUNCTUATION = str.maketrans({"–": "-", "—": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "...",
                                    "\u00a0": " "})
 

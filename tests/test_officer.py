@@ -383,6 +383,8 @@ def test_init_makes_a_commune_project_that_builds_at_once(tmp_path):
     result = run(tmp_path, "init", str(target), "--no-audio")
     assert result.exit_code == 0, result.output
     assert "Đã tạo dự án mới" in result.output and "outreach new" in result.output
+    advice = result.output.split("Đã tạo dự án mới", 1)[1]
+    assert advice.index("outreach serve") < advice.index("outreach new"), "the studio is named first"
     commune = (target / "content" / "commune.yaml").read_text(encoding="utf-8")
     for key in (*Commune.model_fields, *Desk.model_fields, *AudioSettings.model_fields, "label", "number", "role"):
         row = next(row for row in commune.splitlines() if row.lstrip("# -").startswith(f"{key}:"))
@@ -393,7 +395,9 @@ def test_init_makes_a_commune_project_that_builds_at_once(tmp_path):
     assert not (target / "templates").exists()  # the built-in templates serve until the commune overrides one
     checked = run(target, "validate")
     assert checked.exit_code == 0, checked.output
-    assert "Cảnh báo" not in checked.output
+    warned = [line for line in checked.output.splitlines() if line.startswith("Cảnh báo")]
+    assert warned and all("content/commune.yaml:" in line and "giá trị mẫu" in line for line in warned), \
+        "only the starter's sample values are named, each at its line"
     again = run(tmp_path, "init", str(target))
     assert again.exit_code == 1
     assert "content/ đã có nội dung; hãy chọn một thư mục mới" in again.output

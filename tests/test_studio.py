@@ -197,6 +197,8 @@ def test_two_steps_swap_places(page, studio, project):
     before = _titles(project, "dang-ky-ket-hon")
     page.click('button[value="down:steps.0"]')
     page.wait_for_load_state()
+    assert _titles(project, "dang-ky-ket-hon") == before, "a list button changes the form, not the file"
+    save(page)
     assert _titles(project, "dang-ky-ket-hon") == [before[1], before[0], *before[2:]]
     assert page.locator('[name="steps.0.title"]').input_value() == before[1]
 

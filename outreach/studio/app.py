@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from pydantic import BaseModel
@@ -23,15 +24,17 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from outreach import scaffold, spelling
-from outreach.content import Content, check_file, load_content
+from outreach import plan, scaffold, spelling
+from outreach.build import refresh_catalog
+from outreach.content import EMPTY_IN_FILE, FORM_EMPTY, Content, check_file, load_content
 from outreach.errors import OutreachError, Problem, SpellerMissing
+from outreach.manifest import Manifest
 from outreach.model import SLUG_PATTERN, Commune, Guide
-from outreach.products import BY_NAME, UNITS, bulletin_of, meeting_clips_of
+from outreach.products import BY_NAME, UNITS, bulletin_of, download_name, meeting_clips_of
 from outreach.project import Project
 from outreach.sidecars import ClipRecord
 from outreach.sound.engines import with_engine_settings
-from outreach.studio import forms, listing, pictures, preview, results, takes, yamledit
+from outreach.studio import forms, listing, listops, pasted, pictures, preview, results, takes, yamledit
 from outreach.studio.jobs import BuildJob, Builds
 from outreach.studio.security import Guard, GuardMiddleware, Refused, inside
 from outreach.templating import find_template_file, icon_names, template_environment, template_folders
@@ -106,7 +109,8 @@ async def guides_page(request: Request) -> Response:
 def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: str, status: int = 200,
                  new_title: str = "") -> Response:
     content = load_content(studio.project)
-    rows = listing.rows(studio.project, content)
+    outdated = plan.outdated_guides(studio.project, studio.env, content, Manifest.load(studio.project.build_dir))
+    rows = listing.rows(studio.project, content, outdated)
     if query.strip():
         rows = [row for row in rows if listing.folded(query.strip()) in row.search]
     commune_problems = sum(1 for p in content.problems if p.file == "content/commune.yaml")
@@ -151,43 +155,74 @@ async def guide_page(request: Request) -> Response:
     studio: Studio = request.app.state.studio
     doc = studio.doc_for(request.path_params["slug"])
     return await asyncio.to_thread(_editor, studio, doc, _tab(request.query_params.get("tab")),
-                                   saved="saved" in request.query_params)
+                                   saved="saved" in request.query_params,
+                                   cleaned=request.query_params.get("cleaned", ""))
 
 
 async def commune_page(request: Request) -> Response:
     studio: Studio = request.app.state.studio
     return await asyncio.to_thread(_editor, studio, studio.commune_doc(), "handout",
-                                   saved="saved" in request.query_params)
+                                   saved="saved" in request.query_params,
+                                   cleaned=request.query_params.get("cleaned", ""))
 
 
 def _tab(name: str | None) -> str:
     return name if name in preview.PRODUCTS else "handout"
 
 
+@dataclass
+class Unsaved:
+    """A form changed by a list button and not saved: its values, the file version it was made from,
+    where its list items came from, the item just added, and the problems of those values."""
+
+    values: dict
+    base: str
+    origins: listops.Origins
+    added: str | None
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
 def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dict | None = None,
-            stale: str = "", failure: str = "", raw: str | None = None, status: int = 200) -> Response:
+            stale: str = "", failure: str = "", raw: str | None = None, status: int = 200,
+            cleaned: str = "", unsaved: Unsaved | None = None,
+            differs: list[tuple[str, str, str, str]] | None = None) -> Response:
     """The form of `doc` with the problems validation finds now, and for a guide its preview, its
-    bulletin, its clips and its outputs. `posted`: values to show instead of the file's (a refused save)."""
+    bulletin, its clips and its outputs. `posted`: values to show instead of the file's (a refused save);
+    `unsaved`: a form a list button changed, judged as it is."""
     project = studio.project
     content = load_content(project)
     shown = project.shown(doc.path)
     problems = [p for p in content.problems if p.file == shown]
     warnings = [w for w in content.warnings if w.file == shown] + _spelling(project, content, shown)
+    if unsaved is not None:
+        posted, problems, warnings = unsaved.values, unsaved.problems, unsaved.warnings
     data = posted if posted is not None else next((s.data for s in content.sources if s.name == shown), None)
     readable = data is not None or _parses(doc.path, shown)
     fields = forms.fields_of(doc.schema, data) if readable else []
-    loose = forms.attach(fields, problems, warnings)
+    loose = forms.attach(fields, _form_worded(problems), warnings)
+    if unsaved is not None:
+        listops.mark_origins(fields, unsaved.origins)
+        listops.without_new(fields, unsaved.added)
     context = dict(title=doc.heading or doc.slug, heading=doc.heading, file=shown, url=doc.url,
-                   base=yamledit.version_of(doc.path), fields=fields, loose=loose,
+                   base=unsaved.base if unsaved else yamledit.version_of(doc.path), fields=fields, loose=loose,
+                   unsaved=unsaved is not None, differs=differs or [],
                    loose_warnings=[w for w in loose if w in warnings], problem_count=len(problems), saved=saved,
                    stale=stale, failure=failure, raw=raw if raw is not None else _text(doc.path), tab=tab,
                    icons=sorted(icon_names(template_folders(project))), commune_name=_commune_name(content),
-                   guide_page=doc.slug is not None, common=_common_lines(studio, content, doc))
+                   guide_page=doc.slug is not None, common=_common_lines(studio, content, doc),
+                   cleaned=pasted.said(fields, cleaned))
     if doc.slug is not None:
         context.update(_guide_parts(studio, content, doc.slug, tab))
         guide = content.guides.get(doc.slug)
         context["heading"] = context["title"] = guide.title if guide else (data or {}).get("title") or doc.slug
     return studio.page("editor.html.j2", status, **context)
+
+
+def _form_worded(problems: list[Problem]) -> list[Problem]:
+    """Validation's messages as a form speaks: an empty required field is "chưa điền", not the text
+    file's "after the colon … delete the whole line" (the CLI keeps that)."""
+    return [dataclasses.replace(p, message=FORM_EMPTY) if p.message == EMPTY_IN_FILE else p for p in problems]
 
 
 def _common_lines(studio: Studio, content: Content, doc: Doc) -> list[takes.Line] | None:
@@ -224,14 +259,17 @@ def _text(path: Path) -> str:
 def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
     guide = content.guides.get(slug)
     parts: dict[str, Any] = dict(slug=slug, tabs=[(name, BY_NAME[name].label) for name in preview.PRODUCTS],
-                                 tab_label=BY_NAME[tab].label, pages=[], scripts=[], whole=None,
+                                 tab_label=BY_NAME[tab].label, pages=[], zoom=None, scripts=[], whole=None,
                                  preview_message="Hướng dẫn còn lỗi: sửa hết lỗi rồi lưu để xem trước.")
     parts.update(_built(studio.project, slug))
+    parts["outdated"] = guide is not None and slug in plan.outdated_guides(
+        studio.project, studio.env, content, Manifest.load(studio.project.build_dir), only=slug)
     said = parts.pop("take_problems")
     if guide is not None and content.commune is not None:
         try:
             pages = studio.previewer.pages(studio.env, content, slug, guide, tab)
             parts["pages"] = [f"/preview/{slug}/{page.name}" for page in pages]
+            parts["zoom"] = f"/preview/{slug}/{preview.Previewer.zoom_of(pages[0]).name}" if pages else None
             parts["scripts"] = takes.guide_lines(studio.project, studio.env, content, slug, said)
             parts["whole"] = takes.whole_bulletin_line(studio.project, studio.env, content, slug)
         except OutreachError as exc:
@@ -249,11 +287,23 @@ def _built(project: Project, slug: str) -> dict:
     heard: list[tuple[str, ClipRecord, str]] = [(spoken.label, bulletin, spoken.sound_of())] if bulletin else []
     heard += [(f"Buổi họp — {clip.title}", clip, sessions.sound_of(Path(clip.file).stem)) for clip in meeting]
     clips = [_clip(title, record, f"/files/{slug}/{rel}") for title, record, rel in heard if (folder / rel).is_file()]
-    outputs = [(unit.label, f"/files/{slug}/{unit.file_of(slug)}") for unit in UNITS
+    outputs = [(unit.label, f"/files/{slug}/{unit.file_of(slug)}") for unit in _sending_first(UNITS)
                if (folder / unit.file_of(slug)).is_file() and not unit.file.endswith(".json")]
     outputs += [(f"{sessions.label}: {clip['title']}", clip["url"]) for clip in clips[1 if bulletin else 0:]]
     return dict(clips=clips, any_draft=any(c["draft"] for c in clips), outputs=outputs,
                 take_problems=_take_problems(folder / spoken.file, [r for r in (bulletin, *meeting) if r]))
+
+
+def _sending_first(units: tuple) -> list:
+    """The files an officer sends (pictures for Zalo, the named MP3, the ZIP) before the rest."""
+    return sorted(units, key=lambda unit: unit.kind not in ("picture", "file"))
+
+
+def to_send(project: Project, slug: str) -> list[tuple[str, str, str]]:
+    """(label, link, download name) of each file of a guide made to be sent, when it is there."""
+    return [(unit.label, f"/files/{slug}/{unit.file_of(slug)}", download_name(slug, unit.file_of(slug)))
+            for unit in UNITS if unit.kind in ("picture", "file")
+            and (project.build_dir / slug / unit.file_of(slug)).is_file()]
 
 
 def _clip(title: str, record: ClipRecord, url: str) -> dict:
@@ -306,15 +356,44 @@ def _save_form(studio: Studio, doc: Doc, values: dict[str, str], files: list[tup
             values[name] = pictures.store(studio.project, filename, data)
     except OutreachError as exc:
         return _refused_save(studio, doc, values, before, tab, failure=f"Chưa lưu: {exc.format_message()}")
-    posted = forms.posted(doc.schema, values, before)
+    posted, notes = pasted.cleaned(forms.posted(doc.schema, values, before))
+    where_from = listops.origins(values, posted)
+    if values.get("op"):
+        return _rearranged(studio, doc, values, posted, before, where_from, tab)
     try:
-        yamledit.save_form(doc.path, values.get("base", ""), posted, before, values.get("op", ""), doc.schema)
+        yamledit.save_form(doc.path, values.get("base", ""), posted, before, "", doc.schema, where_from)
     except yamledit.Stale as exc:
         return _refused_save(studio, doc, values, before, tab, stale=exc.format_message())
     except OutreachError as exc:
         return _refused_save(studio, doc, values, before, tab, failure=exc.format_message())
+    if doc.slug is None:  # every guide's outputs may now be out of date: the catalog says so at once
+        refresh_catalog(studio.project)
     anchor = _anchor_after(values.get("op", ""))
-    return RedirectResponse(f"{doc.url}?saved=1&tab={tab}#{anchor}", status_code=303)
+    said = f"&cleaned={quote(pasted.query(notes))}" if notes else ""
+    return RedirectResponse(f"{doc.url}?saved=1&tab={tab}{said}#{anchor}", status_code=303)
+
+
+def _rearranged(studio: Studio, doc: Doc, values: dict[str, str], posted: dict, before: dict | None,
+                where_from: listops.Origins, tab: str) -> Response:
+    """A list button: the form again with its list changed and judged as it now is; nothing written."""
+    changed, where_from, added = listops.applied(posted, where_from, values["op"], doc.schema)
+    problems, warnings = _judged(studio, doc, changed, before, where_from)
+    unsaved = Unsaved(_plain(changed), values.get("base", ""), where_from, added, problems, warnings)
+    return _editor(studio, doc, tab, unsaved=unsaved)
+
+
+def _judged(studio: Studio, doc: Doc, posted: dict, before: dict | None,
+            origins: listops.Origins | None = None) -> tuple[list[Problem], list[Problem]]:
+    """The problems and warnings the form's values would have once saved (nothing is written)."""
+    text = yamledit.merged_text(doc.path, posted, before, origins=origins)
+    with tempfile.TemporaryDirectory() as tmp:
+        candidate = Path(tmp) / doc.path.name
+        candidate.write_text(text, encoding="utf-8")
+        problems, warnings, source = check_file(studio.project, candidate, doc.model)
+        if source is not None:
+            lexicon = load_content(studio.project).lexicon
+            warnings += _spelling(studio.project, Content(None, {}, [], lexicon, sources=[source]), source.name)
+    return problems, warnings
 
 
 def _written(path: Path, project: Project) -> dict | None:
@@ -328,9 +407,12 @@ def _written(path: Path, project: Project) -> dict | None:
 
 def _refused_save(studio: Studio, doc: Doc, values: dict[str, str], before: dict | None, tab: str, stale: str = "",
                   failure: str = "") -> Response:
-    """The editor again with what the officer typed, saying why nothing was written."""
+    """The editor again with what the officer typed, saying why nothing was written (and, when the
+    file changed meanwhile, which fields of the form differ from it now)."""
     shown = _plain(forms.posted(doc.schema, values, before))
-    return _editor(studio, doc, tab, posted=shown, stale=stale, failure=failure, status=409 if stale else 400)
+    differs = forms.differences(doc.schema, shown, _written(doc.path, studio.project)) if stale else []
+    return _editor(studio, doc, tab, posted=shown, stale=stale, failure=failure, status=409 if stale else 400,
+                   differs=differs)
 
 
 def _plain(value: Any) -> Any:
@@ -363,18 +445,11 @@ def _checked(studio: Studio, doc: Doc, values: dict[str, str]) -> Response:
     before = _written(doc.path, studio.project)
     posted = forms.posted(doc.schema, values, before)
     try:
-        text = yamledit.merged_text(doc.path, posted, before)
+        problems, warnings = _judged(studio, doc, posted, before, listops.origins(values, posted))
     except OutreachError as exc:
         return JSONResponse({"count": 1, "fields": {}, "loose": [exc.format_message()]})
-    with tempfile.TemporaryDirectory() as tmp:
-        candidate = Path(tmp) / doc.path.name
-        candidate.write_text(text, encoding="utf-8")
-        problems, warnings, source = check_file(studio.project, candidate, doc.model)
-        if source is not None:
-            lexicon = load_content(studio.project).lexicon
-            warnings += _spelling(studio.project, Content(None, {}, [], lexicon, sources=[source]), source.name)
     fields = forms.fields_of(doc.schema, _plain(posted))
-    loose = forms.attach(fields, problems, warnings)
+    loose = forms.attach(fields, _form_worded(problems), warnings)
     return JSONResponse({"count": len(problems), "loose": [f"{p.key}: {p.message}" for p in loose],
                          "fields": {f.anchor: {"problems": f.problems, "warnings": f.warnings}
                                     for f in forms.walk(fields) if f.problems or f.warnings}})
@@ -404,8 +479,15 @@ async def preview_file(request: Request) -> Response:
 
 
 async def build_file(request: Request) -> Response:
+    """A built file; a guide's own files are downloaded (not opened) under names that say the procedure."""
     studio: Studio = request.app.state.studio
-    return _file(inside(studio.project.build_dir, request.path_params["path"]))
+    rel = request.path_params["path"]
+    response = _file(inside(studio.project.build_dir, rel))
+    slug, _, inner = rel.partition("/")
+    if inner and SLUG_PATTERN.match(slug) and Path(inner).suffix not in (".html", ".json"):
+        name = download_name(slug, inner)
+        response.headers["content-disposition"] = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 async def icon_file(request: Request) -> Response:
@@ -523,7 +605,8 @@ async def build_page(request: Request) -> Response:
     job = _job(request)
     progress = [e for e in job.events if "total" in e]
     last = job.events[-1] if job.events else {"message": ""}
-    return studio.page("build.html.j2", title=f"Tạo {job.title}", job=job, last=last,
+    sending = to_send(studio.project, job.slug) if job.done and job.slug else []
+    return studio.page("build.html.j2", title=f"Tạo {job.title}", job=job, last=last, to_send=sending,
                        done=progress[-1]["done"] if progress else 0, total=progress[-1]["total"] if progress else 0,
                        problems=last.get("problems", []))
 

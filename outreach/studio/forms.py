@@ -43,6 +43,7 @@ class FormField:
     max_items: int | None = None
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    origin: int | None = None      # a list item's index in the file (None: added in the form)
 
     @property
     def name(self) -> str:
@@ -131,8 +132,8 @@ def _item(schema: Schema, prop: dict, path: Path_, list_label: str, value: Any) 
     if prop.get("type") == "object":
         return FormField(path, "group", f"{list_label} — mục {number}",
                          children=_object_fields(schema, prop, ref_model, path, value if isinstance(value, Mapping)
-                                                 else {}))
-    return FormField(path, _kind(prop, ""), f"Mục {number}", value=_shown(_kind(prop, ""), value))
+                                                 else {}), origin=number - 1)
+    return FormField(path, _kind(prop, ""), f"Mục {number}", value=_shown(_kind(prop, ""), value), origin=number - 1)
 
 
 def _help(about: About) -> str:
@@ -166,10 +167,10 @@ def _kind(prop: dict, key: str, about: About | None = None) -> str:
 
 
 def _shown(kind: str, value: Any) -> Any:
-    """A date as the date input wants it (YYYY-MM-DD) when it is one; anything else as written."""
+    """A date as officers write it (25/11/2026) when it is one; anything else as written."""
     if kind == "date" and value is not None:
         try:
-            return calendar_date(value).isoformat()
+            return calendar_date(value).strftime("%d/%m/%Y")
         except (ValueError, TypeError):
             return str(value)
     return value
@@ -237,8 +238,9 @@ def _count(text: str) -> int:
 
 
 def typed(kind: str, text: str) -> Any:
-    """What one input holds: None when empty, numbers as numbers and dates as dates when they are
-    (otherwise the text as typed, so validation names what is wrong with it)."""
+    """What one input holds: None when empty, numbers as numbers when they are (otherwise the text as
+    typed, so validation names what is wrong with it); a date as typed (25/11/2026), which the file
+    keeps and validation reads."""
     if not text.strip():
         return None
     try:
@@ -246,8 +248,8 @@ def typed(kind: str, text: str) -> Any:
             return int(text)
         if kind == "number":
             return float(text)
-        if kind == "date":
-            return dt.date.fromisoformat(text.strip())
+        if kind == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            return dt.date.fromisoformat(text.strip())  # written unquoted; any other form as typed
     except ValueError:
         return text
     return text
@@ -268,6 +270,27 @@ def same_value(old: Any, new: Any) -> bool:
         return calendar_date(old) == calendar_date(new)
     except (ValueError, TypeError):
         return False
+
+
+def differences(schema: Schema, form: Mapping, disk: Mapping | None) -> list[tuple[str, str, str, str]]:
+    """(anchor, label, the form's value, the file's) of each field whose value differs between the
+    officer's form and the file now on disk (another tab or a hand edit saved meanwhile)."""
+    theirs = {f.name: f for f in walk(fields_of(schema, disk))}
+    out = []
+    for mine in walk(fields_of(schema, form)):
+        other = theirs.get(mine.name)
+        if mine.kind == "list" or mine.children:
+            if mine.kind == "list" and other is not None and len(other.children) != len(mine.children):
+                out.append((mine.anchor, mine.label, f"{len(mine.children)} mục", f"{len(other.children)} mục"))
+            continue
+        there = other.value if other is not None else None
+        if not same_value(there, mine.value) and not (there in (None, "") and mine.value in (None, "")):
+            out.append((mine.anchor, mine.label, _said(mine.value), _said(there)))
+    return out
+
+
+def _said(value: Any) -> str:
+    return "(trống)" if value is None or value == "" else str(value)
 
 
 def submitted(fields: list[FormField]) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,17 +36,18 @@ def folded(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def rows(project: Project, content: Content) -> list[Row]:
+def rows(project: Project, content: Content, outdated: Collection[str] = ()) -> list[Row]:
+    """One row per guide file; a guide in `outdated` (its outputs made before a change) says so."""
     manifest = Manifest.load(project.build_dir)
     errors: dict[str, int] = {}
     for problem in content.problems:
         errors[problem.file] = errors.get(problem.file, 0) + 1
     written = {source.name: source.data for source in content.sources}
-    return [_row(project, path, written.get(project.shown(path)) or {}, errors.get(project.shown(path), 0), manifest)
-            for path in project.guide_paths()]
+    return [_row(project, path, written.get(project.shown(path)) or {}, errors.get(project.shown(path), 0), manifest,
+                 path.stem in outdated) for path in project.guide_paths()]
 
 
-def _row(project: Project, path: Path, data: dict, errors: int, manifest: Manifest) -> Row:
+def _row(project: Project, path: Path, data: dict, errors: int, manifest: Manifest, outdated: bool) -> Row:
     slug = path.stem
     units = [unit for key, unit in manifest.units.items() if key.startswith(f"{slug}/")]
     stamps = [record.mtime_ns for unit in units for record in unit.files.values()]
@@ -53,6 +55,8 @@ def _row(project: Project, path: Path, data: dict, errors: int, manifest: Manife
         state, kind = f"{errors} lỗi", "error"
     elif not units:
         state, kind = "chưa tạo", "new"
+    elif outdated:
+        state, kind = "cần tạo lại", "stale"
     elif any(unit.draft for unit in units):
         state, kind = "bản nháp giọng máy", "draft"
     else:

@@ -60,7 +60,7 @@ class Previewer:
 
     def _rasterised(self, pdf: bytes, folder: Path, stem: str, product: str) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob(f"{product}-*.png"):
+        for old in [*folder.glob(f"{product}-*.png"), *folder.glob(f"{product}-*.pdf")]:
             old.unlink(missing_ok=True)
         with tempfile.TemporaryDirectory(dir=folder) as tmp:
             source = Path(tmp) / "page.pdf"
@@ -71,7 +71,13 @@ class Previewer:
                 raise OutreachError("không chuyển được bản xem trước thành ảnh (pdftoppm): "
                                     + done.stderr.decode("utf-8", "replace")[-200:])
             pictures = sorted(Path(tmp).glob("p-*.png"))
+            source.replace(folder / f"{stem}.pdf")  # opened to read the page at any size (zoom_of)
             return [picture.replace(folder / f"{stem}-{n:02d}.png") for n, picture in enumerate(pictures, 1)]
+
+    @staticmethod
+    def zoom_of(page: Path) -> Path:
+        """The PDF the page images were made from: vector, so a line can be read enlarged."""
+        return page.with_name(page.name.rsplit("-", 1)[0] + ".pdf")
 
     def _templates_state(self) -> list:
         """Every template file's name and mtime: a commune's edit to templates/ shows in the preview."""

@@ -5,6 +5,7 @@ written atomically. A save based on an older version of the file than the one on
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 from collections.abc import Mapping
@@ -17,7 +18,9 @@ from ruamel.yaml.error import YAMLError
 
 from outreach.atomic import write_atomic
 from outreach.errors import OutreachError
+from outreach.studio import yamlcomments
 from outreach.studio.forms import ABSENT, Schema, form_name, same_value
+from outreach.studio.listops import Origins
 
 
 class Stale(OutreachError):
@@ -45,15 +48,17 @@ def _yaml() -> YAML:
 
 
 def save_form(path: Path, base: str, values: dict, before: Mapping | None, op: str = "",
-              schema: Schema | None = None) -> None:
-    """Write `values` (forms.posted) into the file, then apply the list operation `op`
-    (`add:steps`, `remove:steps.1`, `up:steps.1`, `down:steps.1`); Stale if the file is no longer
-    the version `base` the form was made from."""
+              schema: Schema | None = None, origins: Origins | None = None) -> None:
+    """Write `values` (forms.posted) into the file, its lists' items first put in the form's order
+    (`origins`: where each came from), then apply the list operation `op` (`add:steps`,
+    `remove:steps.1`, `up:steps.1`, `down:steps.1`); Stale if the file is no longer the version
+    `base` the form was made from."""
     _check_version(path, base)
-    write_atomic(path, merged_text(path, values, before, op, schema).encode("utf-8"))
+    write_atomic(path, merged_text(path, values, before, op, schema, origins).encode("utf-8"))
 
 
-def merged_text(path: Path, values: dict, before: Mapping | None, op: str = "", schema: Schema | None = None) -> str:
+def merged_text(path: Path, values: dict, before: Mapping | None, op: str = "", schema: Schema | None = None,
+                origins: Origins | None = None) -> str:
     """The file's text with `values` (and the list operation `op`) put in: what a save would write."""
     try:
         doc = _yaml().load(path.read_text(encoding="utf-8-sig"))
@@ -62,10 +67,56 @@ def merged_text(path: Path, values: dict, before: Mapping | None, op: str = "", 
                          "tệp YAML»") from None
     if not isinstance(doc, CommentedMap):
         doc = CommentedMap()
-    merge(doc, values, before if isinstance(before, Mapping) else {})
+    before = before if isinstance(before, Mapping) else {}
+    if origins:
+        before = reordered(doc, before, origins)
+    merge(doc, values, before)
     if op:
         apply_op(doc, op, schema)
     return dumped(doc)
+
+
+def reordered(doc: CommentedMap, before: Mapping, origins: Origins) -> dict:
+    """Put the file's list items (with their comments) in the order the form moved them to, and
+    return the file's values in that order too (what each posted value is compared with)."""
+    moved: dict = copy.deepcopy(dict(before))
+    for name, marks in sorted(origins.items(), key=lambda item: item[0].count(".")):
+        parts: list[Any] = [int(p) if p.isdigit() else p for p in name.split(".")]
+        seq, olds = _at(doc, parts), _plain_at(moved, parts)
+        if marks == list(range(len(seq) if isinstance(seq, CommentedSeq) else len(marks))):
+            continue  # as in the file (items added at the end are merged as new)
+        if isinstance(seq, CommentedSeq):
+            _reorder_seq(seq, marks, _parent_of(doc, parts))
+        if isinstance(olds, list):
+            olds[:] = [olds[m] if m is not None and 0 <= m < len(olds) else None for m in marks]
+    return moved
+
+
+def _reorder_seq(seq: CommentedSeq, marks: list[int | None], parent: tuple | None) -> None:
+    """The list's items in the form's order, each with its comments (those inside it, those above it)."""
+    items, comments = list(seq), dict(seq.ca.items)
+    moved = yamlcomments.reorder_items(items, marks, parent)
+    seq.ca.items.clear()
+    del seq[:]
+    for i, (mark, item) in enumerate(zip(marks, moved)):
+        seq.append(item)
+        if mark is not None and mark in comments:
+            seq.ca.items[i] = comments[mark]
+
+
+def _parent_of(doc: CommentedMap, parts: list) -> tuple | None:
+    """The mapping and key a list is the value of (where ruamel keeps the comment above its first item)."""
+    owner = _at(doc, parts[:-1]) if parts else None
+    return (owner, parts[-1]) if isinstance(owner, CommentedMap) and isinstance(parts[-1], str) else None
+
+
+def _plain_at(data: Any, parts: list) -> Any:
+    for part in parts:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def save_text(path: Path, base: str, text: str) -> None:
@@ -92,7 +143,7 @@ def merge(node: CommentedMap, values: Mapping, before: Mapping) -> None:
     for key, value in values.items():
         old = before.get(key) if isinstance(before, Mapping) else None
         if value is ABSENT:
-            node.pop(key, None)
+            yamlcomments.pop_keeping_comments(node, key)
         elif isinstance(value, Mapping):
             if not isinstance(node.get(key), CommentedMap):
                 if not _holds_value(value):
@@ -146,7 +197,7 @@ def _put(node: CommentedMap, key: str, value: Any, order: list[str]) -> None:
         return
     rank = order.index(key) if key in order else len(order)
     earlier = [i for i, k in enumerate(node) if k in order and order.index(k) < rank]
-    node.insert(earlier[-1] + 1 if earlier else 0, key, value)
+    yamlcomments.insert_keeping_comments(node, earlier[-1] + 1 if earlier else 0, key, value)
 
 
 def _keep_comment_apart(node: CommentedMap | CommentedSeq, key: str | int, slot: int) -> None:

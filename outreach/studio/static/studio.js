@@ -28,7 +28,7 @@
   function guardEdits() {
     var form = document.getElementById("doc-form");
     if (!form) return;
-    var dirty = false;
+    var dirty = form.hasAttribute("data-unsaved");  // a list button's changes are not in the file yet
     form.addEventListener("input", function () { dirty = true; });
     form.addEventListener("change", function () { dirty = true; });
     form.addEventListener("submit", function () {
@@ -39,7 +39,8 @@
       if (dirty) { event.preventDefault(); event.returnValue = ""; }
     });
     var kept = sessionStorage.getItem("studio-scroll:" + location.pathname);
-    if (kept !== null && /[?&]saved=1/.test(location.search) && !location.hash.match(/^#f-/)) {
+    var back = /[?&]saved=1/.test(location.search) || form.hasAttribute("data-unsaved");
+    if (kept !== null && back && !location.hash.match(/^#f-/)) {
       window.scrollTo(0, parseInt(kept, 10) || 0);
     }
     sessionStorage.removeItem("studio-scroll:" + location.pathname);
@@ -89,6 +90,71 @@
     }
   }
 
+  // A phone photo (5-15 MB, stored sideways with an EXIF orientation) is drawn upright onto a canvas
+  // at print size before it is sent, so it passes the upload cap and the form's other edits are
+  // never lost to a refused upload.
+  var PRINT_PIXELS = 2400, UPLOAD_CAP = 10 * 1024 * 1024, SHRINK_FROM = 2 * 1024 * 1024;
+
+  function shrinkPhotos() {
+    if (!window.createImageBitmap || !window.DataTransfer) return;
+    var form = document.getElementById("doc-form");
+    if (!form) return;
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      input.addEventListener("change", function () { shrink(input); });
+    });
+    form.addEventListener("submit", function (event) {  // the photo is sent once it is small
+      if (form.getAttribute("data-busy")) event.preventDefault();
+    });
+  }
+
+  function shrink(input) {
+    var file = input.files[0], note = photoNote(input);
+    if (!file || !/^image\/(jpeg|png)$/.test(file.type) || file.size <= SHRINK_FROM) return;
+    note.textContent = "Đang thu nhỏ ảnh…";
+    input.form.setAttribute("data-busy", "yes");
+    createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      var scale = Math.min(1, PRINT_PIXELS / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      canvas.toBlob(function (blob) { shrunk(input, file, blob, note); }, "image/jpeg", 0.9);
+    }).catch(function () { refusePhoto(input, file, note); });
+  }
+
+  function shrunk(input, file, blob, note) {
+    input.form.removeAttribute("data-busy");
+    if (!blob || blob.size > UPLOAD_CAP) { refusePhoto(input, file, note); return; }
+    var name = file.name.replace(/\.[^.]*$/, "") + ".jpg", moved = new DataTransfer();
+    moved.items.add(new File([blob], name, { type: "image/jpeg" }));
+    input.files = moved.files;
+    note.textContent = "Ảnh " + file.name + " đã được thu nhỏ từ " + megabytes(file.size) + " xuống " +
+      megabytes(blob.size) + " (đủ nét để in); bấm «Lưu» để gửi.";
+  }
+
+  function refusePhoto(input, file, note) {
+    input.form.removeAttribute("data-busy");
+    input.value = "";
+    note.textContent = "Không thu nhỏ được ảnh " + file.name + " (" + megabytes(file.size) + "); hãy chọn ảnh khác. " +
+      "Các ô khác của biểu mẫu vẫn giữ nguyên.";
+    note.className = "photo-note bad";
+  }
+
+  function photoNote(input) {
+    var note = input.parentNode.querySelector(".photo-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "photo-note";
+      note.setAttribute("role", "status");
+      input.parentNode.appendChild(note);
+    }
+    return note;
+  }
+
+  function megabytes(size) {
+    return (size / 1024 / 1024).toFixed(1).replace(".", ",") + " MB";
+  }
+
   function followBuild() {
     var section = document.getElementById("build");
     if (!section || section.getAttribute("data-done") === "yes" || !window.EventSource) return;
@@ -116,10 +182,22 @@
         });
         section.setAttribute("data-done", "yes");
         document.getElementById("build-next").hidden = false;
+        showFilesToSend();
       }
     };
   }
 
+
+  // Once a guide's build is done, the files to send go at the top (the page as the server now draws it).
+  function showFilesToSend() {
+    var holder = document.getElementById("to-send");
+    if (!holder || !window.fetch || !window.DOMParser) return;
+    fetch(location.href, { credentials: "same-origin" }).then(function (answer) { return answer.text(); })
+      .then(function (text) {
+        var fresh = new DOMParser().parseFromString(text, "text/html").getElementById("to-send");
+        if (fresh && !fresh.hidden) { holder.innerHTML = fresh.innerHTML; holder.hidden = false; }
+      }).catch(function () {});
+  }
 
   // Recording a section: the browser's microphone (MediaRecorder; 127.0.0.1 is a secure context).
   // The take goes to the studio, which keeps it only when it passes the checks a file dropped into
@@ -249,6 +327,7 @@
     filterGuides();
     guardEdits();
     checkWhileTyping();
+    shrinkPhotos();
     followBuild();
     recorders();
   });
