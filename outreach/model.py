@@ -302,7 +302,7 @@ class Guide(Strict):
     field: Text = described("Lĩnh vực", "Ví dụ: Hộ tịch.", placeholder="SỬA lĩnh vực")
     online_level: Literal["toàn trình", "một phần"] = described(
         "Mức độ trực tuyến", "Toàn trình: làm hết trên mạng, nhận kết quả trên mạng hoặc qua bưu điện. Một phần: còn "
-        "phải đến nộp hoặc nhận giấy tờ.", prose=False, choices=ONLINE_LEVELS)
+        "phải đến nộp hoặc nhận giấy tờ.", prose=False, spoken=True, choices=ONLINE_LEVELS)
     portal_url: str | None = described("Đường dẫn dịch vụ", "Đường dẫn tới dịch vụ trên Cổng dịch vụ công, bắt "
                                        "đầu bằng https://.", prose=False, default=None)
     agency: Text = described("Cơ quan thực hiện", "Ví dụ: Ủy ban nhân dân xã An Viễn.",

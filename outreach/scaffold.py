@@ -36,12 +36,16 @@ def create(project: Project, name: str | None = None) -> list[Path]:
         raise OutreachError(f"{project.shown(project.content_dir)}/ đã có nội dung; "
                             "hãy chọn một thư mục mới, ví dụ: outreach init xa-moi")
     shutil.copytree(STARTER, project.content_dir, dirs_exist_ok=True)
-    commune = render(template_environment(project), "new-commune.yaml.j2", fields=starter_fields(Commune),
-                     sample=samples.SAMPLE, engines=engine_labels(), engine_settings=_engine_settings())
-    write_atomic(project.content_dir / "commune.yaml", commune.encode("utf-8"))
+    write_atomic(project.content_dir / "commune.yaml", starter_commune(project).encode("utf-8"))
     if name is not None:
         _follow_bundled_library(project, name)
     return sorted(path for path in project.content_dir.rglob("*") if path.is_file())
+
+
+def starter_commune(project: Project) -> str:
+    """The commented commune.yaml of a new project, holding the sample commune's values."""
+    return render(template_environment(project), "new-commune.yaml.j2", fields=starter_fields(Commune),
+                  sample=samples.SAMPLE, engines=engine_labels(), engine_settings=_engine_settings())
 
 
 SAMPLE_NAME = samples.SAMPLE["name"]  # the starter commune.yaml's example commune

@@ -13,6 +13,8 @@ import pytest
 from conftest import copy_project, run, starter, unedited_starter, write_guide
 from PIL import Image
 
+from outreach.project import Project
+
 
 def phone_photo(width: int = 400, height: int = 200, orientation: int = 6) -> bytes:
     """A JPEG as a phone held upright writes it: pixels stored sideways, EXIF orientation 6."""
@@ -150,10 +152,10 @@ def marked_share(before: Image.Image, after: Image.Image) -> float:
 def sampled(tmp_path_factory) -> tuple[Path, dict[str, Image.Image]]:
     """A project as `outreach init` starts it (the starter's commune.yaml), built; then the sample
     values replaced by real ones and built again. Returns the project and the grey share before."""
-    from outreach.samples import STARTER_COMMUNE
+    from outreach.scaffold import starter_commune
 
     root = copy_project(tmp_path_factory.mktemp("sampled"), guides=False)
-    (root / "content" / "commune.yaml").write_text(STARTER_COMMUNE.read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "content" / "commune.yaml").write_text(starter_commune(Project(root)), encoding="utf-8")
     starter(root, "mau")
     assert run(root, "build", "--no-audio", "-j", "1").exit_code == 0
     before = {name: grey_of(copied(root / "build" / "mau" / name)) for name in PRINTED}
@@ -204,7 +206,7 @@ def test_a_new_guide_takes_its_agency_from_the_communes_settings_not_the_sample(
     assert f"committee: {committee}" in path.read_text(encoding="utf-8")
     assert run(root, "new", "moi").exit_code == 0
     written = (root / "content" / "guides" / "moi.yaml").read_text(encoding="utf-8")
-    assert f"\nagency: {committee}  #" in written and "SỬA cơ quan" not in written
+    assert f"\nagency: {committee}   #" in written and "SỬA cơ quan" not in written
     fresh = copy_project(root.parent / "fresh", guides=False)  # the sample's committee: still to be written
     assert "agency: SỬA cơ quan thực hiện" in unedited_starter(fresh)
 

@@ -57,7 +57,7 @@ def test_comments_stay_above_their_keys_and_items_when_the_form_moves_removes_an
     assert _below(saved, "# về thông điệp") == "key_messages:", "removing conditions kept the next key's note"
     assert _below(saved, "# Những lỗi người dân hay mắc.") == "common_mistakes:", "removing the FAQ kept it"
     checked_line = saved.split("\nlast_checked: ")[1].split("\n")[0]
-    assert "# ngày cán bộ kiểm tra lại" in checked_line, "a comment after a value stays on its line"
+    assert "# Ngày cán bộ kiểm tra lại" in checked_line, "a comment after a value stays on its line"
     assert saved.index("\nnotes: Chưa kiểm chứng lệ phí") < saved.index("# notes: ghi chú cho cán bộ")
     said = run(project, "validate", "--only", "thu-tuc")
     assert said.exit_code == 0, [line for line in said.output.splitlines() if "thu-tuc" in line]
