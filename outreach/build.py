@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from outreach import buildlock, catalog, schedule, share, workers
+from outreach import buildlock, catalog, schedule, workers
 from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.content import Content, load_content
 from outreach.errors import ContentError, Problem
-from outreach.guidebuild import GuideResult
+from outreach.guidebuild import GuideResult, make_context
 from outreach.manifest import MANIFEST, Manifest, UnitRecord, digest, file_record
 from outreach.plan import Fingerprints, Job, stale_units, units_for
-from outreach.products import BY_NAME
+from outreach.products import BY_NAME, joined_pages
 from outreach.project import Project
 from outreach.sound.speech import Speaker, prune_cache
 from outreach.templating import BoundedSandbox, template_environment
@@ -125,7 +125,7 @@ def _build_commune_outputs(project: Project, env: BoundedSandbox, content: Conte
     """What the commune's guides make together: the schedule's playlists and wall chart, the catalog."""
     if content.schedule is not None:
         report.warnings += schedule.build_outputs(project, env, content, manifest)
-    report.built += _joined_prints(project, content, manifest)
+    report.built += _joined_prints(project, env, content, manifest)
     _save(project, manifest)
     catalog.refresh(project, env, content, manifest, report.problems)
 
@@ -134,16 +134,21 @@ def _build_commune_outputs(project: Project, env: BoundedSandbox, content: Conte
 JOINED = {"handouts.pdf": "handout", "posters.pdf": "poster"}
 
 
-def _joined_prints(project: Project, content: Content, manifest: Manifest) -> list[str]:
-    """build/handouts.pdf and build/posters.pdf, remade when one of their pages changed."""
-    made = []
+def _joined_prints(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest) -> list[str]:
+    """build/handouts.pdf and build/posters.pdf, remade when one of their pages changed: laid out again
+    and written as one document, so they are tagged as each guide's own PDF is."""
+    made, ctx = [], None
     for name, unit in JOINED.items():
         keys = [f"{slug}/{unit}" for slug in sorted(content.guides) if f"{slug}/{unit}" in manifest.units]
-        pdfs = [project.build_dir / rel for key in keys for rel in manifest.units[key].files]
         inputs = digest([record.sha256 for key in keys for record in manifest.units[key].files.values()])
-        if not pdfs or manifest.is_current(f"{COMMUNE_UNITS}{name}", inputs):
+        if not keys or manifest.is_current(f"{COMMUNE_UNITS}{name}", inputs):
             continue
-        write_atomic(project.build_dir / name, share.joined_pdf(pdfs))
+        ctx = ctx or make_context(project, content, "espeak-ng", {}, env)  # nothing is spoken
+        guides = [content.guides[key.split("/")[0]] for key in keys]
+        joined = joined_pages(ctx, BY_NAME[unit], guides)
+        if joined is None:
+            continue
+        write_atomic(project.build_dir / name, joined)
         manifest.record(f"{COMMUNE_UNITS}{name}", UnitRecord(inputs, {name: file_record(project.build_dir / name)}))
         made.append(name)
     return made

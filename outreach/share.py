@@ -1,5 +1,5 @@
 """What residents and hamlet heads pass around: pages as pictures for Zalo, a guide's outputs in one
-ZIP, every handout (or poster) in one PDF for one print job."""
+ZIP (every handout or poster in one PDF is laid out again: products.joined_pages)."""
 
 from __future__ import annotations
 
@@ -51,16 +51,3 @@ def folder_zip(folder: Path, skip: set[str]) -> bytes:
             info.external_attr = 0o644 << 16
             archive.writestr(info, path.read_bytes())
     return buffer.getvalue()
-
-
-def joined_pdf(pdfs: list[Path]) -> bytes:
-    """The PDFs one after another in one file (poppler's pdfunite)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "joined.pdf"
-        args = [str(p) for p in pdfs] if len(pdfs) > 1 else [str(pdfs[0]), str(pdfs[0])]
-        done = subprocess.run(["pdfunite", *args, str(out)], capture_output=True)
-        if done.returncode != 0:
-            raise OutreachError("không ghép được các tệp PDF: " + done.stderr.decode("utf-8", "replace").strip()[-200:])
-        if len(pdfs) == 1:
-            return pdfs[0].read_bytes()
-        return out.read_bytes()
