@@ -8,9 +8,15 @@ import subprocess
 import sys
 import textwrap
 import time
+import wave
 from pathlib import Path
 
+import lameenc
+import numpy as np
+import pytest
+
 from conftest import REPO, starter, write_guide
+from outreach.sound import mp3
 
 # What Windows lacks, taken away before outreach is imported.
 WITHOUT_UNIX = textwrap.dedent("""
@@ -76,3 +82,81 @@ def _alive(pid: int) -> bool:
         return status.read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+# --- Each program or library from a wheel when the system's is missing ------------------------------
+
+@pytest.fixture
+def without_system_programs(monkeypatch):
+    """As on a machine without Debian's packages: nothing on the PATH, no libmpg123, no hunspell-vi."""
+    from outreach import programs
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setattr(programs, "SYSTEM_DICTIONARY", Path("/nonexistent/vi_VN.dic"))
+    monkeypatch.setattr(programs, "MPG123_NAMES", {})
+    for found in (programs.ffmpeg, programs.libmpg123, mp3._libmpg123):
+        found.cache_clear()
+    yield programs
+    for found in (programs.ffmpeg, programs.libmpg123, mp3._libmpg123):
+        found.cache_clear()
+
+
+def test_espeak_ng_speaks_through_its_library_as_the_program_does(tmp_path, monkeypatch):
+    from outreach.sound.engines import EspeakEngine
+    text = "Gọi (0251) 1022 trước ngày 25/11/2026, lệ phí 8.000 đ/bản."
+    EspeakEngine(speed=0.9).synthesize(text, tmp_path / "program.wav")
+    monkeypatch.setenv("PATH", "")
+    assert EspeakEngine().unusable_reason() is None
+    EspeakEngine(speed=0.9).synthesize(text, tmp_path / "library.wav")
+    program, library = (_samples(tmp_path / f"{name}.wav") for name in ("program", "library"))
+    # espeakng-loader's 1.52 against Debian's 1.51 program: the same voice, pace and words, a few ms apart
+    assert abs(len(library) - len(program)) / len(program) < 0.01
+    assert abs(_rms(library) - _rms(program)) / _rms(program) < 0.05
+
+
+def _samples(wav: Path) -> np.ndarray:
+    with wave.open(str(wav)) as source:
+        assert source.getframerate() == 22050 and source.getnchannels() == 1
+        return np.frombuffer(source.readframes(source.getnframes()), dtype=np.int16)
+
+
+def _rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(samples.astype(float) ** 2)))
+
+
+def test_mp3s_decode_alike_without_libmpg123(without_system_programs):
+    tone = (np.sin(np.arange(3 * 44100) * 2 * np.pi * 440 / 44100) * 8000).astype(np.int16)
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(96)
+    encoder.set_in_sample_rate(44100)
+    encoder.set_channels(1)
+    stream = bytes(encoder.encode(tone.tobytes()) + encoder.flush())
+    by_miniaudio = mp3.decode(stream, 44100)
+    without_system_programs.libmpg123.cache_clear()
+    mp3._libmpg123.cache_clear()
+    without_system_programs.MPG123_NAMES = {sys.platform: "libmpg123.so.0"}
+    by_libmpg123 = mp3.decode(stream, 44100)
+    assert len(by_miniaudio) == len(by_libmpg123) == mp3.frame_count(stream) * mp3.SAMPLES_PER_FRAME
+    assert np.abs(by_miniaudio.astype(int) - by_libmpg123).max() <= 1
+
+
+def test_ffmpeg_comes_from_imageio_ffmpeg_and_cleans_a_take(without_system_programs, tmp_path):
+    from outreach.sound.ffmpeg import ffmpeg
+    assert "imageio_ffmpeg" in without_system_programs.ffmpeg()
+    ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=1", "-af", "highpass=f=80,afftdn=nr=12:nf=-40", str(tmp_path / "t.wav"))
+    assert (tmp_path / "t.wav").stat().st_size > 44100
+
+
+def test_the_shipped_dictionary_judges_as_debians_hunspell(without_system_programs):
+    from outreach import spelling
+    from outreach.content import load_content
+    from outreach.project import Project
+    content = load_content(Project(REPO))
+    words = {word for source in content.sources for _, text in spelling._texts(source.data, ())
+             for word in spelling.WORD.findall(text)}
+    words |= {"khơi", "Uỷ", "Ủy", "xoá", "ĐĂNG", "dangky", "nhàaa", "Tân", "Phú", "quẩy"}
+    words = {w for w in words if len(w) > 1}  # single letters are never asked (spelling.py)
+    hunspell = subprocess.run(["/usr/bin/hunspell", "-d", "vi_VN", "-l", "-i", "utf-8"], input="\n".join(sorted(words)),
+                              capture_output=True, text=True, check=True, env={"PATH": "/usr/bin"}).stdout.split()
+    spelling._dictionary.cache_clear()
+    assert without_system_programs.dictionary().is_relative_to(REPO / "outreach")
+    assert spelling._unknown(words) == set(hunspell) and "dangky" in hunspell and len(words) > 500
