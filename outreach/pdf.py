@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from outreach import assets
+from outreach import assets, programs
 from outreach.errors import DoesNotFit
 from outreach.templating import find_template_file, read_template_text, template_errors
 from outreach.timing import Timings
@@ -46,8 +46,7 @@ def _reused(reuse: dict) -> dict:
     """The fonts and images WeasyPrint loaded for earlier documents of this build in this process,
     kept in `reuse`: loading them again costs a quarter of every render."""
     if not reuse:
-        from weasyprint.text.fonts import FontConfiguration
-        reuse.update(font_config=FontConfiguration(), cache=_ImageCache())
+        reuse.update(font_config=programs.weasyprint().text.fonts.FontConfiguration(), cache=_ImageCache())
     return reuse
 
 
@@ -63,8 +62,7 @@ def _house_style(reuse: dict, folders: list[Path], fetcher):
     kept in `reuse`, which lives that long (parsing it for every document cost a twentieth of each
     render). WeasyPrint applies it as the reader's stylesheet: a rule in a template's own <style>
     overrides it whatever its selector."""
-    import weasyprint
-
+    weasyprint = programs.weasyprint()
     key = ("house_style", tuple(folders), tuple(fetcher.roots))
     if key not in reuse:
         reuse[key] = weasyprint.CSS(string=house_style(folders), base_url=folders[0].as_uri() + "/",
@@ -91,8 +89,7 @@ def laid_out(html_for_scale: Callable[[float], str], folders: list[Path], roots:
              print_shop: bool = False, reuse: dict | None = None, first_scale: float = 1.0,
              timings: Timings | None = None) -> Any:
     """The WeasyPrint document render_pdf writes (the same arguments), its pages not yet a PDF."""
-    import weasyprint  # here, not at the top: loading Pango costs half a second a no-op build need not pay
-
+    weasyprint = programs.weasyprint()  # here, not at the top: loading Pango costs half a second a no-op build skips
     from outreach.fetcher import ConfinedFetcher
     fetcher = ConfinedFetcher(roots)
     timings = timings if timings is not None else Timings()

@@ -5,12 +5,15 @@ naming both the pip package and the system package, never a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import io
 import shutil
 import subprocess
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from outreach.errors import OutreachError
 
@@ -21,12 +24,29 @@ SHIPPED_DICTIONARY = Path(__file__).parent / "dictionary" / "vi_VN.dic"
 MPG123_NAMES = {"linux": "libmpg123.so.0", "darwin": "libmpg123.0.dylib", "win32": "libmpg123-0.dll"}
 
 
+# Pango is the one native library WeasyPrint needs; no wheel ships it (README: Installation).
+PANGO_MISSING = ("thiếu thư viện Pango mà WeasyPrint cần để tạo tệp PDF: trên Debian/Ubuntu cài gói hệ thống "
+                 "libpango-1.0-0 và libpangoft2-1.0-0 (apt-get install libpango-1.0-0 libpangoft2-1.0-0); "
+                 "trên macOS: brew install pango; trên Windows: cài MSYS2 rồi chạy "
+                 "pacman -S mingw-w64-ucrt-x86_64-pango (xem README, phần Installing with pip)")
+
+
 class ProgramMissing(OutreachError):
     """A program or library outreach needs is nowhere to be found; the message says how to get it."""
 
 
 def missing(what: str, pip: str, system: str) -> ProgramMissing:
     return ProgramMissing(f"thiếu {what}: cài gói pip {pip} (pip install {pip}) hoặc gói hệ thống {system}")
+
+
+def weasyprint() -> Any:
+    """WeasyPrint, imported (it loads Pango as it is imported); without Pango, ProgramMissing."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # its own English advice, printed before it fails
+            import weasyprint
+    except OSError:
+        raise ProgramMissing(PANGO_MISSING) from None
+    return weasyprint
 
 
 @cache

@@ -160,3 +160,36 @@ def test_the_shipped_dictionary_judges_as_debians_hunspell(without_system_progra
     spelling._dictionary.cache_clear()
     assert without_system_programs.dictionary().is_relative_to(REPO / "outreach")
     assert spelling._unknown(words) == set(hunspell) and "dangky" in hunspell and len(words) > 500
+
+
+# --- What is missing is named, in Vietnamese, with the package that brings it --------------------------
+
+WITHOUT_PANGO = textwrap.dedent("""
+    import builtins, sys
+    real_import = builtins.__import__
+    def without_pango(name, *args, **kwargs):  # what importing WeasyPrint does where Pango is not installed
+        if name.split(".")[0] == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0': libpango-1.0-0: cannot open shared object file")
+        return real_import(name, *args, **kwargs)
+    builtins.__import__ = without_pango
+    sys.argv[0] = "outreach"
+    from outreach.cli import main
+    main()
+""")
+
+
+def test_without_pango_a_build_says_what_to_install(project):
+    write_guide(project, "tot", starter(project, "tot"))
+    done = subprocess.run([sys.executable, "-c", WITHOUT_PANGO, "--project", str(project), "build", "--no-audio"],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in said and "WeasyPrint could not" not in said, said
+    assert "thiếu thư viện Pango" in said and "apt-get install libpango-1.0-0" in said and "brew install pango" in said
+
+
+def test_without_any_ffmpeg_the_message_names_both_packages(without_system_programs, monkeypatch):
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    with pytest.raises(without_system_programs.ProgramMissing) as refused:
+        without_system_programs.ffmpeg()
+    assert refused.value.format_message() == ("thiếu chương trình ffmpeg: cài gói pip imageio-ffmpeg (pip install "
+                                              "imageio-ffmpeg) hoặc gói hệ thống ffmpeg (apt-get install ffmpeg)")
