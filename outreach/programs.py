@@ -22,8 +22,6 @@ SYSTEM_DICTIONARY = Path("/usr/share/hunspell/vi_VN.dic")
 SHIPPED_DICTIONARY = Path(__file__).parent / "dictionary" / "vi_VN.dic"
 # libmpg123 under each system's own name (loaded by name: ctypes.util.find_library would run gcc).
 MPG123_NAMES = {"linux": "libmpg123.so.0", "darwin": "libmpg123.0.dylib", "win32": "libmpg123-0.dll"}
-
-
 # Pango is the one native library WeasyPrint needs; no wheel ships it (README: Installation).
 PANGO_MISSING = ("thiếu thư viện Pango mà WeasyPrint cần để tạo tệp PDF: trên Debian/Ubuntu cài gói hệ thống "
                  "libpango-1.0-0 và libpangoft2-1.0-0 (apt-get install libpango-1.0-0 libpangoft2-1.0-0); "
@@ -39,8 +37,10 @@ def missing(what: str, pip: str, system: str) -> ProgramMissing:
     return ProgramMissing(f"thiếu {what}: cài gói pip {pip} (pip install {pip}) hoặc gói hệ thống {system}")
 
 
+@cache
 def weasyprint() -> Any:
-    """WeasyPrint, imported (it loads Pango as it is imported); without Pango, ProgramMissing."""
+    """WeasyPrint, imported (it loads Pango as it is imported); without Pango, ProgramMissing. Cached:
+    standard output is swapped only for the first import, not while the studio's threads print."""
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # its own English advice, printed before it fails
             import weasyprint
