@@ -1,18 +1,28 @@
-"""The sample values a new project starts with (outreach/starter/commune.yaml: xã An Viễn, its desk,
-hours and fake officers) are placeholders: validation names each one left, and every printed
-product made while one remains carries a visible "BẢN MẪU" mark, so a sample never reaches residents
-looking like the commune's own."""
+"""The sample values a new project starts with (xã An Viễn, its desk, hours and fake officers,
+written by `outreach init` through templates/new-commune.yaml.j2) are placeholders: validation
+names each one left, and every printed product made while one remains carries a visible "BẢN MẪU"
+mark, so a sample never reaches residents looking like the commune's own."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from outreach.model import Commune
 
-STARTER_COMMUNE = Path(__file__).parent / "starter" / "commune.yaml"
+# The example commune of a new project, declared once: the starter writes it, validation and the
+# mark look for it.
+SAMPLE: dict[str, Any] = {
+    "name": "xã An Viễn",
+    "province": "tỉnh Đồng Nai",
+    "committee": "Ủy ban nhân dân xã An Viễn",
+    "desk": {"name": "Bộ phận Tiếp nhận và Trả kết quả",
+             "address": "Trụ sở Ủy ban nhân dân xã An Viễn, tỉnh Đồng Nai",
+             "hours": "Sáng 7 giờ 00 – 11 giờ 30, chiều 13 giờ 00 – 17 giờ 00, từ thứ Hai đến thứ Sáu"},
+    "hotlines": [{"label": "Tổng đài Dịch vụ công tỉnh Đồng Nai", "number": "(0251) 1022"}],
+    "contacts": [{"name": "Nguyễn Văn A", "role": "Công chức Tư pháp – Hộ tịch", "phone": "0912 345 678"}],
+}
 # The starter's values residents would act on: who the commune is, where and when to come, whom to call.
 SAMPLE_KEYS = (("name",), ("committee",), ("desk", "address"), ("desk", "hours"), ("hotlines", "*", "number"),
                ("contacts", "*", "name"), ("contacts", "*", "phone"))
@@ -40,9 +50,8 @@ def message(value: str) -> str:
 
 @lru_cache(maxsize=1)
 def _starter_values() -> dict[tuple, set[str]]:
-    from outreach.yamlsource import load_yaml
     values: dict[tuple, set[str]] = {}
-    for path, value in _values(load_yaml(STARTER_COMMUNE, "starter/commune.yaml").data):
+    for path, value in _values(SAMPLE):
         values.setdefault(_pattern(path), set()).add(value)
     return values
 

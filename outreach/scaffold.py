@@ -37,14 +37,14 @@ def create(project: Project, name: str | None = None) -> list[Path]:
                             "hãy chọn một thư mục mới, ví dụ: outreach init xa-moi")
     shutil.copytree(STARTER, project.content_dir, dirs_exist_ok=True)
     commune = render(template_environment(project), "new-commune.yaml.j2", fields=starter_fields(Commune),
-                     engines=engine_labels(), engine_settings=_engine_settings())
+                     sample=samples.SAMPLE, engines=engine_labels(), engine_settings=_engine_settings())
     write_atomic(project.content_dir / "commune.yaml", commune.encode("utf-8"))
     if name is not None:
         _follow_bundled_library(project, name)
     return sorted(path for path in project.content_dir.rglob("*") if path.is_file())
 
 
-SAMPLE_NAME = "xã An Viễn"  # the starter commune.yaml's example commune
+SAMPLE_NAME = samples.SAMPLE["name"]  # the starter commune.yaml's example commune
 UNIT_WORDS = ("xã", "phường", "đặc khu")
 
 
