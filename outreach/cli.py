@@ -358,3 +358,13 @@ def _check_only(project: Project, only: str | None) -> None:
 def _check_slug(slug: str) -> None:
     if not SLUG_PATTERN.match(slug):
         raise click.BadParameter(scaffold.SLUG_RULE, param_hint="TÊN")
+
+
+def _register_server() -> None:
+    """`outreach server …` (outreach/server/cli.py): its own group, so a commune's commands stay as they are."""
+    from outreach.server.cli import server
+
+    main.add_command(server)
+
+
+_register_server()

@@ -32,7 +32,7 @@ from outreach.project import Project
 from outreach.sound.speech import RECORDING
 from outreach.studio import forms, listing, pictures, preview, takes, yamledit
 from outreach.studio.jobs import BuildJob, Builds
-from outreach.studio.security import Guard, GuardMiddleware, Refused, inside
+from outreach.studio.security import Gate, GuardMiddleware, Refused, inside
 from outreach.templating import find_template_file, icon_names, template_environment, template_folders
 from outreach.text import ascii_slug
 from outreach.yamlsource import load_yaml
@@ -61,7 +61,7 @@ class Doc:
 class Studio:
     """Everything the routes share: the project, the checks, the preview and build machinery."""
 
-    def __init__(self, project: Project, guard: Guard):
+    def __init__(self, project: Project, guard: Gate):
         self.project = project
         self.guard = guard
         self.previewer = preview.Previewer(project)
@@ -581,8 +581,8 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
                         status_code=500)
 
 
-def create_app(project: Project, guard: Guard) -> Any:
-    """The studio as an ASGI app, behind its guard."""
+def create_app(project: Project, guard: Gate) -> Any:
+    """The studio as an ASGI app, behind its guard (the token's, or the province server's sign-in)."""
     studio = Studio(project, guard)
     routes = [
         Route("/", guides_page),

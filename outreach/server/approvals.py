@@ -1,0 +1,83 @@
+"""Approval: a commune's approver answers for what is printed and broadcast. A version of a guide is
+the sha256 of its file as saved (the studio's save check uses the same hash), so any change, even
+by hand or by the CLI, is a new version that needs approving again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outreach.content import load_content
+from outreach.errors import OutreachError
+from outreach.manifest import Manifest
+from outreach.project import Project
+from outreach.server import audit
+from outreach.server.db import Approval, now
+from outreach.studio.yamledit import version_of
+
+
+@dataclass(frozen=True)
+class GuideState:
+    """One guide as GET /c/<commune>/api/guides answers it."""
+
+    slug: str
+    title: str
+    problems: int
+    version: str
+    approved_version: str | None
+    approved_by: str | None
+    approved_at: str | None
+    built_at: str | None
+
+    @property
+    def approved(self) -> bool:
+        return self.version == self.approved_version
+
+    def as_json(self) -> dict:
+        return {**asdict(self), "approved": self.approved}
+
+
+def latest(db: Session, commune: str) -> dict[str, Approval]:
+    """The last approval of each guide of `commune`."""
+    rows = db.scalars(select(Approval).where(Approval.commune == commune).order_by(Approval.id))
+    return {row.slug: row for row in rows}
+
+
+def approve(db: Session, project: Project, commune: str, slug: str, version: str, login: str) -> None:
+    """Approve `version` of guide `slug`: only the version now saved can be (the page showed it)."""
+    path = project.guide_path(slug)
+    current = version_of(path)
+    if version != current:
+        raise OutreachError("hướng dẫn đã được sửa sau khi bạn mở trang nên chưa duyệt; hãy tải lại trang, đọc bản "
+                            "mới rồi duyệt")
+    db.add(Approval(commune=commune, slug=slug, version=version, approved_by=login, approved_at=now()))
+    audit.record(db, audit.APPROVED, login, commune=commune, detail=f"{slug} {version}")
+
+
+def states(project: Project, approved: dict[str, Approval]) -> list[GuideState]:
+    content = load_content(project)
+    problems: dict[str, int] = {}
+    for problem in content.problems:
+        problems[problem.file] = problems.get(problem.file, 0) + 1
+    titles = {source.name: source.data.get("title") for source in content.sources if isinstance(source.data, dict)}
+    manifest = Manifest.load(project.build_dir)
+    return [_state(project, path.stem, titles.get(project.shown(path)), problems.get(project.shown(path), 0),
+                   approved.get(path.stem), manifest) for path in project.guide_paths()]
+
+
+def _state(project: Project, slug: str, title: object, problems: int, approval: Approval | None,
+           manifest: Manifest) -> GuideState:
+    stamps = [record.mtime_ns for key, unit in manifest.units.items() if key.startswith(f"{slug}/")
+              for record in unit.files.values()]
+    return GuideState(slug, str(title) if isinstance(title, str) else slug, problems,
+                      version_of(project.guide_path(slug)),
+                      approval.version if approval else None, approval.approved_by if approval else None,
+                      _iso(approval.approved_at) if approval else None,
+                      _iso(dt.datetime.fromtimestamp(max(stamps) / 1e9, dt.UTC)) if stamps else None)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")

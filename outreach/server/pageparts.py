@@ -1,0 +1,65 @@
+"""The server's own parts on a commune's studio pages: who is signed in and the sign-out button in
+the header; on the guides page, each guide's approval ("chờ duyệt" or "đã duyệt bởi … lúc …") and,
+for an approver, the button that approves the version shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from markupsafe import escape
+from starlette.types import Scope
+
+from outreach.server import approvals
+from outreach.server.accounts import ROLE_NAMES
+from outreach.server.db import Approval, Database
+from outreach.server.folder import ServerFolder
+from outreach.server.gate import USER, Who
+from outreach.studio.yamledit import version_of
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+
+def added(folder: ServerFolder, database: Database, commune: str, scope: Scope, body: bytes) -> bytes:
+    user: Who | None = scope.get(USER)
+    if user is None:
+        return body
+    body = body.replace(b"</nav>", b"</nav>" + _signed_in(user), 1)
+    if scope["path"].rstrip("/") == f"/c/{commune}" and scope["method"] == "GET":
+        body = _with_approvals(folder, database, commune, user, body)
+    return body
+
+
+def _signed_in(user: Who) -> bytes:
+    admin = ' <a href="/admin">Quản trị</a>' if user.role == "admin" else ""
+    return (f'<span class="signed-in">{escape(user.login)} ({ROLE_NAMES[user.role]}){admin}</span>'
+            '<form class="logout" method="post" action="/logout"><button type="submit" class="quiet">Đăng xuất'
+            '</button></form>').encode()
+
+
+def _with_approvals(folder: ServerFolder, database: Database, commune: str, user: Who, body: bytes) -> bytes:
+    project = folder.project(commune)
+    with database.session.begin() as db:
+        approved = approvals.latest(db, commune)
+    for path in project.guide_paths():
+        marker = f'<small class="slug">{path.stem}.yaml</small>'.encode()
+        body = body.replace(marker, marker + _approval(commune, path.stem, version_of(path), approved.get(path.stem),
+                                                       user).encode(), 1)
+    return body
+
+
+def _approval(commune: str, slug: str, version: str, approval: Approval | None, user: Who) -> str:
+    if approval is not None and approval.version == version:
+        return (f'<br><span class="approval ok">đã duyệt bởi {escape(approval.approved_by)} lúc '
+                f'{when(approval.approved_at)}</span>')
+    button = ""
+    if user.role == "approver":
+        button = (f'<form class="approve" method="post" action="/c/{commune}/guides/{slug}/approve">'
+                  f'<input type="hidden" name="version" value="{version}">'
+                  '<button type="submit">Duyệt bản này</button></form>')
+    earlier = " (bản mới, chưa duyệt; bản trước đã duyệt)" if approval is not None else ""
+    return f'<br><span class="approval waiting">chờ duyệt{earlier}</span>{button}'
+
+
+def when(moment: dt.datetime) -> str:
+    """A stored UTC time as an officer reads it: Vietnam's time, day first."""
+    return moment.replace(tzinfo=dt.UTC).astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")

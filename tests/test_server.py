@@ -1,0 +1,330 @@
+"""`outreach server`, used as a province would: a server folder made by the CLI, two communes and
+their users, the server run as its own process (restarted in one test), spoken to over HTTP exactly
+as a browser or an attacker would, against SQLite and against a real PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import postgres
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, select, update
+
+from outreach.cli import main
+from outreach.server.db import AuditEntry, SignIn
+from outreach.server.folder import ServerFolder
+
+OUTREACH = str(Path(sys.executable).parent / "outreach")
+PASSWORDS = {"an.bien": "mat-khau-an-bien", "an.chutich": "mat-khau-an-chu-tich", "binh.bien": "mat-khau-binh-bien",
+             "tinh.admin": "mat-khau-quan-tri", "an.nghi": "mat-khau-an-nghi"}
+ROLES = {"an.bien": ("editor", "an-vien"), "an.chutich": ("approver", "an-vien"), "binh.bien": ("editor", "binh-loc"),
+         "tinh.admin": ("admin", None), "an.nghi": ("editor", "an-vien")}
+PROXY_NAME = "outreach.example.vn"
+
+
+def cli(*args: str, env: dict | None = None, password: str | None = None):
+    return CliRunner().invoke(main, list(args), env=env, input=None if password is None else password + "\n",
+                              catch_exceptions=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    if postgres.binaries() is None:
+        pytest.skip("PostgreSQL is installed by `make system` (Debian package postgresql)")
+    with postgres.cluster() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def made_folder(tmp_path_factory) -> Path:
+    """A server folder with two communes, made once with the CLI (the communes are files; each
+    database variant below copies them)."""
+    root = tmp_path_factory.mktemp("province") / "srv"
+    assert cli("server", "init", str(root), "--province", "tỉnh Đồng Nai").exit_code == 0
+    for slug, name in (("an-vien", "xã An Viễn"), ("binh-loc", "xã Bình Lộc")):
+        result = cli("server", "add-commune", str(root), slug, "--name", name)
+        assert result.exit_code == 0, result.output
+    # Bình Lộc's own recordings: what another commune must never hear.
+    for folder in ("dang-ky-khai-sinh", "_common"):
+        take = root / "communes" / "binh-loc" / "content" / "recordings" / folder / "loi-chao.wav"
+        take.parent.mkdir(parents=True, exist_ok=True)
+        take.write_bytes(b"RIFF binh-loc secret take")
+    return root
+
+
+class Deployment:
+    """A server folder on one database, its users, and the server process."""
+
+    def __init__(self, root: Path, env: dict[str, str], kind: str):
+        self.root, self.env, self.kind = root, env, kind
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [OUTREACH, "server", "run", str(self.root), "--port", str(self.port), "--allowed-host", PROXY_NAME,
+             "--trusted-proxy", "127.0.0.1"], env={**os.environ, **self.env}, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if self.request("GET", "/api/health")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"the server did not start: {self.process.stdout.read() if self.process.stdout else ''}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(15)
+            self.process = None
+
+    def request(self, method: str, path: str, form: dict | None = None, cookie: str = "",
+                headers: dict | None = None, origin: bool = True) -> tuple[int, dict[str, str], str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
+        if method == "POST" and origin:
+            sent.setdefault("Origin", f"http://{sent['Host']}")
+        if cookie:
+            sent["Cookie"] = f"outreach_session={cookie}"
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=sent)
+        answer = connection.getresponse()
+        text = answer.read().decode("utf-8", "replace")
+        got = {name.lower(): value for name, value in answer.getheaders()}
+        got["set-cookie"] = "\n".join(answer.headers.get_all("set-cookie") or [])
+        connection.close()
+        return answer.status, got, text
+
+    def sign_in(self, login: str, password: str | None = None, headers: dict | None = None) -> str:
+        status, got, _ = self.request("POST", "/login", {"login": login, "password": password or PASSWORDS[login]},
+                                      headers=headers)
+        assert status == 303, (login, status)
+        return re.search(r"outreach_session=([^;]+)", got["set-cookie"]).group(1)
+
+    def rows(self, model, *where):
+        engine = create_engine(ServerFolder(self.root).database_url() if not self.env else self.env["DATABASE_URL"])
+        try:
+            with engine.connect() as connection:
+                return list(connection.execute(select(model).where(*where)))
+        finally:
+            engine.dispose()
+
+    def execute(self, statement) -> None:
+        engine = create_engine(self.env.get("DATABASE_URL") or ServerFolder(self.root).database_url())
+        with engine.begin() as connection:
+            connection.execute(statement)
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def deployment(request, made_folder, tmp_path_factory):
+    root = tmp_path_factory.mktemp(request.param) / "srv"
+    shutil.copytree(made_folder, root)
+    env = {}
+    if request.param == "postgresql":
+        env = {"DATABASE_URL": postgres.create_database(request.getfixturevalue("pg_cluster"), "outreach")}
+        assert cli("server", "init", str(root / "fresh"), env=env).exit_code == 0  # the schema, by the CLI
+    for login, (role, commune) in ROLES.items():
+        args = ["server", "add-user", str(root), login, "--role", role, "--password-stdin"]
+        result = cli(*args, *(["--commune", commune] if commune else []), env=env, password=PASSWORDS[login])
+        assert result.exit_code == 0, result.output
+    running = Deployment(root, env, request.param)
+    running.start()
+    yield running
+    running.stop()
+
+
+# --- the CLI ------------------------------------------------------------------------------------------
+
+def test_init_and_add_commune_make_a_project_the_cli_works_on(made_folder):
+    assert (made_folder / "outreach-server.yaml").is_file() and (made_folder / "outreach.db").is_file()
+    assert (made_folder / "library").is_dir()
+    project = made_folder / "communes" / "an-vien"
+    commune = (project / "content" / "commune.yaml").read_text(encoding="utf-8")
+    assert "name: xã An Viễn" in commune and "# tên xã" in commune, "the name written in, the comments kept"
+    assert (project / "build" / "dang-ky-khai-sinh" / "handout.pdf").is_file(), "built as `outreach init` builds"
+    assert cli("--project", str(project), "validate").exit_code == 0
+    again = cli("server", "add-commune", str(made_folder), "an-vien", "--name", "xã An Viễn")
+    assert again.exit_code == 1 and "đã có xã 'an-vien'" in again.output
+    assert cli("server", "init", str(made_folder)).exit_code == 1
+
+
+def test_users_are_added_listed_disabled_and_reset_without_a_password_on_the_command_line(tmp_path):
+    root = tmp_path / "srv"
+    assert cli("server", "init", str(root)).exit_code == 0
+    refused = cli("server", "add-user", str(root), "x.y", "--role", "editor", "--password", "mat-khau-dai-qua")
+    assert refused.exit_code == 2, "there is no way to put a password in argv"
+    lonely = cli("server", "add-user", str(root), "x.y", "--role", "editor", "--password-stdin", password="a" * 12)
+    assert lonely.exit_code == 1 and "--commune" in lonely.output
+    short = cli("server", "add-user", str(root), "tinh", "--role", "admin", "--password-stdin", password="ngan")
+    assert short.exit_code == 1 and "quá ngắn" in short.output
+    assert cli("server", "add-user", str(root), "tinh", "--role", "admin", "--password-stdin",
+               password="mat-khau-rat-dai").exit_code == 0
+    assert cli("server", "disable-user", str(root), "tinh").exit_code == 0
+    reset = cli("server", "reset-password", str(root), "tinh", "--password-stdin", password="mat-khau-moi-dai")
+    assert reset.exit_code == 0
+    listed = cli("server", "list-users", str(root)).output
+    assert re.search(r"tinh\s+admin\s+\(mọi xã\)\s+đã khóa", listed)
+    stored = (root / "outreach.db").read_bytes()
+    assert b"mat-khau-rat-dai" not in stored and b"mat-khau-moi-dai" not in stored and b"$argon2id$" in stored
+    assert cli("server", "disable-user", str(root), "khong-co").exit_code == 1
+
+
+# --- signing in ---------------------------------------------------------------------------------------
+
+def test_sign_in_sets_a_lax_httponly_cookie_and_opens_the_own_commune(deployment):
+    status, got, _ = deployment.request("POST", "/login", {"login": "an.bien", "password": PASSWORDS["an.bien"]})
+    assert status == 303
+    cookie = got["set-cookie"]
+    assert "HttpOnly" in cookie and re.search(r"SameSite=lax", cookie, re.I) and "Secure" not in cookie
+    session = re.search(r"outreach_session=([^;]+)", cookie).group(1)
+    status, got, _ = deployment.request("GET", "/", cookie=session)
+    assert status == 303 and got["location"] == "/c/an-vien/"
+    status, _, page = deployment.request("GET", "/c/an-vien/", cookie=session)
+    assert status == 200 and "Đăng ký khai sinh" in page and 'href="/c/an-vien/guides/dang-ky-khai-sinh"' in page
+    assert "an.bien" in page and 'action="/logout"' in page
+    assert deployment.rows(AuditEntry, AuditEntry.event == "signin_ok", AuditEntry.login == "an.bien")
+
+
+def test_over_https_behind_the_proxy_the_cookie_is_secure(deployment):
+    status, got, _ = deployment.request(
+        "POST", "/login", {"login": "an.bien", "password": PASSWORDS["an.bien"]},
+        headers={"Host": "127.0.0.1:8080", "X-Forwarded-Host": PROXY_NAME, "X-Forwarded-Proto": "https",
+                 "Origin": f"https://{PROXY_NAME}"})
+    assert status == 303 and "Secure" in got["set-cookie"]
+
+
+def test_not_signed_in_a_page_leads_to_the_sign_in_and_back(deployment):
+    status, got, _ = deployment.request("GET", "/c/an-vien/guides/dang-ky-khai-sinh")
+    assert status == 303 and got["location"] == "/login?next=" + quote("/c/an-vien/guides/dang-ky-khai-sinh")
+    status, _, page = deployment.request("GET", got["location"])
+    assert status == 200 and "Đăng nhập" in page and 'value="/c/an-vien/guides/dang-ky-khai-sinh"' in page
+    status, got, _ = deployment.request("POST", "/login", {"login": "an.bien", "password": PASSWORDS["an.bien"],
+                                                           "next": "https://evil.example/"})
+    assert status == 303 and got["location"] == "/", "never sent to another site after signing in"
+
+
+def test_a_wrong_password_is_refused_in_vietnamese_and_logged(deployment):
+    status, _, page = deployment.request("POST", "/login", {"login": "an.bien", "password": "sai-mat-khau-roi"},
+                                         headers={"X-Forwarded-For": "10.1.1.1"})
+    assert status == 401 and "Sai tên đăng nhập hoặc mật khẩu" in page and "Traceback" not in page
+    failed = deployment.rows(AuditEntry, AuditEntry.event == "signin_failed", AuditEntry.login == "an.bien")
+    assert failed and failed[-1].address == "10.1.1.1"
+
+
+def test_repeated_failures_are_slowed_then_refused_with_429(deployment):
+    address = {"X-Forwarded-For": "10.2.2.2"}
+    times, statuses = [], []
+    for _ in range(9):
+        started = time.monotonic()
+        statuses.append(deployment.request("POST", "/login", {"login": "an.nghi", "password": "doan-mo-mat-khau"},
+                                           headers=address)[0])
+        times.append(time.monotonic() - started)
+    assert statuses[:8] == [401] * 8 and statuses[8] == 429
+    assert times[7] > times[0] + 0.5, "the later tries wait"
+    status, _, page = deployment.request("POST", "/login", {"login": "an.nghi", "password": PASSWORDS["an.nghi"]},
+                                         headers=address)
+    assert status == 429 and "tạm bị khóa 15 phút" in page, "refused even with the right password, for a while"
+    assert deployment.rows(AuditEntry, AuditEntry.event == "signin_refused", AuditEntry.login == "an.nghi")
+
+
+def test_logout_ends_the_session(deployment):
+    session = deployment.sign_in("an.bien")
+    assert deployment.request("GET", "/c/an-vien/", cookie=session)[0] == 200
+    status, got, _ = deployment.request("POST", "/logout", cookie=session)
+    assert status == 303 and got["location"] == "/login"
+    assert deployment.request("GET", "/c/an-vien/", cookie=session)[0] == 303
+    assert deployment.rows(AuditEntry, AuditEntry.event == "logout", AuditEntry.login == "an.bien")
+
+
+def test_an_idle_session_ends(deployment):
+    session = deployment.sign_in("an.bien")
+    digest = hashlib.sha256(session.encode()).hexdigest()
+    two_days_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=2)
+    deployment.execute(update(SignIn).where(SignIn.id_hash == digest).values(last_seen=two_days_ago))
+    status, got, _ = deployment.request("GET", "/c/an-vien/", cookie=session)
+    assert status == 303 and got["location"].startswith("/login")
+
+
+def test_a_disabled_user_is_signed_out_at_once(deployment):
+    result = cli("server", "add-user", str(deployment.root), "an.tam", "--role", "editor", "--commune", "an-vien",
+                 "--password-stdin", env=deployment.env, password="mat-khau-tam-thoi")
+    assert result.exit_code == 0
+    session = deployment.sign_in("an.tam", "mat-khau-tam-thoi")
+    assert deployment.request("GET", "/c/an-vien/", cookie=session)[0] == 200
+    assert cli("server", "disable-user", str(deployment.root), "an.tam", env=deployment.env).exit_code == 0
+    assert deployment.request("GET", "/c/an-vien/", cookie=session)[0] == 303
+    assert deployment.request("POST", "/login", {"login": "an.tam", "password": "mat-khau-tam-thoi"})[0] == 401
+
+
+def test_a_session_survives_a_restart_of_the_server(deployment):
+    session = deployment.sign_in("an.bien")
+    deployment.stop()
+    deployment.start()
+    status, _, page = deployment.request("GET", "/c/an-vien/guides/dang-ky-khai-sinh", cookie=session)
+    assert status == 200 and "Đăng ký khai sinh" in page
+
+
+# --- what every request must show ---------------------------------------------------------------------
+
+def test_host_and_origin_are_checked(deployment):
+    session = deployment.sign_in("an.bien")
+    status, _, page = deployment.request("GET", "/c/an-vien/", cookie=session, headers={"Host": "evil.example"})
+    assert status == 421 and "--allowed-host" in page
+    assert deployment.request("GET", "/login", headers={"Host": f"{PROXY_NAME}"})[0] == 200
+    status, _, page = deployment.request("POST", "/c/an-vien/guides", {"title": "Thủ tục lạ"}, cookie=session,
+                                         headers={"Origin": "http://evil.example"})
+    assert status == 403 and "không đến từ trang của máy chủ" in page
+    assert deployment.request("POST", "/logout", cookie=session, origin=False)[0] == 403
+    assert not (deployment.root / "communes" / "an-vien" / "content" / "guides" / "thu-tuc-la.yaml").exists()
+
+
+def test_errors_are_vietnamese_pages_without_tracebacks(deployment):
+    status, _, page = deployment.request("GET", "/khong-co-trang-nay")
+    assert status == 404 and "Không có trang này" in page and "Traceback" not in page
+    status, _, page = deployment.request("GET", "/logout")
+    assert status == 405 and "không nhận kiểu yêu cầu" in page
+
+
+def test_health_says_ok_with_the_database(deployment):
+    status, _, body = deployment.request("GET", "/api/health")
+    assert status == 200 and json.loads(body)["status"] == "ok"
+    assert json.loads(body)["database"] == deployment.kind
+
+
+def test_health_fails_when_postgresql_is_gone(pg_cluster, tmp_path):
+    env = {"DATABASE_URL": postgres.create_database(pg_cluster, "health")}
+    assert cli("server", "init", str(tmp_path / "srv"), env=env).exit_code == 0
+    running = Deployment(tmp_path / "srv", env, "postgresql")
+    running.start()
+    try:
+        assert running.request("GET", "/api/health")[0] == 200
+        postgres.drop_database(pg_cluster, "health")
+        status, _, body = running.request("GET", "/api/health")
+        assert status == 503 and json.loads(body)["status"] != "ok"
+    finally:
+        running.stop()
