@@ -328,3 +328,126 @@ def test_health_fails_when_postgresql_is_gone(pg_cluster, tmp_path):
         assert status == 503 and json.loads(body)["status"] != "ok"
     finally:
         running.stop()
+
+
+# --- tenancy: every route of a commune, from the apps' own route tables -------------------------------
+
+KNOWN_NOT_COMMUNE = {"/", "/login", "/logout", "/api/health", "/admin", "/static/{path:path}"}
+
+
+def commune_routes(root: Path) -> list[tuple[str, str]]:
+    """(method, path template under /c/{commune}) for every route of the server and of the studio it
+    mounts; a route of the server outside /c/ must be one of KNOWN_NOT_COMMUNE, so a new route
+    cannot be left out of the tenancy test."""
+    from starlette.routing import Mount, Route
+
+    from outreach.server.app import Communes, create_server_app
+    from outreach.server.gate import CommuneGate
+    from outreach.studio.app import create_app
+
+    found = []
+    for route in create_server_app(ServerFolder(root)).app.routes:
+        if isinstance(route, Mount):
+            assert route.path == "/c/{commune}" and isinstance(route.app, Communes)
+            studio = create_app(ServerFolder(root).project("binh-loc"), CommuneGate("binh-loc")).app
+            found += [(method, "/c/{commune}" + inner.path) for inner in studio.routes
+                      for method in sorted(inner.methods - {"HEAD"})]
+        elif route.path.startswith("/c/{commune}/"):
+            found += [(method, route.path) for method in sorted(route.methods - {"HEAD"})]
+        else:
+            assert isinstance(route, Route) and route.path in KNOWN_NOT_COMMUNE, f"{route.path}: which commune's?"
+    return found
+
+
+def filled(template: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: values[m.group(1)], template)
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".studio" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_a_user_of_another_commune_gets_404_and_no_data_on_every_route(deployment):
+    owner, stranger = deployment.sign_in("binh.bien"), deployment.sign_in("an.bien")
+    status, got, _ = deployment.request("POST", "/c/binh-loc/build", {"slug": "dang-ky-khai-sinh"}, cookie=owner)
+    assert status == 303, "the owner starts a build, so its page and event stream exist"
+    number = got["location"].rsplit("/", 1)[1]
+    editor = deployment.request("GET", "/c/binh-loc/guides/dang-ky-khai-sinh", cookie=owner)[2]
+    preview = re.search(r'/c/binh-loc/preview/dang-ky-khai-sinh/([^"?]+)', editor).group(1)
+    values = {"commune": "binh-loc", "slug": "dang-ky-khai-sinh", "section": "loi-chao", "name": preview,
+              "path": "index.html", "number": number}
+    values_by_route = {"/c/{commune}/icons/{name}.svg": {**values, "name": "baby"},
+                       "/c/{commune}/static/{path:path}": {**values, "path": "studio.css"}}
+    project = deployment.root / "communes" / "binh-loc"
+    before = tree_digest(project / "content")
+    routes = commune_routes(deployment.root)
+    assert len(routes) >= 25 and ("GET", "/c/{commune}/build/{number:int}/events") in routes
+    checked = []
+    for method, template in routes:
+        path = filled(template, values_by_route.get(template, values))
+        form = {"slug": "dang-ky-khai-sinh", "title": "Bị sửa", "text": "x", "version": "x", "base": "x"}
+        status, _, body = deployment.request(method, path, form if method == "POST" else None, cookie=stranger)
+        assert status == 404, (method, path, status)
+        assert "Bình Lộc" not in body and "binh-loc secret" not in body and "dang-ky-khai-sinh" not in body, path
+        if method == "GET":  # the same address opens for the commune's own officer: the test asked for real data
+            assert deployment.request(method, path, cookie=owner)[0] == 200, path
+        checked.append((method, path))
+    assert tree_digest(project / "content") == before, "nothing of Bình Lộc was changed"
+    assert any(path.endswith("/recordings/loi-chao") for _, path in checked)
+
+
+def test_the_admin_sees_every_commune_and_its_page_lists_communes_and_users(deployment):
+    admin, editor = deployment.sign_in("tinh.admin"), deployment.sign_in("an.bien")
+    status, got, _ = deployment.request("GET", "/", cookie=admin)
+    assert status == 303 and got["location"] == "/admin"
+    status, _, page = deployment.request("GET", "/admin", cookie=admin)
+    assert status == 200 and "an-vien" in page and "binh-loc" in page and "binh.bien" in page
+    assert "duyệt (lãnh đạo xã)" in page and "signin_ok" in page, "roles in words, and the audit log"
+    for commune in ("an-vien", "binh-loc"):
+        assert deployment.request("GET", f"/c/{commune}/", cookie=admin)[0] == 200
+    status, _, page = deployment.request("GET", "/admin", cookie=editor)
+    assert status == 403 and "chỉ quản trị" in page and "binh.bien" not in page
+
+
+# --- approval -----------------------------------------------------------------------------------------
+
+def guides_of(deployment, session: str) -> dict[str, dict]:
+    status, _, body = deployment.request("GET", "/c/an-vien/api/guides", cookie=session)
+    assert status == 200
+    return {guide["slug"]: guide for guide in json.loads(body)["guides"]}
+
+
+def test_an_approver_approves_the_version_shown_and_an_editor_cannot(deployment):
+    approver, editor, admin = (deployment.sign_in(name) for name in ("an.chutich", "an.bien", "tinh.admin"))
+    path = deployment.root / "communes" / "an-vien" / "content" / "guides" / "dang-ky-khai-sinh.yaml"
+    guide = guides_of(deployment, editor)["dang-ky-khai-sinh"]
+    assert guide["version"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert guide["title"] == "Đăng ký khai sinh" and guide["problems"] == 0 and guide["built_at"]
+    assert set(guide) >= {"slug", "title", "problems", "version", "approved_version", "approved_by", "approved_at",
+                          "built_at"}
+    approve = "/c/an-vien/guides/dang-ky-khai-sinh/approve"
+    for who in (editor, admin):
+        status, _, page = deployment.request("POST", approve, {"version": guide["version"]}, cookie=who)
+        assert status == 403 and "chỉ lãnh đạo xã" in page
+    assert guides_of(deployment, editor)["dang-ky-khai-sinh"]["approved_version"] != guide["version"]
+    status, _, page = deployment.request("POST", approve, {"version": "0" * 64}, cookie=approver)
+    assert status == 409 and "đã được sửa" in page, "a version that is not the file's is not approved"
+    status, got, _ = deployment.request("POST", approve, {"version": guide["version"]}, cookie=approver)
+    assert status == 303 and got["location"].startswith("/c/an-vien/")
+    approved = guides_of(deployment, editor)["dang-ky-khai-sinh"]
+    assert approved["approved_version"] == guide["version"] and approved["approved_by"] == "an.chutich"
+    assert approved["approved"] and approved["approved_at"].startswith(str(dt.date.today().year))
+    page = deployment.request("GET", "/c/an-vien/", cookie=editor)[2]
+    assert re.search(r"đã duyệt bởi an\.chutich lúc \d\d:\d\d \d\d/\d\d/\d{4}", page)
+    assert deployment.rows(AuditEntry, AuditEntry.event == "approved", AuditEntry.login == "an.chutich")
+    # An officer edits the guide (here by hand: any change is a new version): approval is needed again.
+    path.write_text(path.read_text(encoding="utf-8").replace("Đăng ký khai sinh", "Đăng ký khai sinh cho con", 1),
+                    encoding="utf-8")
+    changed = guides_of(deployment, editor)["dang-ky-khai-sinh"]
+    assert not changed["approved"] and changed["approved_version"] == guide["version"]
+    page = deployment.request("GET", "/c/an-vien/", cookie=approver)[2]
+    assert "chờ duyệt" in page and f'name="version" value="{changed["version"]}"' in page, "the approver's button"
+    assert "Duyệt bản này" not in deployment.request("GET", "/c/an-vien/", cookie=editor)[2]
