@@ -451,3 +451,46 @@ def test_an_approver_approves_the_version_shown_and_an_editor_cannot(deployment)
     page = deployment.request("GET", "/c/an-vien/", cookie=approver)[2]
     assert "chờ duyệt" in page and f'name="version" value="{changed["version"]}"' in page, "the approver's button"
     assert "Duyệt bản này" not in deployment.request("GET", "/c/an-vien/", cookie=editor)[2]
+
+
+# --- in a browser ---------------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Debian chromium is installed by `make test`")
+def test_an_officer_signs_in_from_a_bookmark_and_edits_a_guide_of_their_commune(deployment, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    origin = f"http://127.0.0.1:{deployment.port}"
+    path = deployment.root / "communes" / "an-vien" / "content" / "guides" / "dang-ky-khai-sinh.yaml"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{origin}/c/an-vien/guides/dang-ky-khai-sinh")  # a bookmark
+        assert page.url.startswith(f"{origin}/login?next=")
+        page.fill("#login", "an.bien")
+        page.fill("#password", "sai-mat-khau-nhe")
+        page.click("form button[type=submit]")
+        assert "Sai tên đăng nhập hoặc mật khẩu" in page.inner_text(".notice.error")
+        page.fill("#password", PASSWORDS["an.bien"])
+        page.click("form button[type=submit]")
+        page.wait_for_url(f"{origin}/c/an-vien/guides/dang-ky-khai-sinh")
+        page.fill('[name="promise"]', "Khai sinh cho con ngay tại nhà, không phải xếp hàng")
+        page.locator(".savebar button.primary").first.click()
+        page.wait_for_url(re.compile(r".*/c/an-vien/guides/dang-ky-khai-sinh\?saved=1.*"))
+        assert "promise: Khai sinh cho con ngay tại nhà, không phải xếp hàng" in path.read_text(encoding="utf-8")
+        preview = page.locator(".preview img").first
+        preview.wait_for()
+        assert preview.get_attribute("src").startswith("/c/an-vien/preview/")
+        assert preview.evaluate("img => img.complete && img.naturalWidth > 0"), "the A4 preview is shown"
+        page.screenshot(path=str(tmp_path / "editor.png"))
+        page.goto(f"{origin}/c/binh-loc/")
+        assert "Không có trang này" in page.inner_text("main"), "another commune is not there for this officer"
+        page.goto(f"{origin}/c/an-vien/")
+        assert "chờ duyệt" in page.inner_text("table.guides")
+        page.click("form.logout button")
+        page.wait_for_url(f"{origin}/login")
+        page.goto(f"{origin}/c/an-vien/")
+        assert page.url.startswith(f"{origin}/login"), "signed out"
+        browser.close()
