@@ -18,7 +18,7 @@ from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request, cookie_parser
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
@@ -46,6 +46,7 @@ from outreach.studio.security import SECURITY_HEADERS, Refused, inside
 
 log = logging.getLogger("outreach.server")
 PAGES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 TITLES = {401: "Cần đăng nhập", 403: "Không được phép", 404: "Không có trang này", 405: "Không thực hiện được",
           409: "Chưa thực hiện", 413: "Tệp quá lớn", 421: "Sai địa chỉ", 429: "Tạm khóa đăng nhập",
           500: "Có lỗi", 503: "Máy chủ chưa sẵn sàng"}
@@ -335,8 +336,9 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 async def static_file(request: Request) -> Response:
-    from starlette.responses import FileResponse
-    path = inside(STUDIO_DIR / "static", request.path_params["path"])
+    """The server's own style, or the studio's style and script (for the sign-in and admin pages)."""
+    name = request.path_params["path"]
+    path = inside(STATIC, name) if name == "server.css" else inside(STUDIO_DIR / "static", name)
     if not path.is_file():
         raise Refused(404, "không có tệp này")
     return FileResponse(path, headers={"cache-control": "private, max-age=3600"})

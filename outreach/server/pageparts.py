@@ -23,6 +23,7 @@ def added(folder: ServerFolder, database: Database, commune: str, scope: Scope, 
     user: Who | None = scope.get(USER)
     if user is None:
         return body
+    body = body.replace(b"</head>", b'<link rel="stylesheet" href="/static/server.css">\n</head>', 1)
     body = body.replace(b"</nav>", b"</nav>" + _signed_in(user), 1)
     if scope["path"].rstrip("/") == f"/c/{commune}" and scope["method"] == "GET":
         body = _with_approvals(folder, database, commune, user, body)
