@@ -63,6 +63,7 @@ class Server:
         self.trusted_proxies = trusted_proxies
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(PAGES), autoescape=True,
                                         undefined=jinja2.StrictUndefined)
+        self.states = approvals.States()
         self.studios: dict[str, Any] = {}
         self.studios_lock = threading.Lock()
 
@@ -260,7 +261,7 @@ async def guides_json(request: Request) -> Response:
 def _guide_states(server: Server, commune: str) -> list[approvals.GuideState]:
     with server.database.session.begin() as db:
         approved = approvals.latest(db, commune)
-    return approvals.states(server.folder.project(commune), approved)
+    return server.states.of(server.folder.project(commune), approved)
 
 
 async def approve(request: Request) -> Response:

@@ -4,15 +4,19 @@ by hand or by the CLI, is a new version that needs approving again."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import threading
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach.content import load_content
+from outreach.contentcache import files_stamp, settled
 from outreach.errors import OutreachError
-from outreach.manifest import Manifest
+from outreach.manifest import MANIFEST, Manifest
 from outreach.project import Project
 from outreach.server import audit
 from outreach.server.db import Approval, now
@@ -55,6 +59,36 @@ def approve(db: Session, project: Project, commune: str, slug: str, version: str
                             "mới rồi duyệt")
     db.add(Approval(commune=commune, slug=slug, version=version, approved_by=login, approved_at=now()))
     audit.record(db, audit.APPROVED, login, commune=commune, detail=f"{slug} {version}")
+
+
+class States:
+    """What validation and the last build say of each guide of each commune, remade only when a file
+    it reads changed (outreach.contentcache) or build/manifest.json did; the approvals, which change
+    without a file changing, are put in at each call."""
+
+    def __init__(self) -> None:
+        self._made: dict[Path, tuple[tuple, list[GuideState]]] = {}
+        self._locks: dict[Path, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def of(self, project: Project, approved: dict[str, Approval]) -> list[GuideState]:
+        with self._lock:
+            lock = self._locks.setdefault(project.root, threading.Lock())
+        with lock:  # one judgement of a commune at a time; the others wait for it
+            stamp = files_stamp([project.content_dir, project.templates_dir, project.build_dir / MANIFEST])
+            made = self._made.get(project.root)
+            if made is None or made[0] != stamp:
+                made = (stamp, states(project, {}))
+                if settled(stamp):
+                    self._made[project.root] = made
+        return [_approved_as(state, approved.get(state.slug)) for state in made[1]]
+
+
+def _approved_as(state: GuideState, approval: Approval | None) -> GuideState:
+    if approval is None:
+        return state
+    return dataclasses.replace(state, approved_version=approval.version, approved_by=approval.approved_by,
+                               approved_at=_iso(approval.approved_at))
 
 
 def states(project: Project, approved: dict[str, Approval]) -> list[GuideState]:

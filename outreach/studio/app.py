@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from outreach import scaffold, spelling
 from outreach.content import Content, check_file, load_content
+from outreach.contentcache import ContentCache
 from outreach.errors import OutreachError, Problem, SpellerMissing
 from outreach.model import SLUG_PATTERN, Commune, Guide
 from outreach.products import BY_NAME, UNITS
@@ -65,6 +66,7 @@ class Studio:
         self.project = project
         self.guard = guard
         self.previewer = preview.Previewer(project)
+        self.contents = ContentCache(project)  # the guides page, judged again only when a file changed
         self.builds = Builds(project)
         self.env = template_environment(project)  # the commune's templates, as a build uses them
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(STUDIO_DIR / "templates"),
@@ -104,7 +106,7 @@ async def guides_page(request: Request) -> Response:
 
 def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: str, status: int = 200,
                  new_title: str = "") -> Response:
-    content = load_content(studio.project)
+    content = studio.contents.load()
     rows = listing.rows(studio.project, content)
     if query.strip():
         rows = [row for row in rows if listing.folded(query.strip()) in row.search]
