@@ -396,6 +396,7 @@ def test_a_user_of_another_commune_gets_404_and_no_data_on_every_route(deploymen
             assert deployment.request(method, path, cookie=owner)[0] == 200, path
         checked.append((method, path))
     assert tree_digest(project / "content") == before, "nothing of Bình Lộc was changed"
+    assert deployment.rows(AuditEntry, AuditEntry.event == "build", AuditEntry.login == "binh.bien")
     assert any(path.endswith("/recordings/loi-chao") for _, path in checked)
 
 
@@ -494,3 +495,44 @@ def test_an_officer_signs_in_from_a_bookmark_and_edits_a_guide_of_their_commune(
         page.goto(f"{origin}/c/an-vien/")
         assert page.url.startswith(f"{origin}/login"), "signed out"
         browser.close()
+
+
+# --- history ------------------------------------------------------------------------------------------
+
+def test_every_save_is_a_version_with_its_author_changes_in_words_and_a_restore_needs_approval_again(deployment):
+    editor, approver = deployment.sign_in("an.bien"), deployment.sign_in("an.chutich")
+    path = deployment.root / "communes" / "an-vien" / "content" / "guides" / "dang-ky-ket-hon.yaml"
+    status, got, _ = deployment.request("POST", "/c/an-vien/guides", {"title": "Đăng ký kết hôn"}, cookie=editor)
+    assert status == 303 and path.is_file()
+    first = path.read_text(encoding="utf-8")
+    first_version = hashlib.sha256(first.encode()).hexdigest()
+    status, _, _ = deployment.request("POST", "/c/an-vien/guides/dang-ky-ket-hon/approve",
+                                      {"version": first_version}, cookie=approver)
+    assert status == 303
+    second = first.replace("title: Đăng ký kết hôn", "title: Đăng ký kết hôn lần đầu", 1)
+    status, _, _ = deployment.request("POST", "/c/an-vien/guides/dang-ky-ket-hon/raw",
+                                      {"text": second, "base": first_version}, cookie=editor)
+    assert status == 303 and "lần đầu" in path.read_text(encoding="utf-8")
+    status, _, page = deployment.request("GET", "/c/an-vien/guides/dang-ky-ket-hon/history", cookie=editor)
+    assert status == 200
+    newest = page.split('<li id="v', 2)[1]
+    assert "an.bien" in newest and "(bản hiện tại)" in newest
+    assert "Sửa «Tên thủ tục»: «Đăng ký kết hôn» → «Đăng ký kết hôn lần đầu»" in newest
+    assert page.count("Khôi phục bản này") == 1 and "đã duyệt" in page
+    older = re.findall(r'name="version_id" value="(\d+)"', page)[0]
+    status, _, _ = deployment.request("POST", "/c/an-vien/guides/dang-ky-ket-hon/restore", {"version_id": older},
+                                      cookie=editor)
+    assert status == 303 and path.read_text(encoding="utf-8") == first, "the earlier text is back"
+    restored = guides_of(deployment, editor)["dang-ky-ket-hon"]
+    assert restored["version"] == first_version and restored["approved_version"] == first_version
+    assert not restored["approved"], "the same text restored is a new version: it needs approving again"
+    page = deployment.request("GET", "/c/an-vien/guides/dang-ky-ket-hon/history", cookie=editor)[2]
+    assert "Sửa «Tên thủ tục»: «Đăng ký kết hôn lần đầu» → «Đăng ký kết hôn»" in page.split('<li id="v', 2)[1]
+    assert deployment.request("POST", "/c/an-vien/guides/dang-ky-ket-hon/approve", {"version": first_version},
+                              cookie=approver)[0] == 303
+    assert guides_of(deployment, editor)["dang-ky-ket-hon"]["approved"]
+    # A change made outside the server (a text editor, the CLI) is a version too, by "ngoài máy chủ".
+    path.write_text(first.replace("title: Đăng ký kết hôn", "title: Kết hôn", 1), encoding="utf-8")
+    page = deployment.request("GET", "/c/an-vien/guides/dang-ky-ket-hon/history", cookie=editor)[2]
+    assert "ngoài máy chủ" in page.split('<li id="v', 2)[1]
+    assert not guides_of(deployment, editor)["dang-ky-ket-hon"]["approved"]

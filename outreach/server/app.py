@@ -24,7 +24,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from outreach.errors import OutreachError
 from outreach.model import SLUG_PATTERN
-from outreach.server import accounts, approvals, audit, pageparts, sessions, throttle
+from outreach.server import accounts, approvals, audit, history, pageparts, sessions, throttle
 from outreach.server.db import Database, reachable
 from outreach.server.folder import ServerFolder, Settings
 from outreach.server.gate import (
@@ -287,6 +287,56 @@ def _approved(server: Server, project, commune: str, slug: str, version: str, us
         approvals.approve(db, project, commune, slug, version, user.login)
 
 
+# --- history ------------------------------------------------------------------------------------------
+
+def _guide_of(request: Request) -> tuple[str, Who, str]:
+    commune, user = _commune_user(request)
+    slug = request.path_params["slug"]
+    if not SLUG_PATTERN.match(slug) or not server_of(request).folder.project(commune).guide_path(slug).is_file():
+        raise Refused(404, f"không có hướng dẫn '{slug}'")
+    return commune, user, slug
+
+
+async def history_page(request: Request) -> Response:
+    server = server_of(request)
+    commune, user, slug = _guide_of(request)
+    return await to_thread.run_sync(_history_page, server, commune, user, slug)
+
+
+def _history_page(server: Server, commune: str, user: Who, slug: str) -> Response:
+    project = server.folder.project(commune)
+    with server.database.session.begin() as db:
+        history.record_changes(db, project, commune, history.OUTSIDE)  # a change made by the CLI or by hand
+        versions = history.of_guide(db, commune, slug)
+        approved = approvals.latest(db, commune).get(slug)
+    rows = [{"row": row, "when": pageparts.when(row.saved_at), "current": index == 0,
+             "changes": history.changes(versions[index + 1].text, row.text) if index + 1 < len(versions) else [],
+             "approved": approved is not None and approved.approval.version == row.version}
+            for index, row in enumerate(versions)]
+    return server.page("history.html.j2", user=user, title=f"Lịch sử của {slug}", commune=commune, slug=slug,
+                       rows=rows)
+
+
+async def restore(request: Request) -> Response:
+    server = server_of(request)
+    commune, user, slug = _guide_of(request)
+    check_length(request.scope)
+    form = await request.form(max_files=0, max_fields=5, max_part_size=4096)
+    number = str(form.get("version_id", ""))
+    if not number.isdigit():
+        raise Refused(404, "không có phiên bản này của hướng dẫn")
+    try:
+        await to_thread.run_sync(_restored, server, commune, slug, int(number), user)
+    except OutreachError as exc:
+        raise Refused(404, exc.format_message()) from None
+    return RedirectResponse(f"/c/{commune}/guides/{slug}/history?restored=1", status_code=303)
+
+
+def _restored(server: Server, commune: str, slug: str, number: int, user: Who) -> None:
+    with server.database.session.begin() as db:
+        history.restore(db, server.folder.project(commune), commune, slug, number, user.login)
+
+
 # --- every commune's studio -------------------------------------------------------------------------
 
 class Communes:
@@ -306,7 +356,19 @@ class Communes:
             await self._refuse(scope, receive, send, exc)
             return
         app = await to_thread.run_sync(self.server.studio, commune)
+        if scope["method"] == "POST":  # what changed before is not this officer's doing
+            await to_thread.run_sync(self._kept, commune, scope, history.OUTSIDE)
         await app(scope, receive, send)
+        if scope["method"] == "POST":
+            await to_thread.run_sync(self._kept, commune, scope, scope[USER].login)
+
+    def _kept(self, commune: str, scope: Scope, author: str) -> None:
+        """Each guide changed since its last kept version is a version by `author`; after a build's
+        POST, the build is in the audit log."""
+        with self.server.database.session.begin() as db:
+            history.record_changes(db, self.server.folder.project(commune), commune, author)
+            if author != history.OUTSIDE and scope["path"].rstrip("/") == f"/c/{commune}/build":
+                audit.record(db, audit.BUILD, author, scope["outreach.seen"].address, commune=commune)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, exc: Refused) -> None:
         if exc.status == 401 and scope["method"] == "GET":
@@ -358,6 +420,8 @@ def create_server_app(folder: ServerFolder, allowed_hosts: frozenset[str] = froz
         Route("/static/{path:path}", static_file),
         Route("/c/{commune}/api/guides", guides_json),
         Route("/c/{commune}/guides/{slug}/approve", approve, methods=["POST"]),
+        Route("/c/{commune}/guides/{slug}/history", history_page),
+        Route("/c/{commune}/guides/{slug}/restore", restore, methods=["POST"]),
         Mount("/c/{commune}", app=Communes(server)),
     ]
     app = Starlette(routes=routes, exception_handlers={Refused: _refused, HTTPException: _http_error,

@@ -18,7 +18,7 @@ from outreach.contentcache import files_stamp, settled
 from outreach.errors import OutreachError
 from outreach.manifest import MANIFEST, Manifest
 from outreach.project import Project
-from outreach.server import audit
+from outreach.server import audit, history
 from outreach.server.db import Approval, now
 from outreach.studio.yamledit import version_of
 
@@ -35,19 +35,32 @@ class GuideState:
     approved_by: str | None
     approved_at: str | None
     built_at: str | None
-
-    @property
-    def approved(self) -> bool:
-        return self.version == self.approved_version
+    approved: bool = False   # the version now in the file is the one approved, since it was last saved
 
     def as_json(self) -> dict:
-        return {**asdict(self), "approved": self.approved}
+        return asdict(self)
 
 
-def latest(db: Session, commune: str) -> dict[str, Approval]:
-    """The last approval of each guide of `commune`."""
+@dataclass(frozen=True)
+class Approved:
+    """A guide's last approval, and whether it covers the version in its file now."""
+
+    approval: Approval
+    current_for: str | None   # the sha256 it covers now, or None when it was saved again since
+
+
+def latest(db: Session, commune: str) -> dict[str, Approved]:
+    """The last approval of each guide of `commune`. It covers the file's version only while that
+    version was not saved again after it: a restored earlier version has the approved hash, yet is a
+    new version that needs approving again."""
     rows = db.scalars(select(Approval).where(Approval.commune == commune).order_by(Approval.id))
-    return {row.slug: row for row in rows}
+    saved = history.latest(db, commune)
+    return {row.slug: Approved(row, row.version if row.slug not in saved or saved[row.slug].saved_at <= row.approved_at
+                               else None) for row in rows}
+
+
+def is_current(approved: Approved | None, version: str) -> bool:
+    return approved is not None and approved.current_for == version
 
 
 def approve(db: Session, project: Project, commune: str, slug: str, version: str, login: str) -> None:
@@ -57,6 +70,7 @@ def approve(db: Session, project: Project, commune: str, slug: str, version: str
     if version != current:
         raise OutreachError("hướng dẫn đã được sửa sau khi bạn mở trang nên chưa duyệt; hãy tải lại trang, đọc bản "
                             "mới rồi duyệt")
+    history.record_changes(db, project, commune, history.OUTSIDE)  # the approved text is kept, whoever wrote it
     db.add(Approval(commune=commune, slug=slug, version=version, approved_by=login, approved_at=now()))
     audit.record(db, audit.APPROVED, login, commune=commune, detail=f"{slug} {version}")
 
@@ -71,7 +85,7 @@ class States:
         self._locks: dict[Path, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def of(self, project: Project, approved: dict[str, Approval]) -> list[GuideState]:
+    def of(self, project: Project, approved: dict[str, Approved]) -> list[GuideState]:
         with self._lock:
             lock = self._locks.setdefault(project.root, threading.Lock())
         with lock:  # one judgement of a commune at a time; the others wait for it
@@ -84,11 +98,12 @@ class States:
         return [_approved_as(state, approved.get(state.slug)) for state in made[1]]
 
 
-def _approved_as(state: GuideState, approval: Approval | None) -> GuideState:
-    if approval is None:
+def _approved_as(state: GuideState, approved: Approved | None) -> GuideState:
+    if approved is None:
         return state
+    approval = approved.approval
     return dataclasses.replace(state, approved_version=approval.version, approved_by=approval.approved_by,
-                               approved_at=_iso(approval.approved_at))
+                               approved_at=_iso(approval.approved_at), approved=is_current(approved, state.version))
 
 
 def states(project: Project, approved: dict[str, Approval]) -> list[GuideState]:

@@ -77,6 +77,21 @@ class Approval(Base):
     approved_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
 
 
+class Version(Base):
+    """A saved version of a guide: its text (so it can be shown, compared and restored), its
+    sha256 (what an approval names), who saved it and when."""
+
+    __tablename__ = "versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune: Mapped[str] = mapped_column(String(64))
+    slug: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(64))
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    text: Mapped[str] = mapped_column(Text)
+
+
 def engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})

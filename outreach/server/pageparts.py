@@ -5,13 +5,14 @@ for an approver, the button that approves the version shown."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from markupsafe import escape
 from starlette.types import Scope
 
 from outreach.server import approvals
 from outreach.server.accounts import ROLE_NAMES
-from outreach.server.db import Approval, Database
+from outreach.server.db import Database
 from outreach.server.folder import ServerFolder
 from outreach.server.gate import USER, Who
 from outreach.studio.yamledit import version_of
@@ -27,6 +28,11 @@ def added(folder: ServerFolder, database: Database, commune: str, scope: Scope, 
     body = body.replace(b"</nav>", b"</nav>" + _signed_in(user), 1)
     if scope["path"].rstrip("/") == f"/c/{commune}" and scope["method"] == "GET":
         body = _with_approvals(folder, database, commune, user, body)
+    guide = re.fullmatch(rf"/c/{re.escape(commune)}/guides/([a-z0-9][a-z0-9-]*)", scope["path"])
+    if guide:
+        link = f'<p class="history-link"><a href="/c/{commune}/guides/{guide.group(1)}/history">Lịch sử sửa đổi và ' \
+               'bản đã duyệt</a></p>'
+        body = body.replace(b"<main>", b"<main>" + link.encode(), 1)
     return body
 
 
@@ -48,16 +54,16 @@ def _with_approvals(folder: ServerFolder, database: Database, commune: str, user
     return body
 
 
-def _approval(commune: str, slug: str, version: str, approval: Approval | None, user: Who) -> str:
-    if approval is not None and approval.version == version:
-        return (f'<br><span class="approval ok">đã duyệt bởi {escape(approval.approved_by)} lúc '
-                f'{when(approval.approved_at)}</span>')
+def _approval(commune: str, slug: str, version: str, approved: approvals.Approved | None, user: Who) -> str:
+    if approved is not None and approvals.is_current(approved, version):
+        return (f'<br><span class="approval ok">đã duyệt bởi {escape(approved.approval.approved_by)} lúc '
+                f'{when(approved.approval.approved_at)}</span>')
     button = ""
     if user.role == "approver":
         button = (f'<form class="approve" method="post" action="/c/{commune}/guides/{slug}/approve">'
                   f'<input type="hidden" name="version" value="{version}">'
                   '<button type="submit">Duyệt bản này</button></form>')
-    earlier = " (bản mới, chưa duyệt; bản trước đã duyệt)" if approval is not None else ""
+    earlier = " (bản mới, chưa duyệt; bản trước đã duyệt)" if approved is not None else ""
     return f'<br><span class="approval waiting">chờ duyệt{earlier}</span>{button}'
 
 
