@@ -303,6 +303,11 @@ def test_host_and_origin_are_checked(deployment):
     assert not (deployment.root / "communes" / "an-vien" / "content" / "guides" / "thu-tuc-la.yaml").exists()
 
 
+def test_a_body_over_the_cap_is_refused_before_it_is_read(deployment):
+    status, _, page = deployment.request("POST", "/login", headers={"Content-Length": str(20 * 1024 * 1024)})
+    assert status == 413 and "tối đa 10 MB" in page
+
+
 def test_errors_are_vietnamese_pages_without_tracebacks(deployment):
     status, _, page = deployment.request("GET", "/khong-co-trang-nay")
     assert status == 404 and "Không có trang này" in page and "Traceback" not in page
@@ -326,6 +331,8 @@ def test_health_fails_when_postgresql_is_gone(pg_cluster, tmp_path):
         postgres.drop_database(pg_cluster, "health")
         status, _, body = running.request("GET", "/api/health")
         assert status == 503 and json.loads(body)["status"] != "ok"
+        status, _, page = running.request("GET", "/c/an-vien/", cookie="mot-phien-nao-do")
+        assert status == 503 and "cơ sở dữ liệu của máy chủ đang không trả lời" in page and "Traceback" not in page
     finally:
         running.stop()
 

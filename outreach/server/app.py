@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 import uvicorn
 from anyio import to_thread
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request, cookie_parser
@@ -34,6 +35,7 @@ from outreach.server.gate import (
     Seen,
     Who,
     allowed_user,
+    capped,
     check_host,
     check_length,
     check_origin,
@@ -108,16 +110,23 @@ class ServerMiddleware:
             await self.app(scope, receive, send)
             return
         view = seen(scope, self.server.trusted_proxies)
+        session_id = cookie_parser(headers_of(scope).get("cookie", "")).get(sessions.COOKIE, "")
         try:
             check_host(view, self.server.allowed_hosts)
             check_origin(scope, view)
+            check_length(scope)
+            user = await to_thread.run_sync(self.server.who, session_id) if session_id else None
         except Refused as exc:
             await self.server.refusal(exc.status, exc.message)(scope, receive, _secured(send))
             return
-        session_id = cookie_parser(headers_of(scope).get("cookie", "")).get(sessions.COOKIE, "")
-        user = await to_thread.run_sync(self.server.who, session_id) if session_id else None
+        except SQLAlchemyError:
+            log.exception("máy chủ: cơ sở dữ liệu không trả lời")
+            await self.server.refusal(503, "cơ sở dữ liệu của máy chủ đang không trả lời; chưa có gì bị mất. Hãy thử "
+                                           "lại sau ít phút; nếu vẫn vậy, hãy báo quản trị của tỉnh.")(
+                scope, receive, _secured(send))
+            return
         scope = {**scope, USER: user, SESSION: session_id, "outreach.seen": view}
-        await self.app(scope, receive, _secured(send))
+        await self.app(scope, capped(receive), _secured(send))
 
 
 def _secured(send: Send) -> Send:
