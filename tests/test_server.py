@@ -543,3 +543,24 @@ def test_every_save_is_a_version_with_its_author_changes_in_words_and_a_restore_
     page = deployment.request("GET", "/c/an-vien/guides/dang-ky-ket-hon/history", cookie=editor)[2]
     assert "ngoài máy chủ" in page.split('<li id="v', 2)[1]
     assert not guides_of(deployment, editor)["dang-ky-ket-hon"]["approved"]
+
+
+def test_sessions_ended_long_ago_are_forgotten(tmp_path):
+    from outreach.server import accounts, sessions
+    from outreach.server.db import Database
+
+    database = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    database.migrate()
+    with database.session.begin() as db:
+        user = accounts.add(db, "an.bien", "mat-khau-an-bien", "editor", "an-vien")
+        db.flush()
+        old, live = sessions.start(db, user), sessions.start(db, user)
+        sessions.end(db, old)
+    long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=40)
+    with database.session.begin() as db:
+        db.execute(update(SignIn).where(SignIn.id_hash == hashlib.sha256(old.encode()).hexdigest())
+                   .values(ended_at=long_ago))
+        assert sessions.purge(db, 480) == 1
+    with database.session.begin() as db:
+        assert sessions.user_of(db, live, 480) is not None and sessions.user_of(db, old, 480) is None
+    database.engine.dispose()

@@ -442,8 +442,10 @@ def create_server_app(folder: ServerFolder, allowed_hosts: frozenset[str] = froz
 def run(folder: ServerFolder, host: str, port: int, allowed_hosts: tuple[str, ...], trusted_proxies: tuple[str, ...],
         say: Callable[[str], None]) -> None:
     database = Database(folder.database_url())
-    folder.settings()
+    settings = folder.settings()
     database.migrate()
+    with database.session.begin() as db:
+        sessions.purge(db, settings.idle_minutes)
     database.engine.dispose()
     names = frozenset({"127.0.0.1", "localhost", *allowed_hosts} | ({host} if host not in ("0.0.0.0", "::") else set()))
     app = create_server_app(folder, names, frozenset(trusted_proxies))

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from outreach.server.db import SignIn, User, now
@@ -54,3 +54,15 @@ def end(db: Session, session_id: str) -> User | None:
         return None
     session.ended_at = now()
     return db.get(User, session.user_id)
+
+
+KEPT_AFTER_END = dt.timedelta(days=30)
+
+
+def purge(db: Session, idle_minutes: int) -> int:
+    """Forget sessions ended (or idle past their end) more than a month ago; how many."""
+    moment = now()
+    gone = db.execute(delete(SignIn).where(or_(
+        SignIn.ended_at < moment - KEPT_AFTER_END,
+        SignIn.last_seen < moment - KEPT_AFTER_END - dt.timedelta(minutes=idle_minutes))))
+    return int(getattr(gone, "rowcount", 0) or 0)
