@@ -26,27 +26,8 @@ from outreach.project import Project
 from outreach.sound.engines import ENGINE_CHOICES, all_engines
 from outreach.sound.reading import DIALECTS, read_aloud
 from outreach.templating import template_environment
-
-QUIET, NORMAL, VERBOSE = 0, 1, 2
-_VERBOSITY = "outreach.verbosity"  # in click's meta, which every context of one run shares
-
-
-def verbosity_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """-v/--verbose and -q/--quiet, accepted before the command name and after it."""
-    def remember(level: int) -> Callable[[click.Context, click.Parameter, bool], None]:
-        def callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-            if value:
-                ctx.meta[_VERBOSITY] = level
-        return callback
-    command = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=remember(QUIET),
-                           help="Chỉ in lỗi.")(command)
-    return click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=remember(VERBOSE),
-                        help="In thêm chi tiết: từng tệp, từng bước.")(command)
-
-
-def _level() -> int:
-    ctx = click.get_current_context(silent=True)
-    return ctx.meta.get(_VERBOSITY, NORMAL) if ctx else NORMAL
+from outreach.verbosity import NORMAL, VERBOSE, verbosity_options
+from outreach.verbosity import level as _level
 
 
 def _tell(message: str) -> None:

@@ -15,6 +15,7 @@ import click
 from outreach.clitext import Group
 from outreach.errors import OutreachError
 from outreach.server.folder import MIN_PASSWORD, ROLE_NAMES, ROLES, ServerFolder, Settings
+from outreach.verbosity import tell, verbosity_options
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ FOLDER = click.argument("directory", metavar="THƯ_MỤC", type=click.Path(file_
 
 
 @click.group(cls=Group, help="Máy chủ của tỉnh: mọi xã trên một máy, cán bộ đăng nhập bằng trình duyệt.")
+@verbosity_options
 def server() -> None:
     pass
 
@@ -46,6 +48,7 @@ def _database(directory: Path) -> Iterator[tuple[ServerFolder, Session]]:
 @server.command(help="Tạo thư mục máy chủ: tệp cài đặt, cơ sở dữ liệu, library/ và communes/.")
 @FOLDER
 @click.option("--province", default="", metavar="TÊN_TỈNH", help="Tên tỉnh, ví dụ \"tỉnh Đồng Nai\".")
+@verbosity_options
 def init(directory: Path, province: str) -> None:
     folder = ServerFolder(directory.resolve())
     if folder.settings_path.exists():
@@ -55,7 +58,7 @@ def init(directory: Path, province: str) -> None:
     folder.write_settings(Settings(province=province.strip()))
     with _database(directory):
         pass
-    click.echo(f"Đã tạo thư mục máy chủ {folder.root}. Tiếp theo: 'outreach server add-commune {directory} TÊN_XÃ "
+    tell(f"Đã tạo thư mục máy chủ {folder.root}. Tiếp theo: 'outreach server add-commune {directory} TÊN_XÃ "
                "--name \"xã …\"', rồi 'outreach server add-user'.")
 
 
@@ -63,12 +66,13 @@ def init(directory: Path, province: str) -> None:
 @FOLDER
 @click.argument("slug", metavar="TÊN_XÃ")
 @click.option("--name", required=True, metavar="TÊN", help="Tên xã như in trên giấy, ví dụ \"xã An Viễn\".")
+@verbosity_options
 def add_commune(directory: Path, slug: str, name: str) -> None:
     from outreach.server import communes
 
     folder = ServerFolder(directory.resolve())
     project, report = communes.add(folder, slug, name, folder.settings().province)
-    click.echo(f"Đã thêm {name} ({project.root}); đã tạo {len(report.built)} tệp của hướng dẫn mẫu. Cán bộ của xã "
+    tell(f"Đã thêm {name} ({project.root}); đã tạo {len(report.built)} tệp của hướng dẫn mẫu. Cán bộ của xã "
                f"sửa content/commune.yaml ở trang «Thông tin của xã» sau khi đăng nhập.")
 
 
@@ -79,36 +83,40 @@ def add_commune(directory: Path, slug: str, name: str) -> None:
               help="admin: quản trị của tỉnh; editor: soạn thảo; approver: lãnh đạo xã, duyệt bản phát.")
 @click.option("--commune", metavar="TÊN_XÃ", help="Xã của tài khoản (mọi vai trò trừ admin).")
 @click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của đầu vào chuẩn.")
+@verbosity_options
 def add_user(directory: Path, login: str, role: str, commune: str | None, password_stdin: bool) -> None:
     accounts = _accounts()
     with _database(directory) as (folder, db):
         if commune is not None and not folder.has_commune(commune):
             raise OutreachError(f"không có xã '{commune}'; thêm bằng 'outreach server add-commune'")
         accounts.add(db, login, _password(password_stdin), role, commune)
-    click.echo(f"Đã thêm tài khoản {login} ({ROLE_NAMES[role]}{f', {commune}' if commune else ''}).")
+    tell(f"Đã thêm tài khoản {login} ({ROLE_NAMES[role]}{f', {commune}' if commune else ''}).")
 
 
 @server.command("disable-user", help="Khóa một tài khoản: không đăng nhập được nữa, mọi phiên đang mở kết thúc.")
 @FOLDER
 @click.argument("login", metavar="TÊN_ĐĂNG_NHẬP")
+@verbosity_options
 def disable_user(directory: Path, login: str) -> None:
     with _database(directory) as (_, db):
         _accounts().disable(db, login)
-    click.echo(f"Đã khóa tài khoản {login}; mọi phiên đăng nhập của tài khoản này đã kết thúc.")
+    tell(f"Đã khóa tài khoản {login}; mọi phiên đăng nhập của tài khoản này đã kết thúc.")
 
 
 @server.command("reset-password", help="Đặt mật khẩu mới cho một tài khoản.")
 @FOLDER
 @click.argument("login", metavar="TÊN_ĐĂNG_NHẬP")
 @click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của đầu vào chuẩn.")
+@verbosity_options
 def reset_password(directory: Path, login: str, password_stdin: bool) -> None:
     with _database(directory) as (_, db):
         _accounts().reset_password(db, login, _password(password_stdin))
-    click.echo(f"Đã đặt mật khẩu mới cho {login}.")
+    tell(f"Đã đặt mật khẩu mới cho {login}.")
 
 
 @server.command("list-users", help="Liệt kê các tài khoản: tên, vai trò, xã, còn dùng hay đã khóa.")
 @FOLDER
+@verbosity_options
 def list_users(directory: Path) -> None:
     with _database(directory) as (_, db):
         for user in _accounts().all_users(db):
@@ -124,6 +132,7 @@ def list_users(directory: Path) -> None:
               help="Tên máy mà trình duyệt dùng để mở máy chủ (ví dụ outreach.dongnai.gov.vn); lặp lại được.")
 @click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ĐỊA_CHỈ",
               help="Địa chỉ của reverse proxy; chỉ tin X-Forwarded-Proto/Host/For từ địa chỉ này.")
+@verbosity_options
 def run(directory: Path, host: str, port: int, allowed_hosts: tuple[str, ...],
         trusted_proxies: tuple[str, ...]) -> None:
     from outreach.server import app  # here: the other commands do not load the web stack
