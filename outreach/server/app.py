@@ -247,7 +247,8 @@ def _admin_page(server: Server, user: Who) -> Response:
         users = accounts.all_users(db)
         recent = audit.entries(db, 50)
         return server.page("admin.html.j2", user=user, communes=server.folder.commune_slugs(), users=users,
-                           recent=recent, roles=accounts.ROLE_NAMES, province=server.settings.province)
+                           recent=recent, roles=accounts.ROLE_NAMES, province=server.settings.province,
+                           words=audit.WORDS, when=pageparts.when)
 
 
 # --- approval -----------------------------------------------------------------------------------------

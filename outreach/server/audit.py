@@ -13,6 +13,10 @@ from outreach.server.db import AuditEntry, now
 SIGNIN_OK, SIGNIN_FAILED, SIGNIN_REFUSED, LOGOUT = "signin_ok", "signin_failed", "signin_refused", "logout"
 USER_ADDED, USER_DISABLED, PASSWORD_RESET = "user_added", "user_disabled", "password_reset"
 APPROVED, BUILD = "approved", "build"
+# What the admin's page calls each event.
+WORDS = {SIGNIN_OK: "đăng nhập", SIGNIN_FAILED: "đăng nhập sai", SIGNIN_REFUSED: "bị chặn đăng nhập",
+         LOGOUT: "đăng xuất", USER_ADDED: "thêm tài khoản", USER_DISABLED: "khóa tài khoản",
+         PASSWORD_RESET: "đặt lại mật khẩu", APPROVED: "duyệt hướng dẫn", BUILD: "tạo sản phẩm"}
 
 
 def record(db: Session, event: str, login: str = "", address: str = "", commune: str = "", detail: str = "") -> None:
