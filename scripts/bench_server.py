@@ -4,7 +4,8 @@
 The load is bounded: each client sends a request, waits for the answer, then thinks for a random
 0.5-1.5 s (--think; 0 makes it a closed loop, the server's worst case), as officers clicking do.
 The server is `outreach server run` in its own process (SQLite in the folder, or the PostgreSQL
-that DATABASE_URL names). Prints the median and the 95th percentile of each, in ms.
+that DATABASE_URL names). Prints the median and the 95th percentile of each, in ms, and the server's own CPU time per
+request (from /proc), which a busy shared machine does not inflate.
 Run: `.venv/bin/python scripts/bench_server.py` (target: median <= 300 ms on 2 cores)."""
 
 from __future__ import annotations
@@ -96,11 +97,21 @@ def timed(action, count: int, think: float) -> list[float]:
     return times
 
 
-def report(name: str, times: list[float]) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc): what a request costs the server,
+    whatever else the machine is doing."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(name: str, pid: int, action, rounds: int, think: float) -> None:
+    before = cpu_seconds(pid)
+    times = timed(action, rounds, think)
+    cpu = (cpu_seconds(pid) - before) / len(times) * 1000
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    print(f"{name:<32} median {statistics.median(ordered):7.0f} ms   95th percentile {p95:7.0f} ms   "
-          f"({len(ordered)} requests)")
+    print(f"{name:<32} median {statistics.median(ordered):6.0f} ms   95th percentile {p95:6.0f} ms   "
+          f"server CPU {cpu:5.1f} ms a request   ({len(ordered)} requests)")
 
 
 def main() -> None:
@@ -128,11 +139,12 @@ def main() -> None:
             assert request(port, "GET", "/c/an-vien/api/guides", cookies[0])[0] == 200
             print(f"{GUIDES} guides, {CLIENTS} signed-in clients, think time {args.think} s, "
                   f"database {os.environ.get('DATABASE_URL', 'SQLite').split('@')[-1]}")
-            report("sign-in (POST /login)", timed(lambda n: sign_in(port, n), args.rounds, args.think))
-            page = timed(lambda n: request(port, "GET", "/c/an-vien/", cookies[n]), args.rounds, args.think)
-            report("guides page (GET /c/an-vien/)", page)
-            listed = timed(lambda n: request(port, "GET", "/c/an-vien/api/guides", cookies[n]), args.rounds, args.think)
-            report("JSON list (GET …/api/guides)", listed)
+            print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+            measured("sign-in (POST /login)", process.pid, lambda n: sign_in(port, n), args.rounds, args.think)
+            measured("guides page (GET /c/an-vien/)", process.pid,
+                     lambda n: request(port, "GET", "/c/an-vien/", cookies[n]), args.rounds, args.think)
+            measured("JSON list (GET …/api/guides)", process.pid,
+                     lambda n: request(port, "GET", "/c/an-vien/api/guides", cookies[n]), args.rounds, args.think)
         finally:
             process.terminate()
             process.wait(15)
