@@ -564,3 +564,15 @@ def test_sessions_ended_long_ago_are_forgotten(tmp_path):
     with database.session.begin() as db:
         assert sessions.user_of(db, live, 480) is not None and sessions.user_of(db, old, 480) is None
     database.engine.dispose()
+
+
+def test_forwarded_headers_are_believed_only_from_a_trusted_proxy():
+    from outreach.server.gate import seen
+
+    scope = {"type": "http", "scheme": "http", "client": ("203.0.113.9", 5000),
+             "headers": [(b"host", b"10.0.0.5:8080"), (b"x-forwarded-proto", b"https"),
+                         (b"x-forwarded-host", b"outreach.example.vn"), (b"x-forwarded-for", b"198.51.100.7")]}
+    direct = seen(scope, frozenset({"127.0.0.1"}))
+    assert (direct.scheme, direct.host, direct.address) == ("http", "10.0.0.5:8080", "203.0.113.9")
+    proxied = seen({**scope, "client": ("127.0.0.1", 5000)}, frozenset({"127.0.0.1"}))
+    assert (proxied.scheme, proxied.host, proxied.address) == ("https", "outreach.example.vn", "198.51.100.7")

@@ -106,6 +106,9 @@ class ServerMiddleware:
         self.app, self.server = app, server
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":  # the server has none: nothing unchecked gets through
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -366,11 +369,24 @@ class Communes:
             await self._refuse(scope, receive, send, exc)
             return
         app = await to_thread.run_sync(self.server.studio, commune)
-        if scope["method"] == "POST":  # what changed before is not this officer's doing
-            await to_thread.run_sync(self._kept, commune, scope, history.OUTSIDE)
-        await app(scope, receive, send)
-        if scope["method"] == "POST":
-            await to_thread.run_sync(self._kept, commune, scope, scope[USER].login)
+        if scope["method"] != "POST":
+            await app(scope, receive, send)
+            return
+        await to_thread.run_sync(self._kept, commune, scope, history.OUTSIDE)  # not this officer's doing
+        await app(scope, receive, self._keeping(commune, scope, send))
+
+    def _keeping(self, commune: str, scope: Scope, send: Send) -> Send:
+        """`send`, once the officer's changes are kept: before the answer leaves, so the page it
+        leads to already shows them."""
+        kept = False
+
+        async def sending(message: Message) -> None:
+            nonlocal kept
+            if message["type"] == "http.response.start" and not kept:
+                kept = True
+                await to_thread.run_sync(self._kept, commune, scope, scope[USER].login)
+            await send(message)
+        return sending
 
     def _kept(self, commune: str, scope: Scope, author: str) -> None:
         """Each guide changed since its last kept version is a version by `author`; after a build's

@@ -32,10 +32,10 @@ class Prefixed:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 start.update(self._located(message))
-                if not self._rewritten(start):
+                if scope["method"] == "HEAD" or not self._rewritten(start):
                     await send(start)
                 return
-            if message["type"] != "http.response.body" or not self._rewritten(start):
+            if message["type"] != "http.response.body" or scope["method"] == "HEAD" or not self._rewritten(start):
                 await send(message)
                 return
             chunks.append(message.get("body", b""))
