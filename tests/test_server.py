@@ -84,7 +84,7 @@ class Deployment:
             [OUTREACH, "server", "run", str(self.root), "--port", str(self.port), "--allowed-host", PROXY_NAME,
              "--trusted-proxy", "127.0.0.1"], env={**os.environ, **self.env}, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 if self.request("GET", "/api/health")[0] == 200:
@@ -576,3 +576,28 @@ def test_forwarded_headers_are_believed_only_from_a_trusted_proxy():
     assert (direct.scheme, direct.host, direct.address) == ("http", "10.0.0.5:8080", "203.0.113.9")
     proxied = seen({**scope, "client": ("127.0.0.1", 5000)}, frozenset({"127.0.0.1"}))
     assert (proxied.scheme, proxied.host, proxied.address) == ("https", "outreach.example.vn", "198.51.100.7")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_migrations_make_exactly_the_tables_the_code_uses_and_upgrade_an_older_database(kind, tmp_path, request):
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.config import Config
+    from alembic.migration import MigrationContext
+
+    from outreach.server.db import MIGRATIONS, Base, Database
+
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+    else:
+        url = postgres.create_database(request.getfixturevalue("pg_cluster"), "migrations")
+    database = Database(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")  # a server installed before history was kept
+    database.migrate()
+    with database.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    database.engine.dispose()

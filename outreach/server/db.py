@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, event, text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -82,6 +82,7 @@ class Version(Base):
     sha256 (what an approval names), who saved it and when."""
 
     __tablename__ = "versions"
+    __table_args__ = (Index("ix_versions_commune_slug", "commune", "slug"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     commune: Mapped[str] = mapped_column(String(64))
