@@ -459,6 +459,12 @@ def test_an_approver_approves_the_version_shown_and_an_editor_cannot(deployment)
     page = deployment.request("GET", "/c/an-vien/", cookie=approver)[2]
     assert "chờ duyệt" in page and f'name="version" value="{changed["version"]}"' in page, "the approver's button"
     assert "Duyệt bản này" not in deployment.request("GET", "/c/an-vien/", cookie=editor)[2]
+    page = deployment.request("GET", "/c/an-vien/guides/dang-ky-khai-sinh", cookie=approver)[2]
+    assert "chờ duyệt" in page and f'value="{changed["version"]}"' in page, "on the guide's own page too"
+    back = "/c/an-vien/guides/dang-ky-khai-sinh"
+    status, got, _ = deployment.request("POST", approve, {"version": changed["version"], "back": back}, cookie=approver)
+    assert status == 303 and got["location"] == "/c/an-vien/guides/dang-ky-khai-sinh"
+    assert "đã duyệt bởi an.chutich" in deployment.request("GET", got["location"], cookie=editor)[2]
 
 
 # --- in a browser ---------------------------------------------------------------------------------------

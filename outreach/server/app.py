@@ -292,7 +292,9 @@ async def approve(request: Request) -> Response:
         await to_thread.run_sync(_approved, server, project, commune, slug, str(form.get("version", "")), user)
     except OutreachError as exc:
         raise Refused(409, exc.format_message()) from None
-    return RedirectResponse(f"/c/{commune}/?approved={slug}", status_code=303)
+    back = _next(str(form.get("back", "")))
+    return RedirectResponse(back if back.startswith(f"/c/{commune}/") else f"/c/{commune}/?approved={slug}",
+                            status_code=303)
 
 
 def _approved(server: Server, project, commune: str, slug: str, version: str, user: Who) -> None:

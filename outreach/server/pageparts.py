@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from markupsafe import escape
 from starlette.types import Scope
@@ -29,11 +30,19 @@ def added(folder: ServerFolder, database: Database, commune: str, scope: Scope, 
     if scope["path"].rstrip("/") == f"/c/{commune}" and scope["method"] == "GET":
         body = _with_approvals(folder, database, commune, user, body)
     guide = re.fullmatch(rf"/c/{re.escape(commune)}/guides/([a-z0-9][a-z0-9-]*)", scope["path"])
-    if guide:
-        link = f'<p class="history-link"><a href="/c/{commune}/guides/{guide.group(1)}/history">Lịch sử sửa đổi và ' \
-               'bản đã duyệt</a></p>'
-        body = body.replace(b"<main>", b"<main>" + link.encode(), 1)
+    path = folder.project(commune).guide_path(guide.group(1)) if guide else None
+    if path is not None and path.is_file():
+        body = body.replace(b"<main>", b"<main>" + _guide_box(database, commune, path, user).encode(), 1)
     return body
+
+
+def _guide_box(database: Database, commune: str, path: Path, user: Who) -> str:
+    """On a guide's page: whether the saved version is approved, the approver's button, its history."""
+    with database.session.begin() as db:
+        approved = approvals.latest(db, commune).get(path.stem)
+    state = _approval(commune, path.stem, version_of(path), approved, user, back=f"/c/{commune}/guides/{path.stem}")
+    return (f'<div class="approval-box">Bản đã lưu: {state.removeprefix("<br>")} '
+            f'<a href="/c/{commune}/guides/{path.stem}/history">Lịch sử sửa đổi và bản đã duyệt</a></div>')
 
 
 def _signed_in(user: Who) -> bytes:
@@ -54,7 +63,8 @@ def _with_approvals(folder: ServerFolder, database: Database, commune: str, user
     return body
 
 
-def _approval(commune: str, slug: str, version: str, approved: approvals.Approved | None, user: Who) -> str:
+def _approval(commune: str, slug: str, version: str, approved: approvals.Approved | None, user: Who,
+              back: str = "") -> str:
     if approved is not None and approvals.is_current(approved, version):
         return (f'<br><span class="approval ok">đã duyệt bởi {escape(approved.approval.approved_by)} lúc '
                 f'{when(approved.approval.approved_at)}</span>')
@@ -62,6 +72,7 @@ def _approval(commune: str, slug: str, version: str, approved: approvals.Approve
     if user.role == "approver":
         button = (f'<form class="approve" method="post" action="/c/{commune}/guides/{slug}/approve">'
                   f'<input type="hidden" name="version" value="{version}">'
+                  f'<input type="hidden" name="back" value="{back}">'
                   '<button type="submit">Duyệt bản này</button></form>')
     earlier = " (bản mới, chưa duyệt; bản trước đã duyệt)" if approved is not None else ""
     return f'<br><span class="approval waiting">chờ duyệt{earlier}</span>{button}'
