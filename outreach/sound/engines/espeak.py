@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import wave
 from dataclasses import dataclass
 from pathlib import Path
