@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from outreach import buildlock, catalog, resultsbuild, schedule, share, workers
+from outreach import buildlock, catalog, resultsbuild, schedule, workers
 from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.content import Content, load_content
 from outreach.errors import ContentError, OutreachError, Problem
-from outreach.guidebuild import GuideResult
+from outreach.guidebuild import GuideResult, make_context
 from outreach.libraryseen import note_first_sight
 from outreach.manifest import MANIFEST, Manifest, UnitRecord, digest, file_record
 from outreach.plan import Fingerprints, Job, outdated_guides, stale_units, units_for
-from outreach.products import BY_NAME
+from outreach.products import BY_NAME, joined_pages
 from outreach.project import Project
 from outreach.sound.cache import prune_cache
 from outreach.sound.engines import voicing_for
@@ -132,7 +132,7 @@ def _build_commune_outputs(project: Project, env: BoundedSandbox, content: Conte
     if content.schedule is not None:
         report.warnings += schedule.build_outputs(project, env, content, manifest)
     outdated = outdated_guides(project, env, content, manifest)  # left by --only, or by a guide that failed
-    report.built += _joined_prints(project, content, manifest, outdated)
+    report.built += _joined_prints(project, env, content, manifest, outdated)
     report.built += resultsbuild.build_outputs(project, content, manifest, f"{COMMUNE_UNITS}results")
     _save(project, manifest)
     catalog.refresh(project, env, content, manifest, report.problems, outdated)
@@ -159,18 +159,24 @@ def refresh_catalog(project: Project) -> None:
         return
 
 
-def _joined_prints(project: Project, content: Content, manifest: Manifest, outdated: set[str]) -> list[str]:
-    """build/handouts.pdf and build/posters.pdf, remade when one of their pages changed; a guide whose
-    pages are out of date is left out until it is made again (the catalog says so)."""
-    made = []
+def _joined_prints(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest,
+                   outdated: set[str]) -> list[str]:
+    """build/handouts.pdf and build/posters.pdf, remade when one of their pages changed: laid out again
+    and written as one document, so they are tagged as each guide's own PDF is. A guide whose pages
+    are out of date is left out until it is made again (the catalog says so)."""
+    made, ctx = [], None
     for name, unit in JOINED.items():
         keys = [f"{slug}/{unit}" for slug in sorted(content.guides)
                 if f"{slug}/{unit}" in manifest.units and slug not in outdated]
-        pdfs = [project.build_dir / rel for key in keys for rel in manifest.units[key].files]
         inputs = digest([record.sha256 for key in keys for record in manifest.units[key].files.values()])
-        if not pdfs or manifest.is_current(f"{COMMUNE_UNITS}{name}", inputs):
+        if not keys or manifest.is_current(f"{COMMUNE_UNITS}{name}", inputs):
             continue
-        write_atomic(project.build_dir / name, share.joined_pdf(pdfs))
+        ctx = ctx or make_context(project, content, "espeak-ng", {}, env, officer_view=False)  # nothing spoken
+        guides = [content.guides[key.split("/")[0]] for key in keys]
+        joined = joined_pages(ctx, BY_NAME[unit], guides)
+        if joined is None:
+            continue
+        write_atomic(project.build_dir / name, joined)
         manifest.record(f"{COMMUNE_UNITS}{name}", UnitRecord(inputs, {name: file_record(project.build_dir / name)}))
         made.append(name)
     return made

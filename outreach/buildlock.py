@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import time
 from collections.abc import Iterator
 from typing import IO
+
+import filelock
 
 from outreach.errors import OutreachError, why
 from outreach.project import Project
@@ -18,8 +19,9 @@ LOCK_WAIT = 3.0  # seconds a second build waits for the first before it is refus
 
 @contextlib.contextmanager
 def exclusive(project: Project) -> Iterator[None]:
-    """Hold build/.cache/build.lock for the whole build. flock, not the file's existence, is the lock: the
-    kernel releases it when the holder dies, so a lock left by a killed build is simply taken over."""
+    """Hold build/.cache/build.lock for the whole build. An OS lock on the open file (flock on Unix,
+    LockFileEx on Windows, through filelock), not the file's existence, is the lock: the system releases it
+    when the holder dies, so a lock left by a killed build is simply taken over."""
     path = project.build_dir / LOCK_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -30,7 +32,8 @@ def exclusive(project: Project) -> Iterator[None]:
         _wait_for(lock, project)
         lock.seek(0)
         lock.truncate()
-        lock.write(f"{os.getpid()}\n")
+        # After a space: Windows locks the file's first byte, which no other process may then read.
+        lock.write(f" {os.getpid()}\n")
         lock.flush()
         yield
 
@@ -38,13 +41,19 @@ def exclusive(project: Project) -> Iterator[None]:
 def _wait_for(lock: IO[str], project: Project) -> None:
     deadline = time.monotonic() + LOCK_WAIT
     while True:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if filelock.lock_descriptor(lock.fileno(), blocking=False):
             return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                lock.seek(0)
-                holder = lock.read().strip() or "?"
-                raise OutreachError(f"một lần tạo khác (tiến trình {holder}) đang chạy trong dự án "
-                                    f"{project.shown(project.root)}; hãy đợi lần đó xong rồi chạy lại") from None
-            time.sleep(0.1)
+        if time.monotonic() >= deadline:
+            holder = _holder(lock)
+            raise OutreachError(f"một lần tạo khác (tiến trình {holder}) đang chạy trong dự án "
+                                f"{project.shown(project.root)}; hãy đợi lần đó xong rồi chạy lại")
+        time.sleep(0.1)
+
+
+def _holder(lock: IO[str]) -> str:
+    """The pid the holder wrote, read past the first byte where Windows refuses to read it."""
+    for start in (0, 1):
+        with contextlib.suppress(OSError):
+            lock.seek(start)
+            return lock.read().strip() or "?"
+    return "?"

@@ -28,22 +28,8 @@ from outreach.results import Month, parse_month
 from outreach.sound.engines import engine_choices, listing, voicing_for
 from outreach.sound.reading import DIALECTS, read_aloud
 from outreach.templating import template_environment
-
-QUIET, NORMAL, VERBOSE = 0, 1, 2
-_VERBOSITY = "outreach.verbosity"  # in click's meta, which every context of one run shares
-
-
-def verbosity_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """-v/--verbose and -q/--quiet, accepted before the command name and after it."""
-    def remember(level: int) -> Callable[[click.Context, click.Parameter, bool], None]:
-        def callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-            if value:
-                ctx.meta[_VERBOSITY] = level
-        return callback
-    command = click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=remember(QUIET),
-                           help="Chỉ in lỗi.")(command)
-    return click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=remember(VERBOSE),
-                        help="In thêm chi tiết: từng tệp, từng bước.")(command)
+from outreach.verbosity import NORMAL, VERBOSE, verbosity_options
+from outreach.verbosity import level as _level
 
 
 class EngineChoice(click.Choice):
@@ -59,11 +45,6 @@ class EngineChoice(click.Choice):
     @choices.setter
     def choices(self, _: object) -> None:
         pass
-
-
-def _level() -> int:
-    ctx = click.get_current_context(silent=True)
-    return ctx.meta.get(_VERBOSITY, NORMAL) if ctx else NORMAL
 
 
 def _tell(message: str) -> None:
@@ -485,3 +466,13 @@ def _check_only(project: Project, only: str | None) -> None:
 def _check_slug(slug: str) -> None:
     if not SLUG_PATTERN.match(slug):
         raise click.BadParameter(scaffold.SLUG_RULE, param_hint="TÊN")
+
+
+def _register_server() -> None:
+    """`outreach server …` (outreach/server/cli.py): its own group, so a commune's commands stay as they are."""
+    from outreach.server.cli import server
+
+    main.add_command(server)
+
+
+_register_server()

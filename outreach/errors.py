@@ -58,7 +58,7 @@ class DoesNotFit(OutreachError):
 
 
 class SpellerMissing(OutreachError):
-    """hunspell or its Vietnamese dictionary is not installed."""
+    """spylls or the Vietnamese hunspell dictionary is missing."""
 
 
 _WHY = {

@@ -28,22 +28,27 @@ MAX_EXPORT_UNPACKED = 200 * 1024 * 1024
 MAX_PICTURE_PIXELS = 50_000_000
 
 _CHUNK = 64 * 1024
+# O_NONBLOCK (Unix): a FIFO put in place between the look and the open does not hold the open either.
+# O_BINARY (Windows): bytes as they are, no newline translation.
+OPEN_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+NOT_REGULAR = "không phải tệp thường (ống dẫn, thiết bị hay thư mục); hãy dùng một tệp bình thường"
 
 
 def read_capped(path: Path, cap: int, shown: str) -> bytes:
     """The bytes of the regular file `path`, or ContentError (shown as `shown`) if it is missing,
     not a regular file, or longer than `cap` bytes."""
     try:
-        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        if not stat.S_ISREG(os.stat(path).st_mode):  # looked at before opening: opening a FIFO can wait forever
+            raise _refused(shown, NOT_REGULAR)
+        fd = os.open(path, os.O_RDONLY | OPEN_FLAGS)
     except FileNotFoundError:
         raise _refused(shown, "không tìm thấy tệp") from None
     except OSError as exc:
         raise _refused(shown, f"không đọc được tệp: {exc.strerror}") from None
     with os.fdopen(fd, "rb") as file:
         status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):
-            raise _refused(shown, "không phải tệp thường (ống dẫn, thiết bị hay thư mục); hãy dùng một tệp bình thường")
+        if not stat.S_ISREG(status.st_mode):  # swapped for a FIFO or device since the look
+            raise _refused(shown, NOT_REGULAR)
         try:
             data = _read_up_to(file, cap + 1)
         except OSError as exc:

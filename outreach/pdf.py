@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from outreach import assets
+from outreach import assets, programs
 from outreach.errors import DoesNotFit
 from outreach.templating import find_template_file, read_template_text, template_errors
 from outreach.timing import Timings
@@ -45,8 +46,7 @@ def _reused(reuse: dict) -> dict:
     """The fonts and images WeasyPrint loaded for earlier documents of this build in this process,
     kept in `reuse`: loading them again costs a quarter of every render."""
     if not reuse:
-        from weasyprint.text.fonts import FontConfiguration
-        reuse.update(font_config=FontConfiguration(), cache=_ImageCache())
+        reuse.update(font_config=programs.weasyprint().text.fonts.FontConfiguration(), cache=_ImageCache())
     return reuse
 
 
@@ -62,8 +62,7 @@ def _house_style(reuse: dict, folders: list[Path], fetcher):
     kept in `reuse`, which lives that long (parsing it for every document cost a twentieth of each
     render). WeasyPrint applies it as the reader's stylesheet: a rule in a template's own <style>
     overrides it whatever its selector."""
-    import weasyprint
-
+    weasyprint = programs.weasyprint()
     key = ("house_style", tuple(folders), tuple(fetcher.roots))
     if key not in reuse:
         reuse[key] = weasyprint.CSS(string=house_style(folders), base_url=folders[0].as_uri() + "/",
@@ -78,31 +77,54 @@ def render_pdf(html_for_scale: Callable[[float], str], folders: list[Path], root
     document gets the fonts and the house style of the template `folders`; it may read files under
     `roots` only. Pass the same `reuse` dict to every call of one build to share fonts, images and
     the parsed style between them."""
-    import weasyprint  # here, not at the top: loading Pango costs half a second a no-op build need not pay
+    timings = timings if timings is not None else Timings()
+    with _warnings() as messages:
+        document = laid_out(html_for_scale, folders, roots, one_page, print_shop, reuse, first_scale, timings)
+        with timings.stage("pdf"):
+            variant = PRINT_SHOP_VARIANT if print_shop else READER_VARIANT
+            return document.write_pdf(pdf_variant=variant), messages
 
+
+def laid_out(html_for_scale: Callable[[float], str], folders: list[Path], roots: list[Path], one_page: bool,
+             print_shop: bool = False, reuse: dict | None = None, first_scale: float = 1.0,
+             timings: Timings | None = None) -> Any:
+    """The WeasyPrint document render_pdf writes (the same arguments), its pages not yet a PDF."""
+    weasyprint = programs.weasyprint()  # here, not at the top: loading Pango costs half a second a no-op build skips
     from outreach.fetcher import ConfinedFetcher
     fetcher = ConfinedFetcher(roots)
     timings = timings if timings is not None else Timings()
-    collect = _Collect()
     shared = _reused(reuse if reuse is not None else {})
+    sheets = [_house_style(shared, folders, fetcher)]
+    sheets += [weasyprint.CSS(string=PRINT_SHOP_CSS)] if print_shop else []
+
+    def at_scale(scale: float):
+        with timings.stage("html"):
+            html = html_for_scale(scale)
+        with timings.stage("pdf"):
+            return weasyprint.HTML(string=html, base_url=folders[0].as_uri() + "/", url_fetcher=fetcher
+                                   ).render(stylesheets=sheets, font_config=shared["font_config"],
+                                            cache=shared["cache"])
+
+    return _fitted(at_scale, first_scale) if one_page else at_scale(1.0)
+
+
+def joined_pdf(documents: list[Any], title: str) -> bytes:
+    """The pages of `documents` (from laid_out) as one tagged PDF titled `title`: the structure,
+    /Lang and alternative texts of each stay (joining finished PDFs loses them), and the same
+    documents give the same bytes."""
+    joined = documents[0].copy([page for document in documents for page in document.pages])
+    joined.metadata.title = title
+    return joined.write_pdf(pdf_variant=READER_VARIANT)
+
+
+@contextlib.contextmanager
+def _warnings() -> Iterator[list[str]]:
+    """WeasyPrint's warnings while the block runs."""
+    collect = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collect)
     try:
-        sheets = [_house_style(shared, folders, fetcher)]
-        sheets += [weasyprint.CSS(string=PRINT_SHOP_CSS)] if print_shop else []
-
-        def laid_out(scale: float):
-            with timings.stage("html"):
-                html = html_for_scale(scale)
-            with timings.stage("pdf"):
-                return weasyprint.HTML(string=html, base_url=folders[0].as_uri() + "/", url_fetcher=fetcher
-                                       ).render(stylesheets=sheets, font_config=shared["font_config"],
-                                                cache=shared["cache"])
-
-        document = _fitted(laid_out, first_scale) if one_page else laid_out(1.0)
-        with timings.stage("pdf"):
-            variant = PRINT_SHOP_VARIANT if print_shop else READER_VARIANT
-            return document.write_pdf(pdf_variant=variant), collect.messages
+        yield collect.messages
     finally:
         logger.removeHandler(collect)
 

@@ -5,6 +5,7 @@ writes and what the catalog calls it. Planning (plan.py), building (guidebuild.p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import tempfile
@@ -15,9 +16,9 @@ from pathlib import Path
 from outreach import assets, script, share, sms
 from outreach.atomic import write_atomic
 from outreach.content import Content
-from outreach.errors import ContentError, Problem
+from outreach.errors import ContentError, DoesNotFit, Problem
 from outreach.model import Commune, Guide
-from outreach.pdf import render_pdf
+from outreach.pdf import joined_pdf, laid_out, render_pdf
 from outreach.project import Project
 from outreach.render import render_html
 from outreach.sidecars import (
@@ -174,12 +175,33 @@ def _bundle(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict
 def render_page(ctx: Context, page: Page, guide: Guide,
                 clips: list[ClipRecord] | None = None) -> tuple[bytes, list[str]]:
     """PDF bytes of one printed product and WeasyPrint's warnings about it."""
+    return render_pdf(*_layout(ctx, page, guide, clips), one_page=page.one_page, print_shop=page.print_shop,
+                      reuse=ctx.pdf_reuse, first_scale=page.first_scale, timings=ctx.timings)
+
+
+def joined_pages(ctx: Context, unit: Unit, guides: list[Guide]) -> bytes | None:
+    """`unit`'s pages of every guide in one tagged PDF, for one print job (build/handouts.pdf); None
+    when no page could be laid out."""
+    assert unit.page is not None
+    page = unit.page
+    documents = []
+    for guide in guides:
+        # A guide whose page no longer fits has that failure reported by its own unit.
+        with contextlib.suppress(DoesNotFit):
+            documents.append(laid_out(*_layout(ctx, page, guide, None), one_page=page.one_page, reuse=ctx.pdf_reuse,
+                                      first_scale=page.first_scale, timings=ctx.timings))
+    if not documents:
+        return None
+    return joined_pdf(documents, f"{unit.label} – tất cả thủ tục – {ctx.commune.name}")
+
+
+def _layout(ctx: Context, page: Page, guide: Guide,
+            clips: list[ClipRecord] | None) -> tuple[Callable[[float], str], list[Path], list[Path]]:
+    """What laying out one product of `guide` takes: its HTML at a scale, template folders, readable roots."""
     folders = template_folders(ctx.project)
-    return render_pdf(
-        lambda scale: render_html(ctx.env, ctx.project, page.template, guide, ctx.commune, scale, clips,
-                                  ctx.officer_view),
-        folders, [ctx.project.content_dir, *folders, assets.FONT_DIR], one_page=page.one_page,
-        print_shop=page.print_shop, reuse=ctx.pdf_reuse, first_scale=page.first_scale, timings=ctx.timings)
+    return (lambda scale: render_html(ctx.env, ctx.project, page.template, guide, ctx.commune, scale, clips,
+                                      ctx.officer_view),
+            folders, [ctx.project.content_dir, *folders, assets.FONT_DIR])
 
 
 def _bulletin_text(ctx: Context, guide: Guide, folder: Path, units: list[Unit]) -> dict[str, Made]:

@@ -1,16 +1,18 @@
-"""Spelling check of every Vietnamese text field with Debian's hunspell-vi dictionary."""
+"""Spelling check of every Vietnamese text field with the Vietnamese hunspell dictionary (Debian's
+hunspell-vi, or the copy in outreach/dictionary), read by spylls."""
 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import unicodedata
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
+from outreach import programs
 from outreach.content import Content
 from outreach.errors import Problem, SpellerMissing
 from outreach.fields import about, inner_model
@@ -89,11 +91,21 @@ def _commune_words(project: Project) -> set[str]:
 
 
 def _unknown(words: set[str]) -> set[str]:
-    """The words hunspell's vi_VN dictionary does not accept, asked in one run."""
+    """The words the Vietnamese hunspell dictionary does not accept."""
     if not words:
         return set()
-    if not shutil.which("hunspell") or not Path("/usr/share/hunspell/vi_VN.dic").is_file():
-        raise SpellerMissing("chưa cài từ điển: apt-get install hunspell hunspell-vi")
-    done = subprocess.run(["hunspell", "-d", "vi_VN", "-l", "-i", "utf-8"], input="\n".join(sorted(words)),
-                          capture_output=True, text=True, check=True)
-    return set(done.stdout.split())
+    dictionary = _dictionary(programs.dictionary())
+    return {word for word in words if not dictionary.lookup(word)}
+
+
+@cache
+def _dictionary(path: Path) -> Any:
+    """The dictionary read by spylls (hunspell's rules in pure Python: no hunspell program needed)."""
+    try:
+        from spylls.hunspell import Dictionary
+    except ImportError:
+        raise SpellerMissing("thiếu gói pip spylls để kiểm tra chính tả (pip install spylls)") from None
+    if not path.is_file():
+        raise SpellerMissing(f"thiếu từ điển tiếng Việt {path}: cài gói hệ thống hunspell-vi (apt-get install "
+                             "hunspell-vi) hoặc cài lại outreach")
+    return Dictionary.from_files(str(path.with_suffix("")))

@@ -3,12 +3,13 @@ die with their build, where a worker that dies fails only the job that killed it
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import gc
 import multiprocessing
 import os
 import signal
+import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -111,15 +112,36 @@ def _start_worker(project: Project, content: Content, engine: str, probed: dict,
 
 def _die_with_parent() -> None:
     """A worker whose build was killed must not live on, writing files and temp files later."""
-    # Linux: the kernel sends SIGKILL to this worker when the build process dies; elsewhere the check
-    # of the parent before each job remains.
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if not _kernel_kills_orphans():
+        _watch_parent()
     _exit_if_orphaned()
 
 
+def _kernel_kills_orphans() -> bool:
+    """Linux: ask the kernel to send SIGKILL to this worker when the build process dies."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent() -> None:
+    """Elsewhere (Windows, macOS: spawned workers), a thread waits on the parent's sentinel, which the
+    system closes when the build process dies, and ends this worker then, even mid-job."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_when_gone, args=(parent,), daemon=True, name="outreach-parent").start()
+
+
+def _exit_when_gone(parent: Any) -> None:
+    parent.join()
+    os._exit(1)
+
+
 def _exit_if_orphaned() -> None:
-    if os.getppid() != _parent:  # the parent died before prctl took effect, or prctl is missing
+    if os.getppid() != _parent:  # the parent died before prctl took effect
         os._exit(1)
 
 

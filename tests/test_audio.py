@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 
 from conftest import copy_project, duration_seconds, ffmpeg_loudness, run, starter, write_guide
 from gtts_stub import Behaviour, StubServer
-from outreach.sound import audio, loudness
+from outreach.sound import audio, loudness, mp3
 from outreach.sound.engines.espeak import EspeakEngine
 from outreach.sound.engines.gtts import GttsEngine
 
@@ -83,6 +84,33 @@ def test_sidecars_report_what_ffmpeg_measures(espeak_build):
         integrated, true_peak = ffmpeg_loudness(folder / entry["file"])
         assert abs(entry["loudness_lufs"] - integrated) <= 0.15, entry["file"]
         assert abs(entry["true_peak_dbtp"] - true_peak) <= 0.25, entry["file"]
+
+
+def test_integrated_loudness_agrees_with_ffmpegs_meter_on_real_clips(espeak_build, tmp_path):
+    """outreach's own gated loudness (numpy, no libebur128) against ffmpeg's ebur128 filter: the built
+    clips at −16 LUFS, the same turned down 9 dB, and a take with long silences (the gates at work)."""
+    folder = espeak_build / "build" / "thu-tuc"
+    clips = [folder / "broadcast.mp3", *sorted((folder / "meeting").glob("*.mp3"))[:2]]
+    samples = mp3.decode(clips[0].read_bytes(), audio.SAMPLE_RATE)
+    quiet = (samples * 10 ** (-9 / 20)).astype(np.int16)
+    rate = audio.SAMPLE_RATE
+    gaps = np.concatenate([quiet[:rate * 20], np.zeros(rate * 30, np.int16), samples[:rate * 5]])
+    for n, made in enumerate((quiet, gaps)):
+        path = tmp_path / f"{n}.wav"
+        with wave.open(str(path), "wb") as out:
+            out.setnchannels(1), out.setsampwidth(2), out.setframerate(audio.SAMPLE_RATE)
+            out.writeframes(made.tobytes())
+        clips.append(path)
+    for clip in clips:
+        ours = loudness.integrated_lufs(_samples_of(clip), audio.SAMPLE_RATE)
+        assert abs(ours - ffmpeg_loudness(clip)[0]) <= 0.1, clip.name
+
+
+def _samples_of(clip: Path) -> np.ndarray:
+    if clip.suffix == ".mp3":
+        return mp3.decode(clip.read_bytes(), audio.SAMPLE_RATE)
+    with wave.open(str(clip)) as source:
+        return np.frombuffer(source.readframes(source.getnframes()), dtype=np.int16)
 
 
 def test_true_peak_finds_the_peak_between_samples():

@@ -7,6 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pikepdf
 import pytest
 from PIL import Image
 
@@ -85,6 +86,62 @@ def test_every_handout_and_poster_in_one_pdf_each(shared):
         assert "Pages:           2" in info and f"({size})" in info, info
     text = tool("pdftotext", str(shared / "build" / "handouts.pdf"), "-")
     assert text.index("Đăng ký kết hôn") > text.index("Đăng ký khai sinh")  # catalog order: hai, then mot
+
+
+def structure(pdf: Path) -> tuple[dict, list[tuple[str, str]]]:
+    """The catalog's /Lang, /MarkInfo and title, and every structure element's role and alternative text."""
+    with pikepdf.open(pdf) as doc:
+        catalog = {"lang": str(doc.Root.get("/Lang", "")), "marked": bool(doc.Root.MarkInfo.Marked),
+                   "title": str(doc.docinfo.get("/Title", ""))}
+        return catalog, [(str(node.S), str(node.get("/Alt", ""))) for node in _walk(doc.Root.StructTreeRoot.K)]
+
+
+def test_the_joined_pdfs_are_tagged_like_each_guides_own(shared):
+    for name, single in (("handouts.pdf", "handout.pdf"), ("posters.pdf", "poster.pdf")):
+        catalog, elements = structure(shared / "build" / name)
+        assert catalog["lang"] == "vi" and catalog["marked"], name
+        assert catalog["title"].endswith("tất cả thủ tục – xã An Viễn"), catalog
+        alts = [alt for _, alt in elements if alt]
+        for slug in ("hai", "mot"):  # every picture of every guide keeps its alternative text
+            assert all(alts.count(alt) >= n for alt, n in _counts(structure(shared / "build" / slug / single)[1]))
+        assert sum(role == "/H1" for role, _ in elements) == 2, name
+
+
+def _counts(elements: list[tuple[str, str]]) -> list[tuple[str, int]]:
+    alts = [alt for _, alt in elements if alt]
+    return [(alt, alts.count(alt)) for alt in set(alts)]
+
+
+def test_the_same_guides_give_the_same_joined_bytes(shared):
+    from outreach.build import JOINED
+    from outreach.content import load_content
+    from outreach.guidebuild import make_context
+    from outreach.products import BY_NAME, joined_pages
+    from outreach.project import Project
+    project = Project(shared)
+    content = load_content(project)
+    ctx = make_context(project, content, "espeak-ng", {})
+    guides = [content.guides[slug] for slug in sorted(content.guides)]
+    for name, unit in JOINED.items():  # laid out again in this process: the build's bytes exactly
+        assert joined_pages(ctx, BY_NAME[unit], guides) == (shared / "build" / name).read_bytes(), name
+
+
+def test_the_facilitator_sheet_s_tables_have_header_cells(shared):
+    with pikepdf.open(shared / "build" / "mot" / "facilitator.pdf") as doc:
+        tables = [node for node in _walk(doc.Root.StructTreeRoot.K) if node.get("/S") == "/Table"]
+        assert len(tables) == 2  # the clips and the sign-in sheet
+        for table in tables:
+            assert any(node.get("/S") == "/TH" for node in _walk(table.K))
+
+
+def _walk(node):
+    if isinstance(node, pikepdf.Array):
+        for item in node:
+            yield from _walk(item)
+    elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+        yield node
+        if "/K" in node:
+            yield from _walk(node.K)
 
 
 def test_a_share_file_is_remade_only_when_what_it_shows_changed(shared, tmp_path):

@@ -25,7 +25,13 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def commands() -> list[tuple[str, click.Command]]:
-    return [("", main), *sorted(main.commands.items())]
+    """Every command, a group's subcommands too (`server add-user`)."""
+    found: list[tuple[str, click.Command]] = [("", main)]
+    for name, command in sorted(main.commands.items()):
+        found.append((name, command))
+        if isinstance(command, click.Group):
+            found += [(f"{name} {sub}", subcommand) for sub, subcommand in sorted(command.commands.items())]
+    return found
 
 
 @pytest.mark.parametrize("name, command", commands(), ids=lambda v: v if isinstance(v, str) else "")

@@ -1,15 +1,15 @@
-"""Loudspeaker-ready audio: ffmpeg filters, LAME (through lameenc) encodes, libebur128 (through
-pyebur128) and numpy measure.
+"""Loudspeaker-ready audio: ffmpeg filters, LAME (through lameenc) encodes, numpy measures
+(loudness.py).
 
 Each spoken section is shaped and levelled once, and encoded to MP3 once; both are kept in the cache.
 A clip (bulletin or meeting clip) is then the MP3 frames of its pieces one after another: a chime,
-a pause, a section… Every piece is decoded (in process, by libmpg123) and measured, so every clip's
+a pause, a section… Every piece is decoded (in process, mp3.py) and measured, so every clip's
 figures are measurements of its MP3 frames.
 
 Work is batched: one ffmpeg run handles every section of a guide, because starting
 ffmpeg (about 70 ms of CPU: it loads two hundred libraries) costs more than processing a short
 section. For the same reason LAME runs in process. Loudness is measured in Python because ffmpeg's
-ebur128 filter is six times slower than libebur128 and only runs at 48 kHz.
+ebur128 filter is several times slower and only runs at 48 kHz.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from pathlib import Path
 
 import lameenc
 import numpy as np
-import pyebur128
 
 from outreach.atomic import write_atomic
 from outreach.sound import mp3
 from outreach.sound.ffmpeg import SAMPLE_RATE, AudioError, ffmpeg
-from outreach.sound.loudness import integrated_lufs, loudness_state, true_peak
+from outreach.sound.loudness import gated_lufs, integrated_lufs, loudness_state, true_peak
 
 # Bump when the processing below changes: it names every prepared section, segment and chime in the
 # cache (the engines' raw speech is kept: what gTTS said online stays usable offline).
@@ -182,7 +181,7 @@ def assemble(clips: list[tuple[list[Path], Path]]) -> list[Measured]:
 class _Part:
     """One encoded piece, decoded and measured: its loudness blocks, true peak and length."""
 
-    loudness: pyebur128.R128State
+    loudness: np.ndarray  # its gating blocks' mean squares (loudness.loudness_state)
     true_peak: float
     samples: int
 
@@ -194,9 +193,9 @@ class _Part:
     @staticmethod
     def joined(parts: list[_Part]) -> Measured:
         """The figures of the parts played one after another. Loudness pools the parts' gating blocks
-        (libebur128's measure of a programme made of parts); only blocks that would straddle a join
+        (as a meter measures a programme made of parts); only blocks that would straddle a join
         are missing, and every join is a pause, so it agrees with measuring the joined file."""
-        return Measured(pyebur128.get_loudness_global_multiple([p.loudness for p in parts]),
+        return Measured(gated_lufs([p.loudness for p in parts]),
                         max(p.true_peak for p in parts), sum(p.samples for p in parts) / SAMPLE_RATE)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from outreach import programs
 from outreach.errors import SpeechError
 
 SAMPLE_RATE = 44100
@@ -22,7 +23,7 @@ def ffmpeg(*args: str, stdin: bytes | None = None) -> bytes:
     """Run ffmpeg quietly and return what it wrote to stdout; its last words become the AudioError
     if it fails."""
     try:
-        done = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-y", *args], input=stdin,
+        done = subprocess.run([programs.ffmpeg(), "-hide_banner", "-nostdin", "-nostats", "-y", *args], input=stdin,
                               capture_output=True, timeout=FFMPEG_SECONDS)
     except subprocess.TimeoutExpired:
         raise AudioError(f"ffmpeg: quá {FFMPEG_SECONDS} giây mà chưa xong; tệp âm thanh có thể bị hỏng") from None

@@ -1,8 +1,9 @@
 """The MP3 streams outreach writes (MPEG-1 layer III, no tags): count their frames, decode them.
 
-Decoding goes through libmpg123 (Debian's libmpg123-0, already a dependency of ffmpeg) in this
-process: starting ffmpeg for it cost more than the decoding itself, and every piece of every clip
-is decoded to be measured.
+Decoding is done in this process: starting ffmpeg for it cost more than the decoding itself, and every
+piece of every clip is decoded to be measured. It goes through the system's libmpg123 (Debian's
+libmpg123-0, already a dependency of ffmpeg) when there is one, four times as fast as miniaudio's
+dr_mp3, which decodes it elsewhere (the same samples, within one step).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from functools import cache
 
 import numpy as np
 
+from outreach import programs
 from outreach.errors import OutreachError
 
 SAMPLES_PER_FRAME = 1152  # MPEG-1 layer III
@@ -64,6 +66,8 @@ def decode(stream: bytes, rate: int) -> np.ndarray:
     """The mono 16-bit samples of `stream` (at `rate`, the stream's own): one frame's worth per frame."""
     expected = frame_count(stream) * SAMPLES_PER_FRAME
     lib = _libmpg123()
+    if lib is None:
+        return _decoded_by_miniaudio(stream, rate, expected)
     handle = lib.mpg123_new(None, None)
     if not handle:
         raise Mp3Error("libmpg123 không khởi tạo được bộ giải mã")
@@ -87,12 +91,24 @@ def decode(stream: bytes, rate: int) -> np.ndarray:
     return samples[:filled]
 
 
-@cache
-def _libmpg123() -> ctypes.CDLL:
+def _decoded_by_miniaudio(stream: bytes, rate: int, expected: int) -> np.ndarray:
+    import miniaudio
     try:
-        lib = ctypes.CDLL("libmpg123.so.0")  # by its soname: find_library() would run gcc to look
-    except OSError:
-        raise Mp3Error("thiếu thư viện libmpg123 (apt-get install libmpg123-0)") from None
+        decoded = miniaudio.decode(stream, output_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,
+                                   sample_rate=rate)
+    except miniaudio.DecodeError as exc:
+        raise Mp3Error(f"không giải mã được MP3: {exc}") from None
+    samples = np.frombuffer(decoded.samples, dtype=np.int16)
+    if len(samples) != expected:
+        raise Mp3Error(f"giải mã được {len(samples)} mẫu, cần {expected}")
+    return samples
+
+
+@cache
+def _libmpg123() -> ctypes.CDLL | None:
+    lib = programs.libmpg123()
+    if lib is None:
+        return None
     handle, size, pointer = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p
     lib.mpg123_init()
     lib.mpg123_new.restype = handle

@@ -27,6 +27,7 @@ from starlette.routing import Route
 from outreach import plan, scaffold, spelling
 from outreach.build import refresh_catalog
 from outreach.content import EMPTY_IN_FILE, FORM_EMPTY, Content, check_file, load_content
+from outreach.contentcache import ContentCache
 from outreach.errors import OutreachError, Problem, SpellerMissing
 from outreach.manifest import Manifest
 from outreach.model import SLUG_PATTERN, Commune, Guide
@@ -36,7 +37,7 @@ from outreach.sidecars import ClipRecord
 from outreach.sound.engines import with_engine_settings
 from outreach.studio import forms, listing, listops, pasted, pictures, preview, results, takes, yamledit
 from outreach.studio.jobs import BuildJob, Builds
-from outreach.studio.security import Guard, GuardMiddleware, Refused, inside
+from outreach.studio.security import Gate, GuardMiddleware, Refused, inside
 from outreach.templating import find_template_file, icon_names, template_environment, template_folders
 from outreach.text import ascii_slug
 from outreach.yamlsource import load_yaml
@@ -65,10 +66,11 @@ class Doc:
 class Studio:
     """Everything the routes share: the project, the checks, the preview and build machinery."""
 
-    def __init__(self, project: Project, guard: Guard):
+    def __init__(self, project: Project, guard: Gate):
         self.project = project
         self.guard = guard
         self.previewer = preview.Previewer(project)
+        self.contents = ContentCache(project)  # the guides page, judged again only when a file changed
         self.builds = Builds(project)
         self.env = template_environment(project)  # the commune's templates, as a build uses them
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(STUDIO_DIR / "templates"),
@@ -108,7 +110,7 @@ async def guides_page(request: Request) -> Response:
 
 def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: str, status: int = 200,
                  new_title: str = "") -> Response:
-    content = load_content(studio.project)
+    content = studio.contents.load()
     outdated = plan.outdated_guides(studio.project, studio.env, content, Manifest.load(studio.project.build_dir))
     rows = listing.rows(studio.project, content, outdated)
     if query.strip():
@@ -652,8 +654,8 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
                         status_code=500)
 
 
-def create_app(project: Project, guard: Guard) -> Any:
-    """The studio as an ASGI app, behind its guard."""
+def create_app(project: Project, guard: Gate) -> Any:
+    """The studio as an ASGI app, behind its guard (the token's, or the province server's sign-in)."""
     studio = Studio(project, guard)
     routes = [
         Route("/", guides_page),

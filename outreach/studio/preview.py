@@ -1,13 +1,14 @@
 """What the editor shows of a guide as it will come out: the printed products as page images (the
-library renders the PDF, pdftoppm makes PNGs)."""
+library renders the PDF, PDFium makes PNGs)."""
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
+import io
 import threading
 from pathlib import Path
 
+from outreach import share
+from outreach.atomic import write_atomic
 from outreach.content import Content
 from outreach.errors import DoesNotFit, OutreachError
 from outreach.guidebuild import make_context
@@ -62,17 +63,15 @@ class Previewer:
         folder.mkdir(parents=True, exist_ok=True)
         for old in [*folder.glob(f"{product}-*.png"), *folder.glob(f"{product}-*.pdf")]:
             old.unlink(missing_ok=True)
-        with tempfile.TemporaryDirectory(dir=folder) as tmp:
-            source = Path(tmp) / "page.pdf"
-            source.write_bytes(pdf)
-            done = subprocess.run(["pdftoppm", "-png", "-r", str(RESOLUTION), str(source), f"{tmp}/p"],
-                                  capture_output=True)
-            if done.returncode != 0:
-                raise OutreachError("không chuyển được bản xem trước thành ảnh (pdftoppm): "
-                                    + done.stderr.decode("utf-8", "replace")[-200:])
-            pictures = sorted(Path(tmp).glob("p-*.png"))
-            source.replace(folder / f"{stem}.pdf")  # opened to read the page at any size (zoom_of)
-            return [picture.replace(folder / f"{stem}-{n:02d}.png") for n, picture in enumerate(pictures, 1)]
+        write_atomic(folder / f"{stem}.pdf", pdf)  # opened to read the page at any size (zoom_of)
+        made = []
+        for n, picture in enumerate(share.page_images(pdf, dpi=RESOLUTION), 1):
+            buffer = io.BytesIO()
+            picture.save(buffer, "PNG")
+            target = folder / f"{stem}-{n:02d}.png"
+            write_atomic(target, buffer.getvalue())
+            made.append(target)
+        return made
 
     @staticmethod
     def zoom_of(page: Path) -> Path:

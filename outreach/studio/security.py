@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 MAX_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024  # a 10 MB picture or take and the form around it
@@ -54,6 +55,15 @@ def inside(root: Path, relative: str) -> Path:
     if not target.is_relative_to(root.resolve()):
         raise Refused(403, "đường dẫn nằm ngoài thư mục dự án; không được phép")
     return target
+
+
+class Gate(Protocol):
+    """What the studio asks of every request: the token Guard below, or the province server's sign-in
+    (outreach/server/gate.py), which replaces the token with a session and a role."""
+
+    def check(self, scope: dict) -> str | None: ...
+
+    def cookie_header(self) -> tuple[bytes, bytes]: ...
 
 
 @dataclass
@@ -128,7 +138,7 @@ class GuardMiddleware:
     """ASGI middleware: every HTTP request passes `guard` or gets `refusal(status, message)`; the
     body is counted as it arrives, so a client that lies about its length is cut off too."""
 
-    def __init__(self, app, guard: Guard, refusal: Callable[[int, str], bytes]):
+    def __init__(self, app, guard: Gate, refusal: Callable[[int, str], bytes]):
         self.app, self.guard, self.refusal = app, guard, refusal
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from outreach import programs
 from outreach.errors import SpeechError
 from outreach.sound.engines import EngineSpec, Voicing
 
@@ -45,15 +44,13 @@ class EspeakEngine:
         return round(ESPEAK_WORDS_PER_MINUTE * self.speed)
 
     def unusable_reason(self) -> str | None:
-        return None if shutil.which("espeak-ng") else "chưa cài espeak-ng (apt-get install espeak-ng)"
+        return programs.espeak_missing()
 
     def cache_tag(self) -> str:
         return f"{self.voice} {self.words_per_minute}wpm gap{ESPEAK_WORD_GAP} silence{ESPEAK_SECTION_SILENCE}"
 
     def synthesize(self, text: str, wav: Path) -> None:
-        subprocess.run(["espeak-ng", "-v", self.voice, "-s", str(self.words_per_minute),
-                        "-g", str(ESPEAK_WORD_GAP), "-w", str(wav), "--stdin"], input=text.encode("utf-8"),
-                       check=True, capture_output=True)
+        programs.espeak_ng(self.voice, self.words_per_minute, ESPEAK_WORD_GAP, text, wav)
         # espeak-ng exits 0 even when it could not write: check the file itself.
         if not wav.is_file() or wav.stat().st_size <= 44:
             raise SpeechError(f"espeak-ng không tạo được âm thanh cho: {text[:60]}")

@@ -1,0 +1,132 @@
+"""Approval: a commune's approver answers for what is printed and broadcast. A version of a guide is
+the sha256 of its file as saved (the studio's save check uses the same hash), so any change, even
+by hand or by the CLI, is a new version that needs approving again."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outreach.content import load_content
+from outreach.contentcache import files_stamp, settled
+from outreach.errors import OutreachError
+from outreach.manifest import MANIFEST, Manifest
+from outreach.project import Project
+from outreach.server import audit, history
+from outreach.server.db import Approval, now
+from outreach.studio.yamledit import version_of
+
+
+@dataclass(frozen=True)
+class GuideState:
+    """One guide as GET /c/<commune>/api/guides answers it."""
+
+    slug: str
+    title: str
+    problems: int
+    version: str
+    approved_version: str | None
+    approved_by: str | None
+    approved_at: str | None
+    built_at: str | None
+    approved: bool = False   # the version now in the file is the one approved, since it was last saved
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Approved:
+    """A guide's last approval, and whether it covers the version in its file now."""
+
+    approval: Approval
+    current_for: str | None   # the sha256 it covers now, or None when it was saved again since
+
+
+def latest(db: Session, commune: str) -> dict[str, Approved]:
+    """The last approval of each guide of `commune`. It covers the file's version only while that
+    version was not saved again after it: a restored earlier version has the approved hash, yet is a
+    new version that needs approving again."""
+    rows = db.scalars(select(Approval).where(Approval.commune == commune).order_by(Approval.id))
+    saved = history.latest(db, commune)
+    return {row.slug: Approved(row, row.version if row.slug not in saved or saved[row.slug].saved_at <= row.approved_at
+                               else None) for row in rows}
+
+
+def is_current(approved: Approved | None, version: str) -> bool:
+    return approved is not None and approved.current_for == version
+
+
+def approve(db: Session, project: Project, commune: str, slug: str, version: str, login: str) -> None:
+    """Approve `version` of guide `slug`: only the version now saved can be (the page showed it)."""
+    path = project.guide_path(slug)
+    current = version_of(path)
+    if version != current:
+        raise OutreachError("hướng dẫn đã được sửa sau khi bạn mở trang nên chưa duyệt; hãy tải lại trang, đọc bản "
+                            "mới rồi duyệt")
+    history.record_changes(db, project, commune, history.OUTSIDE)  # the approved text is kept, whoever wrote it
+    db.add(Approval(commune=commune, slug=slug, version=version, approved_by=login, approved_at=now()))
+    audit.record(db, audit.APPROVED, login, commune=commune, detail=f"{slug} {version}")
+
+
+class States:
+    """What validation and the last build say of each guide of each commune, remade only when a file
+    it reads changed (outreach.contentcache) or build/manifest.json did; the approvals, which change
+    without a file changing, are put in at each call."""
+
+    def __init__(self) -> None:
+        self._made: dict[Path, tuple[tuple, list[GuideState]]] = {}
+        self._locks: dict[Path, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def of(self, project: Project, approved: dict[str, Approved]) -> list[GuideState]:
+        with self._lock:
+            lock = self._locks.setdefault(project.root, threading.Lock())
+        with lock:  # one judgement of a commune at a time; the others wait for it
+            stamp = files_stamp([project.content_dir, project.templates_dir, project.build_dir / MANIFEST])
+            made = self._made.get(project.root)
+            if made is None or made[0] != stamp:
+                made = (stamp, states(project, {}))
+                if settled(stamp):
+                    self._made[project.root] = made
+        return [_approved_as(state, approved.get(state.slug)) for state in made[1]]
+
+
+def _approved_as(state: GuideState, approved: Approved | None) -> GuideState:
+    if approved is None:
+        return state
+    approval = approved.approval
+    return dataclasses.replace(state, approved_version=approval.version, approved_by=approval.approved_by,
+                               approved_at=_iso(approval.approved_at), approved=is_current(approved, state.version))
+
+
+def states(project: Project, approved: dict[str, Approval]) -> list[GuideState]:
+    content = load_content(project)
+    problems: dict[str, int] = {}
+    for problem in content.problems:
+        problems[problem.file] = problems.get(problem.file, 0) + 1
+    titles = {source.name: source.data.get("title") for source in content.sources if isinstance(source.data, dict)}
+    manifest = Manifest.load(project.build_dir)
+    return [_state(project, path.stem, titles.get(project.shown(path)), problems.get(project.shown(path), 0),
+                   approved.get(path.stem), manifest) for path in project.guide_paths()]
+
+
+def _state(project: Project, slug: str, title: object, problems: int, approval: Approval | None,
+           manifest: Manifest) -> GuideState:
+    stamps = [record.mtime_ns for key, unit in manifest.units.items() if key.startswith(f"{slug}/")
+              for record in unit.files.values()]
+    return GuideState(slug, str(title) if isinstance(title, str) else slug, problems,
+                      version_of(project.guide_path(slug)),
+                      approval.version if approval else None, approval.approved_by if approval else None,
+                      _iso(approval.approved_at) if approval else None,
+                      _iso(dt.datetime.fromtimestamp(max(stamps) / 1e9, dt.UTC)) if stamps else None)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")
