@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from outreach.atomic import write_atomic
 from outreach.errors import OutreachError
+from outreach.fields import about, models_within
+from outreach.model import Guide
 from outreach.project import Project
 from outreach.server.db import Version, now
-from outreach.studio.labels import LABELS
 from outreach.yamlsource import load_yaml
 
 OUTSIDE = "ngoài máy chủ"   # the author of a change the server did not see being made
@@ -114,9 +115,9 @@ def label(where: tuple) -> str:
 
 
 def _label_of(key: str) -> str:
-    found = LABELS.get(key) or LABELS.get(f"Guide.{key}") or next(
-        (value for name, value in LABELS.items() if name.endswith(f".{key}")), None)
-    return found[0] if found else key
+    """The label the form shows for `key` (a guide's key, or one of a part of it)."""
+    model = next((m for m in models_within(Guide) if key in m.model_fields), None)
+    return about(model, key).label if model else key
 
 
 def _short(value: object) -> str:
