@@ -165,7 +165,7 @@ def test_init_and_add_commune_make_a_project_the_cli_works_on(made_folder):
     assert (made_folder / "library").is_dir()
     project = made_folder / "communes" / "an-vien"
     commune = (project / "content" / "commune.yaml").read_text(encoding="utf-8")
-    assert "name: xã An Viễn" in commune and "# tên xã" in commune, "the name written in, the comments kept"
+    assert "name: xã An Viễn" in commune and "# Tên xã" in commune, "the name written in, the comments kept"
     assert (project / "build" / "dang-ky-khai-sinh" / "handout.pdf").is_file(), "built as `outreach init` builds"
     assert cli("--project", str(project), "validate").exit_code == 0
     again = cli("server", "add-commune", str(made_folder), "an-vien", "--name", "xã An Viễn")
@@ -386,9 +386,14 @@ def test_a_user_of_another_commune_gets_404_and_no_data_on_every_route(deploymen
     preview = re.search(r'/c/binh-loc/preview/dang-ky-khai-sinh/([^"?]+)', editor).group(1)
     values = {"commune": "binh-loc", "slug": "dang-ky-khai-sinh", "section": "loi-chao", "name": preview,
               "path": "index.html", "number": number}
-    values_by_route = {"/c/{commune}/icons/{name}.svg": {**values, "name": "baby"},
-                       "/c/{commune}/static/{path:path}": {**values, "path": "studio.css"}}
     project = deployment.root / "communes" / "binh-loc"
+    (project / "content" / "results.csv").write_text("month,code,online,total\n2026-11,1.001193,3,10\n",
+                                                     encoding="utf-8")  # so the results page draws a chart
+    results = deployment.request("GET", "/c/binh-loc/results", cookie=owner)[2]
+    key, chart = re.search(r'/c/binh-loc/results/charts/([^/"]+)/([^"?]+)', results).groups()
+    values_by_route = {"/c/{commune}/icons/{name}.svg": {**values, "name": "baby"},
+                       "/c/{commune}/static/{path:path}": {**values, "path": "studio.css"},
+                       "/c/{commune}/results/charts/{key}/{name}": {**values, "key": key, "name": chart}}
     before = tree_digest(project / "content")
     routes = commune_routes(deployment.root)
     assert len(routes) >= 25 and ("GET", "/c/{commune}/build/{number:int}/events") in routes

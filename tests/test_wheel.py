@@ -79,7 +79,7 @@ def built(installed, tmp_path_factory) -> Path:
 
 
 def test_the_wheel_builds_tagged_pdfs_joined_ones_too(built):
-    [slug] = [p.parent.name for p in (built / "build").glob("*/handout.pdf")]
+    slug = min(p.parent.name for p in (built / "build").glob("*/handout.pdf"))
     for pdf in (built / "build" / slug / "handout.pdf", built / "build" / "handouts.pdf", built / "build" / "posters.pdf"):
         with pikepdf.open(pdf) as document:
             assert document.Root.MarkInfo.Marked and str(document.Root.Lang) == "vi", pdf.name
@@ -96,19 +96,18 @@ def test_the_wheel_speaks_mp3s_at_minus_16_lufs(built):
 
 def test_the_wheel_makes_share_pictures(built):
     for picture in ("handout.jpg", "poster.jpg", "card.jpg"):
-        [path] = (built / "build").glob(f"*/share/{picture}")
+        path = min((built / "build").glob(f"*/share/{picture}"))
         assert Image.open(path).format == "JPEG" and Image.open(path).width >= 1080
 
 
 def test_the_wheel_checks_spelling_and_builds_again(installed, built):
     assert outreach(installed, "build", cwd=built).returncode == 0
     assert outreach(installed, "check", cwd=built).returncode == 0
-    [guide] = (built / "content" / "guides").glob("*.yaml")
-    text = guide.read_text(encoding="utf-8")
-    guide.write_text(re.sub(r"(\ntitle: )", r"\1Hướngg dẫn ", text, count=1), encoding="utf-8")
+    guide = built / "content" / "guides" / "dang-ky-khai-sinh.yaml"  # the commune's change to a library guide
+    guide.write_text("follows: dang-ky-khai-sinh\ntitle: Hướngg dẫn đăng ký khai sinh\n", encoding="utf-8")
     done = outreach(installed, "check", cwd=built)
     assert done.returncode == 1 and "từ lạ 'Hướngg'" in done.stdout + done.stderr, done.stdout + done.stderr
-    guide.write_text(text, encoding="utf-8")
+    guide.unlink()
 
 
 def test_the_wheel_serves_the_studio(installed, built):
