@@ -46,5 +46,5 @@ def _wait_for(lock: IO[str], project: Project) -> None:
                 lock.seek(0)
                 holder = lock.read().strip() or "?"
                 raise OutreachError(f"một lần tạo khác (tiến trình {holder}) đang chạy trong dự án "
-                                    f"{project.shown(project.root)}; hãy đợi lần đó xong rồi chạy lại") from None
+                                    f"{project.root.resolve()}; hãy đợi lần đó xong rồi chạy lại") from None
             time.sleep(0.1)
