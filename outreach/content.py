@@ -64,8 +64,20 @@ def load_content(project: Project) -> Content:
     slugs = {p.stem for p in project.guide_paths()}
     schedule = (_load_model(loading, schedule_path, Schedule, lambda s: s.problems(slugs), optional=True)
                 if _present(schedule_path) else None)
+    loading.warnings += linked_out_folders(project)
     return Content(commune, guides, loading.problems, lexicon, schedule, loading.warnings, loading.sources,
                    lexicon_broken)
+
+
+def linked_out_folders(project: Project) -> list[Problem]:
+    """A warning for each folder of content/ (two levels: recordings/<slug>/) that is a link out of
+    it: nothing in it is read, as a guide or a picture linked out is refused."""
+    content = project.content_dir.resolve()
+    folders = [p for p in sorted(project.content_dir.glob("*")) + sorted(project.content_dir.glob("*/*"))
+               if p.is_symlink() and p.is_dir()]
+    return [Problem(project.shown(folder), 1, WHOLE_FILE, "thư mục là liên kết tới nơi ngoài thư mục content/ nên "
+                                                         "không được dùng; hãy chép các tệp vào thư mục content/")
+            for folder in folders if not folder.resolve().is_relative_to(content)]
 
 
 def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> tuple[list[Problem], list[Problem],

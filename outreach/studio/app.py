@@ -313,20 +313,37 @@ async def save(request: Request) -> Response:
 def _save_form(studio: Studio, doc: Doc, values: dict[str, str], files: list[tuple[str, str, bytes]]) -> Response:
     tab = _tab(values.get("tab"))
     before = _written(doc.path, studio.project)
+    with yamledit.locked(doc.path):  # check, pictures and write as one step: a stale save stores no picture
+        refusal = _stored_pictures(studio, doc, values, files) or _written_form(doc, values, before)
+    if refusal:
+        return _refused_save(studio, doc, values, before, tab, **refusal)
+    anchor = _anchor_after(values.get("op", ""))
+    return RedirectResponse(f"{doc.url}?saved=1&tab={tab}#{anchor}", status_code=303)
+
+
+def _stored_pictures(studio: Studio, doc: Doc, values: dict[str, str],
+                     files: list[tuple[str, str, bytes]]) -> dict[str, str]:
+    """Each upload stored and named in `values`, once the save is known not to be stale; else why not."""
     try:
+        yamledit.check_version(doc.path, values.get("base", ""))
         for name, filename, data in files:
             values[name] = pictures.store(studio.project, filename, data)
+    except yamledit.Stale as exc:
+        return {"stale": exc.format_message()}
     except OutreachError as exc:
-        return _refused_save(studio, doc, values, before, tab, failure=f"Chưa lưu: {exc.format_message()}")
+        return {"failure": f"Chưa lưu: {exc.format_message()}"}
+    return {}
+
+
+def _written_form(doc: Doc, values: dict[str, str], before: dict | None) -> dict[str, str]:
     posted = forms.posted(doc.schema, values, before)
     try:
         yamledit.save_form(doc.path, values.get("base", ""), posted, before, values.get("op", ""), doc.schema)
     except yamledit.Stale as exc:
-        return _refused_save(studio, doc, values, before, tab, stale=exc.format_message())
+        return {"stale": exc.format_message()}
     except OutreachError as exc:
-        return _refused_save(studio, doc, values, before, tab, failure=exc.format_message())
-    anchor = _anchor_after(values.get("op", ""))
-    return RedirectResponse(f"{doc.url}?saved=1&tab={tab}#{anchor}", status_code=303)
+        return {"failure": exc.format_message()}
+    return {}
 
 
 def _written(path: Path, project: Project) -> dict | None:
@@ -543,7 +560,9 @@ async def build_page(request: Request) -> Response:
 async def build_events(request: Request) -> Response:
     """Server-Sent Events: every event of the build, then the stream ends with it."""
     job = _job(request)
-    start = int(request.headers.get("last-event-id", "-1")) + 1
+    last = request.headers.get("last-event-id", "")
+    # A browser resumes after the last event it had; anything but such a number starts from the first.
+    start = int(last) + 1 if re.fullmatch(r"[0-9]{1,9}", last) else 0
 
     async def stream():
         sent = start
