@@ -2,17 +2,20 @@
 under an address-space limit (RLIMIT_AS), so any allocation past the limit fails with MemoryError
 whichever operator or filter made it, and each call has a deadline after which the worker is killed.
 
-Where the limits cannot be set (no `resource` module, no fork: Windows), the work runs in the
-calling process as before, bounded only by the template sandbox's own checks.
+Where the limits cannot be set (no `resource` module: Windows), the work runs in the calling
+process as before, bounded only by the template sandbox's own checks.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from typing import Any
 
 try:
@@ -32,43 +35,37 @@ class Exhausted(Exception):
 
 
 def available() -> bool:
-    """Whether work can run in a limited worker here (Linux and other fork-and-rlimit systems)."""
-    return resource is not None and "fork" in multiprocessing.get_all_start_methods()
+    """Whether work can run in a limited worker here (Linux and other systems with setrlimit)."""
+    return resource is not None
 
 
 class LimitedWorker:
     """One worker process, started at the first call and again after it was killed; calls from
-    several threads take turns."""
+    several threads take turns. It is a fresh interpreter (not a fork): it holds none of its
+    parent's files, sockets or locks, so a studio's connections and a browser driver's pipes close
+    when their owner closes them."""
 
     def __init__(self, memory: int):
         self.memory = memory
         self._lock = threading.Lock()
-        self._process: Any = None
-        self._conn: Any = None
+        self._process: subprocess.Popen | None = None
+        self._send: Connection | None = None
+        self._receive: Connection | None = None
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._forget)
-
-    def _forget(self) -> None:
-        """In a child forked from the process owning the worker (a build's pool worker): that worker
-        is not this process's to use, and the lock may have been held by a thread that is not here."""
-        if self._conn is not None:
-            with contextlib.suppress(OSError):
-                self._conn.close()
-        self._process = self._conn = None
-        self._lock = threading.Lock()
 
     def call(self, work: Callable[..., Any], args: tuple, seconds: float) -> Any:
         """work(*args) in the worker; its exception is raised here; Exhausted past `seconds` or on death."""
         if not available():
             return work(*args)
         with self._lock:
-            conn = self._connection()
-            conn.send((work, args))
-            if not conn.poll(seconds):
-                self._stop()
-                raise Exhausted("time")
+            send, receive = self._connections()
             try:
-                ok, value = conn.recv()
+                send.send((work, args))
+                if not receive.poll(seconds):
+                    self._stop()
+                    raise Exhausted("time")
+                ok, value = receive.recv()
             except (EOFError, OSError):
                 self._stop()
                 raise Exhausted("memory") from None
@@ -76,35 +73,56 @@ class LimitedWorker:
             return value
         raise value
 
-    def _connection(self) -> Any:
-        if self._process is None or not self._process.is_alive() or self._process.pid is None:
+    def _connections(self) -> tuple[Connection, Connection]:
+        if self._process is None or self._process.poll() is not None:
             self._stop()
-            context = multiprocessing.get_context("fork")  # inherits what is loaded: starts in milliseconds
-            mine, theirs = context.Pipe()
-            self._process = context.Process(target=_serve, args=(theirs, mine, self.memory), daemon=True,
-                                            name="outreach-template")
-            self._process.start()
-            theirs.close()
-            self._conn = mine
-        return self._conn
+            # The parent's import path, so the worker imports the same outreach (a checkout, a test's).
+            path = os.pathsep.join(p for p in sys.path if p)
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "outreach.limitedproc", str(self.memory)], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": path})
+            assert self._process.stdin is not None and self._process.stdout is not None
+            self._send = Connection(os.dup(self._process.stdin.fileno()), readable=False)
+            self._receive = Connection(os.dup(self._process.stdout.fileno()), writable=False)
+            self._process.stdin.close()
+            self._process.stdout.close()
+        assert self._send is not None and self._receive is not None
+        return self._send, self._receive
 
     def _stop(self) -> None:
         if self._process is not None:
             with contextlib.suppress(Exception):
                 self._process.kill()
-                self._process.join(5)
+                self._process.wait(5)
+        for end in (self._send, self._receive):
             with contextlib.suppress(Exception):
-                self._conn.close()
-        self._process = self._conn = None
+                end.close()  # type: ignore[union-attr]
+        self._process = self._send = self._receive = None
+
+    def _forget(self) -> None:
+        """In a child forked from the process owning the worker (a build's pool worker): that worker
+        is not this process's to use, and the lock may have been held by a thread that is not here."""
+        for end in (self._send, self._receive):
+            with contextlib.suppress(Exception):
+                end.close()  # type: ignore[union-attr]
+        self._process = self._send = self._receive = None
+        self._lock = threading.Lock()
 
 
-def _serve(conn: Any, parents_end: Any, memory: int) -> None:
-    """The worker's loop: limit its own memory, then run what it is sent until its parent goes."""
-    parents_end.close()  # so that the parent's death (its end closed) ends recv() here with EOFError
+def _serve(memory: int) -> None:
+    """The worker's loop: limit its own memory, then run what it is sent until its parent goes.
+    Requests come on stdin, answers go on what was stdout; stdout itself goes to stderr so that a
+    stray print cannot garble an answer."""
+    receive = Connection(os.dup(0), writable=False)
+    send = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)
+    # Ctrl+C reaches the whole process group: the parent says "Đã dừng."; this worker ends with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import outreach.templating  # noqa: F401  (what every request needs, loaded before the limit)
     _limit_address_space(memory)
     while True:
         try:
-            work, args = conn.recv()
+            work, args = receive.recv()
         except (EOFError, OSError):
             return
         try:
@@ -113,10 +131,10 @@ def _serve(conn: Any, parents_end: Any, memory: int) -> None:
             answer = (False, Exhausted("memory"))
         except Exception as exc:
             answer = (False, exc)
-        _send(conn, answer)
+        _send(send, answer)
 
 
-def _send(conn: Any, answer: tuple[bool, Any]) -> None:
+def _send(conn: Connection, answer: tuple[bool, Any]) -> None:
     try:
         conn.send(answer)
     except MemoryError:
@@ -139,3 +157,9 @@ def _limit_address_space(memory: int) -> None:
     if hard != resource.RLIM_INFINITY:
         soft = min(soft, hard)
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+if __name__ == "__main__":  # run as `python -m outreach.limitedproc`: serve from the module proper, so
+    # that what is pickled back (Exhausted) names outreach.limitedproc, not __main__
+    from outreach.limitedproc import _serve as serve
+    serve(int(sys.argv[1]))

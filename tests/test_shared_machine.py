@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run, starter, write_guide
+from conftest import run, starter, tool, write_guide
 
 # A safety net only: the cases below end in seconds; this stops a regression from hanging CI.
 HANG = 90
@@ -354,3 +354,59 @@ def test_a_recordings_folder_linked_out_of_the_project_is_not_used(project, tmp_
     assert not takes and takes.choose("gioithieu", "Lời giới thiệu").take is None
     done = run_bounded(project, "validate")
     assert "content/recordings/thu-tuc:1: (tệp): thư mục là liên kết tới nơi ngoài thư mục content/" in out(done)
+
+
+# --- A full disk, a stopped build ----------------------------------------------------------------
+
+def manifest_is_true(project: Path) -> bool:
+    """Every file build/manifest.json records is there with the bytes it records."""
+    import hashlib
+    import json
+    units = json.loads((project / "build" / "manifest.json").read_text(encoding="utf-8"))["units"]
+    return all(hashlib.sha256((project / "build" / name).read_bytes()).hexdigest() == record["sha256"]
+               for unit in units.values() for name, record in unit["files"].items())
+
+
+@pytest.mark.parametrize("writes_left", [0, 6, 12])
+def test_a_disk_that_fills_during_a_build_is_said_in_vietnamese_and_the_manifest_stays_true(project, monkeypatch,
+                                                                                             writes_left):
+    import errno
+
+    from outreach import atomic
+    text = starter(project)
+    assert run(project, "build", "--no-audio", "-j", "1").exit_code == 0
+    write_guide(project, "thu-tuc", text.replace("Miễn lệ phí", "Lệ phí 8.000 đồng/bản"))
+    real, calls = atomic.atomically_all, []
+
+    def filling(targets, make):  # the write layer every output goes through
+        calls.append(targets)
+        if len(calls) > writes_left:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(targets, make)
+
+    monkeypatch.setattr(atomic, "atomically_all", filling)
+    result = run(project, "build", "--no-audio", "-j", "1", "--force")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "ổ đĩa đã đầy" in result.output and "giải phóng chỗ trống" in result.output
+    assert not list((project / "build").rglob(".*.tmp*"))
+    monkeypatch.setattr(atomic, "atomically_all", real)  # space freed: the next build puts everything right
+    again = run(project, "build", "--no-audio", "-j", "1")
+    assert again.exit_code == 0, again.output
+    assert manifest_is_true(project)
+    assert "8.000 đồng/bản" in tool("pdftotext", str(project / "build" / "thu-tuc" / "handout.pdf"), "-")
+
+
+def test_sigterm_stops_a_build_like_ctrl_c(project):
+    import signal
+    import time
+    for slug in ("mot", "hai", "ba"):
+        write_guide(project, slug, starter(project, slug))
+    build = subprocess.Popen([sys.executable, "-m", "outreach", "--project", str(project), "build", "-j", "1",
+                              "--engine", "espeak-ng"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (project / "build" / "mot").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    build.send_signal(signal.SIGTERM)
+    stdout, stderr = build.communicate(timeout=HANG)
+    assert build.returncode == 1
+    assert "Đã dừng." in stderr and "Traceback" not in stdout + stderr
