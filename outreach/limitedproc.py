@@ -9,6 +9,7 @@ process as before, bounded only by the template sandbox's own checks.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import subprocess
@@ -45,8 +46,9 @@ class LimitedWorker:
     parent's files, sockets or locks, so a studio's connections and a browser driver's pipes close
     when their owner closes them."""
 
-    def __init__(self, memory: int):
+    def __init__(self, memory: int, preload: tuple[str, ...] = ()):
         self.memory = memory
+        self.preload = preload  # modules every call needs: imported before the limit is set
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._send: Connection | None = None
@@ -79,7 +81,7 @@ class LimitedWorker:
             # The parent's import path, so the worker imports the same outreach (a checkout, a test's).
             path = os.pathsep.join(p for p in sys.path if p)
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "outreach.limitedproc", str(self.memory)], stdin=subprocess.PIPE,
+                [sys.executable, "-m", "outreach.limitedproc", str(self.memory), *self.preload], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": path})
             assert self._process.stdin is not None and self._process.stdout is not None
             self._send = Connection(os.dup(self._process.stdin.fileno()), readable=False)
@@ -109,7 +111,7 @@ class LimitedWorker:
         self._lock = threading.Lock()
 
 
-def _serve(memory: int) -> None:
+def _serve(memory: int, preload: list[str]) -> None:
     """The worker's loop: limit its own memory, then run what it is sent until its parent goes.
     Requests come on stdin, answers go on what was stdout; stdout itself goes to stderr so that a
     stray print cannot garble an answer."""
@@ -118,7 +120,8 @@ def _serve(memory: int) -> None:
     os.dup2(2, 1)
     # Ctrl+C reaches the whole process group: the parent says "Đã dừng."; this worker ends with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import outreach.templating  # noqa: F401  (what every request needs, loaded before the limit)
+    for module in preload:
+        importlib.import_module(module)
     _limit_address_space(memory)
     while True:
         try:
@@ -162,4 +165,4 @@ def _limit_address_space(memory: int) -> None:
 if __name__ == "__main__":  # run as `python -m outreach.limitedproc`: serve from the module proper, so
     # that what is pickled back (Exhausted) names outreach.limitedproc, not __main__
     from outreach.limitedproc import _serve as serve
-    serve(int(sys.argv[1]))
+    serve(int(sys.argv[1]), sys.argv[2:])

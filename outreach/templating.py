@@ -37,7 +37,7 @@ RENDER_SECONDS = 20.0            # no product takes a tenth of that
 # whole render needs a few MB; pictures are decoded outside it (assets.Pictures).
 TEMPLATE_MEMORY = 256 * limitedproc.MB
 KILL_GRACE = 2.0                 # past RENDER_SECONDS the sandbox stops a render; past this, its worker is killed
-_WORKER = limitedproc.LimitedWorker(TEMPLATE_MEMORY)
+_WORKER = limitedproc.LimitedWorker(TEMPLATE_MEMORY, preload=(__name__, "outreach.model"))
 
 
 def builtin_templates_dir() -> Path:
