@@ -8,6 +8,7 @@ process as before, bounded only by the template sandbox's own checks.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import os
@@ -55,6 +56,15 @@ class LimitedWorker:
         self._receive: Connection | None = None
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=self._forget)
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """End the worker: its input closed, it leaves its loop; waited for, so none is left behind."""
+        if self._process is not None and self._send is not None:
+            with contextlib.suppress(Exception):
+                self._send.close()
+                self._process.wait(2)
+        self._stop()
 
     def call(self, work: Callable[..., Any], args: tuple, seconds: float) -> Any:
         """work(*args) in the worker; its exception is raised here; Exhausted past `seconds` or on death."""

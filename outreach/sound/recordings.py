@@ -84,8 +84,8 @@ def find_take(folders: list[Path], section_id: str) -> Take | None:
 def container_of(path: Path) -> str | None:
     """The ffmpeg demuxer of the audio container `path` starts with (its magic bytes), or None when
     it is none of the recordings' formats (a text playlist, a renamed document, not a regular file)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:  # O_NONBLOCK: a FIFO is not waited on (Windows has no FIFOs, nor the flag)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
     try:
