@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import base64
 import io
+import re
+import secrets
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import fontpkg_fira_sans
 
 from outreach.errors import OutreachError
 from outreach.limits import MAX_PICTURE_BYTES, MAX_PICTURE_PIXELS, MAX_SVG_BYTES, read_capped
-from outreach.pictures import picture_problem, too_many_pixels
+from outreach.pictures import confined_picture, picture_problem, too_many_pixels
 
 # Fira Sans: chosen by scripts/photocopy_fonts.py (README, Printed products). Its double-storey "a"
 # stays an "a" on a copy of a copy, where Be Vietnam Pro's single-storey one reads as "o" or "ơ".
@@ -43,6 +46,32 @@ def icon_url(path: Path | None) -> str:
     if path is None:
         raise LookupError("không có hình này trong templates/icons/")
     return path.as_uri()
+
+
+class Pictures:
+    """image() as templates get it: every name goes through pictures.confined_picture (content/
+    only), so a template can neither embed nor probe a file elsewhere. The template gets a
+    placeholder, and embed() puts each picture, downscaled, in its place afterwards: the template
+    may run in a worker allowed little memory, where a 50-megapixel picture would not decode."""
+
+    def __init__(self, content_dir: Path):
+        self._content_dir = content_dir
+        self._token = f"outreach-picture-{secrets.token_hex(8)}:"
+
+    def __call__(self, value: str) -> str:
+        self._confined(value)
+        return self._token + quote(value, safe="/")
+
+    def embed(self, html: str) -> str:
+        """`html` with each placeholder replaced by its picture as a data: URI."""
+        pattern = re.escape(self._token) + r"([\w.%/~-]*)"
+        return re.sub(pattern, lambda match: image_data_uri(self._confined(unquote(match[1]))), html)
+
+    def _confined(self, value: str) -> Path:
+        try:
+            return confined_picture(self._content_dir, value)
+        except ValueError as exc:
+            raise OutreachError(f"mẫu trình bày gọi image({str(value)[:80]!r}): {exc}") from None
 
 
 def image_data_uri(path: Path) -> str:

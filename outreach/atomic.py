@@ -4,6 +4,7 @@ then renamed into place. A killed build leaves only temp files, which the next b
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,8 +13,9 @@ LEFTOVERS = "**/.*.tmp*"  # glob, under build/, of what a killed build may leave
 
 def staging(target: Path) -> Path:
     """The temp name `target` is made under (same folder, so the rename is atomic); keeps its suffix,
-    which tools such as ffmpeg read to pick a format."""
-    return target.with_name(f".{target.stem}.{os.getpid()}.tmp{target.suffix}")
+    which tools such as ffmpeg read to pick a format. Unique to each call: two threads of one
+    process (two saves in the studio) never share one."""
+    return target.with_name(f".{target.stem}.{os.getpid()}-{secrets.token_hex(4)}.tmp{target.suffix}")
 
 
 def atomically_all(targets: list[Path], make: Callable[[list[Path]], None]) -> None:

@@ -46,7 +46,7 @@ def _wait_for(lock: IO[str], project: Project) -> None:
         if time.monotonic() >= deadline:
             holder = _holder(lock)
             raise OutreachError(f"một lần tạo khác (tiến trình {holder}) đang chạy trong dự án "
-                                f"{project.shown(project.root)}; hãy đợi lần đó xong rồi chạy lại")
+                                f"{project.root.resolve()}; hãy đợi lần đó xong rồi chạy lại")
         time.sleep(0.1)
 
 

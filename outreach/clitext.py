@@ -10,14 +10,17 @@ the group's `main`. Only this module knows click's English.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
-from outreach.errors import OutreachError
+from outreach.errors import OutreachError, write_failure
 
 HEADINGS = {"Options": "Tùy chọn", "Commands": "Lệnh"}
 HELP_OPTION = "Hiện hướng dẫn này rồi thoát."
@@ -66,7 +69,8 @@ class Group(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
-            result = super().main(args, prog_name, complete_var, False, **extra)
+            with _terminate_as_interrupt():
+                result = super().main(args, prog_name, complete_var, False, **extra)
         except click.ClickException as exc:
             show_error(exc)
             sys.exit(exc.exit_code)
@@ -75,7 +79,31 @@ class Group(click.Group):
             sys.exit(1)
         except BrokenPipeError:  # `outreach say ... | head`: the reader left, nothing to report
             sys.exit(1)
+        except OSError as exc:  # a full disk or a folder not writable, met outside a guide's own outputs
+            message = write_failure(exc)
+            if message is None:
+                raise
+            click.echo(message, err=True)
+            sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service stopping, `kill`) ends a command as Ctrl+C does: "Đã dừng.", status 1,
+    temp files removed on the way out, no traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _in_vietnamese(option: click.Option | None) -> click.Option | None:

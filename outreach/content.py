@@ -95,6 +95,7 @@ def load_content(project: Project) -> Content:
     slugs = set(arranged.files.values()) - arranged.hidden
     schedule = (_load_model(loading, schedule_path, Schedule, lambda s: s.problems(slugs), optional=True)
                 if _present(schedule_path) else None)
+    loading.warnings += linked_out_folders(project)
     results = _load_results(loading, arranged)
     return Content(commune, guides, loading.problems, lexicon, schedule, loading.warnings, loading.sources,
                    lexicon_broken, results, arranged.files, arranged.hidden, arranged.library)
@@ -141,6 +142,17 @@ def _load_results(loading: _Loading, arranged: Arranged) -> list[Figure]:
     figures, problems = read_results(path, loading.project.shown(path), codes)
     loading.problems.extend(_at_most(problems))
     return figures
+
+
+def linked_out_folders(project: Project) -> list[Problem]:
+    """A warning for each folder of content/ (two levels: recordings/<slug>/) that is a link out of
+    it: nothing in it is read, as a guide or a picture linked out is refused."""
+    content = project.content_dir.resolve()
+    folders = [p for p in sorted(project.content_dir.glob("*")) + sorted(project.content_dir.glob("*/*"))
+               if p.is_symlink() and p.is_dir()]
+    return [Problem(project.shown(folder), 1, WHOLE_FILE, "thư mục là liên kết tới nơi ngoài thư mục content/ nên "
+                                                         "không được dùng; hãy chép các tệp vào thư mục content/")
+            for folder in folders if not folder.resolve().is_relative_to(content)]
 
 
 def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> tuple[list[Problem], list[Problem],

@@ -77,3 +77,24 @@ _WHY = {
 def why(exc: OSError) -> str:
     """The cause of a failed file operation, in Vietnamese where it is a common one."""
     return _WHY.get(exc.errno or 0, exc.strerror or str(exc))
+
+
+# A write that fails for want of space or rights: what the officer can do about it.
+_WRITE_ADVICE = {
+    errno.ENOSPC: "hãy giải phóng chỗ trống trên ổ đĩa (xóa bớt tệp không cần, hoặc thư mục build/.cache/speech) "
+                  "rồi chạy lại",
+    errno.EDQUOT: "hãy xin thêm dung lượng hoặc xóa bớt tệp không cần rồi chạy lại",
+    errno.EROFS: "hãy chạy lại trên một ổ đĩa ghi được",
+    errno.EACCES: "hãy kiểm tra quyền ghi vào thư mục dự án rồi chạy lại",
+    errno.EPERM: "hãy kiểm tra quyền ghi vào thư mục dự án rồi chạy lại",
+}
+
+
+def write_failure(exc: OSError) -> str | None:
+    """The officer's message for a write that failed for want of space or rights, else None."""
+    advice = _WRITE_ADVICE.get(exc.errno or 0)
+    if advice is None:
+        return None
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (f"Lỗi: không ghi được tệp{where}: {why(exc)}; {advice}. Các tệp đã tạo trước đó vẫn giữ nguyên, "
+            "build/manifest.json chỉ ghi những gì đã tạo xong.")

@@ -1,18 +1,25 @@
-"""The only door WeasyPrint has to files: project folders yes, anything else (network included) no."""
+"""The only door WeasyPrint has to files: regular files of the project folders, read through the
+same capped reader as every other input; anything else (the network included) is refused."""
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from outreach.errors import ContentError
+from outreach.limits import MAX_FETCHED_BYTES, read_capped
 
 
 class ConfinedFetcher(URLFetcher):
     """Serves data: URIs and file: URLs under the allowed folders; refuses everything else.
 
     Symlinks are resolved before the check, so a link inside content/ that points at
-    /etc/hostname is refused like the path itself would be.
+    /etc/hostname is refused like the path itself would be. A FIFO, a device or a folder is refused
+    without waiting on it, and a file is read only up to MAX_FETCHED_BYTES (a 2 GB sparse file is
+    refused after 20 MB, not read whole).
     """
 
     def __init__(self, roots: list[Path]):
@@ -26,7 +33,12 @@ class ConfinedFetcher(URLFetcher):
         path = self._allowed_path(url) if scheme == "file" else None
         if path is None:
             raise ValueError(f"outreach refuses to read {url!r}: only the project's folders are allowed")
-        return super().fetch(path.as_uri(), headers)
+        try:
+            data = read_capped(path, MAX_FETCHED_BYTES, path.name)
+        except ContentError as exc:
+            raise ValueError(f"outreach refuses to read {url!r}: {exc.problems[0].message}") from None
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), data, {"Content-Type": mime})
 
     def _allowed_path(self, url: str) -> Path | None:
         parts = urlsplit(url)

@@ -26,6 +26,9 @@ MAX_EXPORT_BYTES = 20 * 1024 * 1024
 MAX_EXPORT_UNPACKED = 200 * 1024 * 1024
 # Checked before decoding (a 1 KB PNG can claim 100,000 × 100,000); a 48-megapixel phone photo fits.
 MAX_PICTURE_PIXELS = 50_000_000
+# Any file WeasyPrint opens for a page (a font, a pictogram, a picture a template links): the
+# largest are the pictures above.
+MAX_FETCHED_BYTES = MAX_PICTURE_BYTES
 
 _CHUNK = 64 * 1024
 # O_NONBLOCK (Unix): a FIFO put in place between the look and the open does not hold the open either.
@@ -45,6 +48,10 @@ def read_capped(path: Path, cap: int, shown: str) -> bytes:
         raise _refused(shown, "không tìm thấy tệp") from None
     except OSError as exc:
         raise _refused(shown, f"không đọc được tệp: {exc.strerror}") from None
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):  # before fdopen, which refuses a folder with its own error
+        os.close(fd)
+        raise _refused(shown, "không phải tệp thường (ống dẫn, thiết bị hay thư mục); hãy dùng một tệp bình thường")
     with os.fdopen(fd, "rb") as file:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):  # swapped for a FIFO or device since the look

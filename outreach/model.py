@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from outreach.fields import about, described, placeholders
-from outreach.pictures import picture_problem
+from outreach.pictures import PICTURE_SUFFIXES, confined_picture, picture_problem
 
 # The word every placeholder the starter writes (templates/new-guide.yaml.j2) begins with; the
 # placeholders themselves are declared on their fields (`placeholder=`). A value still holding one
@@ -87,7 +87,7 @@ def _existing_date(year: int, month: int, day: int) -> dt.date:
 
 # Every date of every file: ISO or day first, and only days that exist.
 Date = Annotated[dt.date, BeforeValidator(calendar_date)]
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg"}
+IMAGE_SUFFIXES = PICTURE_SUFFIXES  # one list, in pictures.py
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -112,16 +112,7 @@ def content_image(value: str | None, info: ValidationInfo) -> str | None:
     if value is None:
         return None
     content_dir: Path = (info.context or {})["content_dir"]
-    if urlsplit(value).scheme or value.startswith(("/", "\\", "//")):
-        raise ValueError("ảnh phải là đường dẫn tương đối trong thư mục content/, không phải địa chỉ mạng hay "
-                         "đường dẫn tuyệt đối")
-    target = (content_dir / value).resolve()
-    if not target.is_relative_to(content_dir.resolve()):
-        raise ValueError("ảnh phải nằm trong thư mục content/")
-    if target.suffix.lower() not in IMAGE_SUFFIXES:
-        raise ValueError("ảnh phải là tệp PNG, JPEG hoặc SVG")
-    if not target.is_file():
-        raise ValueError(f"không tìm thấy tệp ảnh content/{value}")
+    target = confined_picture(content_dir, value)
     problem = picture_problem(target, f"content/{value}")
     if problem:
         raise ValueError(problem)

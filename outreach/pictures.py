@@ -11,11 +11,31 @@ import io
 import warnings
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from outreach.errors import ContentError
 from outreach.limits import MAX_PICTURE_BYTES, MAX_PICTURE_PIXELS, MAX_SVG_BYTES, read_capped
 
 RASTER_FORMATS = {"PNG", "JPEG"}
+PICTURE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg"}
+
+
+def confined_picture(content_dir: Path, value: str) -> Path:
+    """The picture `value` names (relative to content/), resolved; ValueError (Vietnamese) unless it
+    is a PNG, JPEG or SVG file inside content/. The one resolver for every picture a guide, the
+    commune or a template names: a path outside gets the same answer whether or not a file is there,
+    so a template can neither embed nor probe the disk."""
+    if not isinstance(value, str) or urlsplit(value).scheme or value.startswith(("/", "\\", "//")):
+        raise ValueError("ảnh phải là đường dẫn tương đối trong thư mục content/, không phải địa chỉ mạng hay "
+                         "đường dẫn tuyệt đối")
+    target = (content_dir / value).resolve()
+    if not target.is_relative_to(content_dir.resolve()):
+        raise ValueError("ảnh phải nằm trong thư mục content/")
+    if target.suffix.lower() not in PICTURE_SUFFIXES:
+        raise ValueError("ảnh phải là tệp PNG, JPEG hoặc SVG")
+    if not target.is_file():
+        raise ValueError(f"không tìm thấy tệp ảnh content/{value}")
+    return target
 
 
 def picture_problem(path: Path, shown: str) -> str | None:

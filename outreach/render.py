@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import partial
+from pathlib import Path
 
 from outreach import assets, samples
 from outreach.model import FIELD_LABELS, Commune, Guide
@@ -16,17 +18,16 @@ def render_html(env: BoundedSandbox, project: Project, template: str, guide: Gui
     """The HTML of one product; `scale` shrinks type for one-page products that overflow. The
     officer's view names the facts not confirmed yet in the page's top margin."""
     portal = guide.portal_url or commune.portal_url
-    folders = template_folders(project)
-    return sample_marked(commune, render(env, template,
-                  guide=guide,
-                  commune=commune,
-                  portal_url=portal,
-                  qr=assets.qr_data_uri(portal),
-                  icon=lambda name: assets.icon_url(find_template_file(folders, f"icons/{name}.svg")),
-                  image=lambda rel: assets.image_data_uri(project.content_dir / rel),
-                  scale=scale,
-                  clips=clips or [],
-                  unconfirmed=[FIELD_LABELS[key] for key in guide.unconfirmed] if officer_view else []))
+    pictures = assets.Pictures(project.content_dir)
+    # Every helper is a plain object or partial, not a lambda: the template may run in a worker process.
+    return sample_marked(commune, pictures.embed(render(
+        env, template, guide=guide, commune=commune, portal_url=portal, qr=assets.qr_data_uri(portal),
+        icon=partial(_icon_url, template_folders(project)), image=pictures, scale=scale, clips=clips or [],
+        unconfirmed=[FIELD_LABELS[key] for key in guide.unconfirmed] if officer_view else [])))
+
+
+def _icon_url(folders: list[Path], name: str) -> str:
+    return assets.icon_url(find_template_file(folders, f"icons/{name}.svg"))
 
 
 # Over every page (position: fixed repeats it), taking no room from the content. A picture, not text,

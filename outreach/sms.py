@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from outreach.model import Commune, Guide
-from outreach.templating import BoundedSandbox, template_errors
+from outreach.templating import BoundedSandbox, confined
 from outreach.text import unaccented
 
 # GSM 03.38 basic character set (one septet each) and its extension table (escape + char: two).
@@ -52,12 +52,15 @@ MAX_PARTS = 2
 
 def notices(env: BoundedSandbox, guide: Guide, commune: Commune) -> list[tuple[str, str, str]]:
     """(title, accented text, unaccented text) of each notice, with the example values filled in."""
+    return confined(env, "sms.j2", _filled_notices, guide, commune)
+
+
+def _filled_notices(env: BoundedSandbox, guide: Guide, commune: Commune) -> list[tuple[str, str, str]]:
     out = []
-    with template_errors(), env.time_limit():
-        macros = env.get_template("sms.j2").module
-        for name, title in NOTICES:
-            text = " ".join(str(getattr(macros, name)(guide, commune, **EXAMPLE)).split())
-            out.append((title, text, unaccented(text)))
+    macros = env.get_template("sms.j2").module
+    for name, title in NOTICES:
+        text = " ".join(str(getattr(macros, name)(guide, commune, **EXAMPLE)).split())
+        out.append((title, text, unaccented(text)))
     return out
 
 

@@ -12,7 +12,7 @@ import re
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,8 @@ import jinja2.meta
 import markupsafe
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment, SecurityError
 
-from outreach import text
-from outreach.errors import ContentError, Problem
+from outreach import limitedproc, text
+from outreach.errors import ContentError, OutreachError, Problem
 from outreach.library import library_templates
 from outreach.project import Project
 
@@ -34,6 +34,11 @@ MAX_OUTPUT_CHARS = 4_000_000     # a handout's HTML is about 20 000; a catalog o
 MAX_SEQUENCE = 1_000_000         # longest string or list one `*` or `+` in a template may make
 MAX_EXPONENT = 64                # `2 ** 64` is plenty for a template; `10 ** 11` strings are not
 RENDER_SECONDS = 20.0            # no product takes a tenth of that
+# What a render may allocate, whatever makes it (`center`, `format`, `~`, `join`, ...): a handout's
+# whole render needs a few MB; pictures are decoded outside it (assets.Pictures).
+TEMPLATE_MEMORY = 256 * limitedproc.MB
+KILL_GRACE = 2.0                 # past RENDER_SECONDS the sandbox stops a render; past this, its worker is killed
+_WORKER = limitedproc.LimitedWorker(TEMPLATE_MEMORY, preload=(__name__, "outreach.model"))
 
 
 def builtin_templates_dir() -> Path:
@@ -151,13 +156,16 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     def check_time(self) -> None:
         deadline = getattr(self._deadline, "at", None)
         if deadline is not None and time.monotonic() > deadline:
-            raise SecurityError(f"mẫu chạy quá {RENDER_SECONDS:.0f} giây; có vòng lặp quá lớn?")
+            raise SecurityError(too_slow(self._deadline.seconds))
 
     @contextmanager
-    def time_limit(self) -> Iterator[None]:
-        """Renders (and macro calls) inside stop after RENDER_SECONDS; nested limits keep the outer one."""
+    def time_limit(self, seconds: float | None = None) -> Iterator[None]:
+        """Renders (and macro calls) inside stop after `seconds` (RENDER_SECONDS); nested limits keep
+        the outer one."""
         outer = getattr(self._deadline, "at", None)
-        self._deadline.at = outer or time.monotonic() + RENDER_SECONDS
+        if outer is None:
+            self._deadline.seconds = seconds or RENDER_SECONDS
+        self._deadline.at = outer or time.monotonic() + self._deadline.seconds
         try:
             yield
         finally:
@@ -172,10 +180,19 @@ def bounded_range(*args: int) -> range:
     return numbers
 
 
+def too_slow(seconds: float) -> str:
+    return f"mẫu chạy quá {seconds:.0f} giây; có vòng lặp quá lớn?"
+
+
 def template_environment(project: Project) -> BoundedSandbox:
     """The one environment of a build (per process): sandboxed, confined, HTML autoescaped."""
+    return sandbox(tuple(template_folders(project)))
+
+
+def sandbox(folders: tuple[Path, ...]) -> BoundedSandbox:
+    """A sandboxed environment of the templates in `folders`."""
     env = BoundedSandbox(
-        loader=ConfinedLoader(template_folders(project)),
+        loader=ConfinedLoader(list(folders)),
         # select_autoescape matches by suffix; ".html.j2" must be listed or nothing is escaped.
         autoescape=jinja2.select_autoescape(["html", "xml", "html.j2"]),
         undefined=jinja2.StrictUndefined,
@@ -189,20 +206,78 @@ def template_environment(project: Project) -> BoundedSandbox:
 
 
 def render(env: BoundedSandbox, name: str, **variables: Any) -> str:
-    """Template `name` rendered with `variables`, bounded in time and size; a template that fails
-    or runs away raises ContentError naming its file and line."""
-    with template_errors(), env.time_limit():
-        template = env.get_template(name)
-        size, chunks = 0, []
-        for chunk in template.generate(**variables):
-            size += len(chunk)
-            if size > MAX_OUTPUT_CHARS:
-                too_long = SecurityError(f"mẫu tạo ra hơn {MAX_OUTPUT_CHARS:,} ký tự".replace(",", "."))
-                too_long.filename = template.filename  # type: ignore[attr-defined]
-                raise too_long
-            env.check_time()
-            chunks.append(chunk)
-        return "".join(chunks)
+    """Template `name` rendered with `variables` (which must pickle), bounded in time, size and
+    memory; a template that fails or runs away raises ContentError naming its file and line."""
+    return confined(env, name, _generated, name, variables)
+
+
+def confined(env: BoundedSandbox, name: str, work: Callable[..., Any], *args: Any) -> Any:
+    """work(sandbox, *args), where `sandbox` has env's templates, in the render worker: under
+    TEMPLATE_MEMORY of address space and RENDER_SECONDS (where the platform allows; else here).
+    Any failure is a ContentError naming template `name` or the template at fault."""
+    if not limitedproc.available():
+        return _outcome(_run_sandboxed(env, RENDER_SECONDS, work, args))
+    folders = tuple(env.loader.folders)  # type: ignore[union-attr]
+    try:
+        answer = _WORKER.call(_in_worker, (folders, RENDER_SECONDS, work, args), RENDER_SECONDS + KILL_GRACE)
+    except limitedproc.Exhausted as exc:
+        what = too_slow(RENDER_SECONDS) if exc.kind == "time" else too_greedy()
+        raise ContentError([Problem(f"templates/{name}", 1, "(mẫu)", f"lỗi trong mẫu trình bày: {what}")]) from None
+    return _outcome(answer)
+
+
+def too_greedy() -> str:
+    return f"mẫu dùng quá nhiều bộ nhớ (tối đa {TEMPLATE_MEMORY // limitedproc.MB} MB)"
+
+
+_sandboxes: dict[tuple[Path, ...], BoundedSandbox] = {}
+
+
+def _in_worker(folders: tuple[Path, ...], seconds: float, work: Callable[..., Any], args: tuple) -> tuple:
+    """In the render worker: the sandbox of `folders` (the last few kept, each caches its compiled
+    templates) runs the work."""
+    if folders not in _sandboxes:
+        if len(_sandboxes) >= 4:
+            _sandboxes.pop(next(iter(_sandboxes)))
+        _sandboxes[folders] = sandbox(folders)
+    return _run_sandboxed(_sandboxes[folders], seconds, work, args)
+
+
+def _run_sandboxed(env: BoundedSandbox, seconds: float, work: Callable[..., Any], args: tuple) -> tuple:
+    """("ok", result), ("problems", [Problem]) or ("error", message): what pickles back from a worker."""
+    try:
+        with template_errors(), env.time_limit(seconds):
+            return "ok", work(env, *args)
+    except ContentError as exc:
+        return "problems", exc.problems
+    except OutreachError as exc:
+        return "error", exc.message
+
+
+def _outcome(answer: tuple) -> Any:
+    kind, value = answer
+    if kind == "problems":
+        raise ContentError(value)
+    if kind == "error":
+        raise OutreachError(value)
+    return value
+
+
+def _generated(env: BoundedSandbox, name: str, variables: dict[str, Any]) -> str:
+    """Template `name`'s output, refused past MAX_OUTPUT_CHARS."""
+    template = env.get_template(name)
+    size, chunks = 0, []
+    for chunk in template.generate(**variables):
+        size += len(chunk)
+        if size > MAX_OUTPUT_CHARS:
+            too_long = SecurityError(f"mẫu tạo ra hơn {MAX_OUTPUT_CHARS:,} ký tự".replace(",", "."))
+            too_long.filename = template.filename  # type: ignore[attr-defined]
+            raise too_long
+        env.check_time()
+        chunks.append(chunk)
+    return "".join(chunks)
+
+
 
 
 @contextmanager
@@ -227,7 +302,7 @@ def template_problem(exc: BaseException) -> Problem:
     if isinstance(exc, RecursionError):
         what = "mẫu tự gọi lại chính nó quá nhiều lần (macro đệ quy?)"
     elif isinstance(exc, MemoryError):
-        what = "mẫu dùng quá nhiều bộ nhớ"
+        what = too_greedy()
     else:
         what = getattr(exc, "message", None) or str(exc)
     return Problem(_shown_template(name), line or 1, "(mẫu)", f"lỗi trong mẫu trình bày: {what}")

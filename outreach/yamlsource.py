@@ -60,9 +60,12 @@ class _TextLoader(_Loader):  # type: ignore[misc, valid-type]
 
 _TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^~?$"), ["~", ""])
 
-# What Word, Zalo and web pages paste: invisible characters removed, odd spaces made plain.
+# What Word, Zalo and web pages paste: invisible characters removed, odd spaces made plain. The
+# bidirectional controls (embeddings, overrides, isolates, marks) go too: in an SMS or the catalog
+# they would show text in another order than it is stored ("spoofing").
 # (Regular expressions, not str.translate: they skip a clean file at C speed.)
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u061c"
+                        "\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile("[\u00a0\u202f\u2007\u2009\u200a\u3000]")
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
 # A whole value in typographic quotes (“1.004194”, what Word and phones type): the officer meant

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,13 +74,41 @@ class Take:
 
 
 def find_take(folders: list[Path], section_id: str) -> Take | None:
-    """The take of `section_id` in the first folder that has one (a guide's own before the common)."""
+    """The take of `section_id` in the first folder that has one (a guide's own before the common);
+    a take linked out of its folder is not one."""
     for folder in folders:
         for suffix in SUFFIXES:
             path = folder / f"{section_id}{suffix}"
-            if path.is_file():
+            if path.is_file() and path.resolve().is_relative_to(folder.resolve()):
                 return Take(path)
     return None
+
+
+def container_of(path: Path) -> str | None:
+    """The ffmpeg demuxer of the audio container `path` starts with (its magic bytes), or None when
+    it is none of the recordings' formats (a text playlist, a renamed document, not a regular file)."""
+    try:  # O_NONBLOCK: a FIFO is not waited on (Windows has no FIFOs, nor the flag)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        head = os.read(fd, 12) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    finally:
+        os.close(fd)
+    return _demuxer(head)
+
+
+def _demuxer(head: bytes) -> str | None:
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "wav"
+    if head[4:8] == b"ftyp":
+        return "mov"        # MP4/M4A: ffmpeg's mov demuxer (external data references stay off)
+    if head.startswith(b"ID3"):
+        return "mp3"
+    if len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        return "aac" if head[1] & 0x06 == 0 else "mp3"  # ADTS AAC has layer 0; MPEG audio layers 1-3
+    known = {b"OggS": "ogg", b"\x1aE\xdf\xa3": "matroska", b"fLaC": "flac"}
+    return known.get(head[:4])
 
 
 @dataclass(frozen=True)
@@ -100,9 +130,16 @@ def clean(take: Take, out_wav: Path) -> Measured:
     size = take.path.stat().st_size
     if size > MAX_BYTES:
         raise SpeechError(f"{take.path.name}: tệp quá lớn ({size // 2**20} MB, tối đa {MAX_BYTES // 2**20} MB)")
+    demuxer = container_of(take.path)
+    if demuxer is None:
+        raise SpeechError(f"{take.path.name}: không phải tệp âm thanh WAV, MP3, M4A, AAC, OGG, WebM hay FLAC; "
+                          "hãy thu lại hoặc chép lại tệp gốc từ điện thoại")
     raw = out_wav.with_suffix(".raw")
     try:
-        ffmpeg("-t", str(MAX_SECONDS), "-i", str(take.path), "-filter_complex",
+        # The container named, not guessed, and files only: a "take" that is a playlist (HLS, concat)
+        # would otherwise make ffmpeg open whatever it lists, anywhere on the disk or the network.
+        ffmpeg("-protocol_whitelist", "file", "-f", demuxer, "-t", str(MAX_SECONDS), "-i", str(take.path),
+               "-filter_complex",
                f"[0:a]aformat=channel_layouts=mono,asplit=2[a][b];"
                f"[a]aresample={ANALYSIS_RATE}[raw];[b]{CLEANING},aresample={OUTPUT_RATE}[clean]",
                "-map", "[raw]", "-f", "s16le", "-c:a", "pcm_s16le", str(raw),
@@ -181,8 +218,12 @@ class Takes:
 
     def __init__(self, recordings_dir: Path, slug: str):
         self.folders = [recordings_dir / slug, recordings_dir / COMMON]
-        self._files = [p for folder in self.folders if folder.is_dir() for p in sorted(folder.iterdir())
-                       if p.suffix.lower() in SUFFIXES and p.is_file()]
+        content = recordings_dir.parent.resolve()
+        # A folder or take linked out of content/ is not used (validation warns about the folder).
+        self._own, self._common = ([folder] if folder.resolve().is_relative_to(content) else []
+                                   for folder in self.folders)
+        self._files = [p for folder in self._own + self._common if folder.is_dir() for p in sorted(folder.iterdir())
+                       if p.suffix.lower() in SUFFIXES and p.is_file() and p.resolve().is_relative_to(content)]
 
     def __bool__(self) -> bool:
         return bool(self._files)
@@ -200,7 +241,7 @@ class Takes:
         """The take for `text`: the file named for this section if it is new or of this text; else any
         take noted as of this very text (the bulletin and a meeting clip share sections, and _common/
         holds those every guide shares)."""
-        named = find_take(self.folders[:1], section_id) or find_take(self.folders[1:], common_id(text))
+        named = find_take(self._own, section_id) or find_take(self._common, common_id(text))
         if named is not None:
             noted = named.recorded_text()
             if noted is None or noted == text:

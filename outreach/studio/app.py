@@ -353,26 +353,49 @@ async def save(request: Request) -> Response:
 def _save_form(studio: Studio, doc: Doc, values: dict[str, str], files: list[tuple[str, str, bytes]]) -> Response:
     tab = _tab(values.get("tab"))
     before = _written(doc.path, studio.project)
-    try:
-        for name, filename, data in files:
-            values[name] = pictures.store(studio.project, filename, data)
-    except OutreachError as exc:
-        return _refused_save(studio, doc, values, before, tab, failure=f"Chưa lưu: {exc.format_message()}")
-    posted, notes = pasted.cleaned(forms.posted(doc.schema, values, before))
-    where_from = listops.origins(values, posted)
-    if values.get("op"):
-        return _rearranged(studio, doc, values, posted, before, where_from, tab)
-    try:
-        yamledit.save_form(doc.path, values.get("base", ""), posted, before, "", doc.schema, where_from)
-    except yamledit.Stale as exc:
-        return _refused_save(studio, doc, values, before, tab, stale=exc.format_message())
-    except OutreachError as exc:
-        return _refused_save(studio, doc, values, before, tab, failure=exc.format_message())
+    with yamledit.locked(doc.path):  # check, pictures and write as one step: a stale save stores no picture
+        refusal = _stored_pictures(studio, doc, values, files, check=not values.get("op"))
+        if refusal:
+            return _refused_save(studio, doc, values, before, tab, **refusal)
+        posted, notes = pasted.cleaned(forms.posted(doc.schema, values, before))
+        where_from = listops.origins(values, posted)
+        if values.get("op"):  # a list button changes the form, not the file
+            return _rearranged(studio, doc, values, posted, before, where_from, tab)
+        refusal = _written_form(doc, values, posted, before, where_from)
+    if refusal:
+        return _refused_save(studio, doc, values, before, tab, **refusal)
     if doc.slug is None:  # every guide's outputs may now be out of date: the catalog says so at once
         refresh_catalog(studio.project)
     anchor = _anchor_after(values.get("op", ""))
     said = f"&cleaned={quote(pasted.query(notes))}" if notes else ""
     return RedirectResponse(f"{doc.url}?saved=1&tab={tab}{said}#{anchor}", status_code=303)
+
+
+def _stored_pictures(studio: Studio, doc: Doc, values: dict[str, str], files: list[tuple[str, str, bytes]],
+                     check: bool = True) -> dict[str, str]:
+    """Each upload stored and named in `values`, once the save is known not to be stale; else why not."""
+    try:
+        if check:
+            yamledit.check_version(doc.path, values.get("base", ""))
+        for name, filename, data in files:
+            values[name] = pictures.store(studio.project, filename, data)
+    except yamledit.Stale as exc:
+        return {"stale": exc.format_message()}
+    except OutreachError as exc:
+        return {"failure": f"Chưa lưu: {exc.format_message()}"}
+    return {}
+
+
+def _written_form(doc: Doc, values: dict[str, str], posted: dict, before: dict | None,
+                  where_from: listops.Origins) -> dict[str, str]:
+    """The form written over the file (nothing written: why not)."""
+    try:
+        yamledit.save_form(doc.path, values.get("base", ""), posted, before, "", doc.schema, where_from)
+    except yamledit.Stale as exc:
+        return {"stale": exc.format_message()}
+    except OutreachError as exc:
+        return {"failure": exc.format_message()}
+    return {}
 
 
 def _rearranged(studio: Studio, doc: Doc, values: dict[str, str], posted: dict, before: dict | None,
@@ -616,7 +639,9 @@ async def build_page(request: Request) -> Response:
 async def build_events(request: Request) -> Response:
     """Server-Sent Events: every event of the build, then the stream ends with it."""
     job = _job(request)
-    start = int(request.headers.get("last-event-id", "-1")) + 1
+    last = request.headers.get("last-event-id", "")
+    # A browser resumes after the last event it had; anything but such a number starts from the first.
+    start = int(last) + 1 if re.fullmatch(r"[0-9]{1,9}", last) else 0
 
     async def stream():
         sent = start

@@ -13,6 +13,7 @@ import uvicorn
 from outreach.errors import OutreachError
 from outreach.project import Project
 from outreach.studio.app import create_app
+from outreach.studio.connections import GuardedH11Protocol
 from outreach.studio.security import LOOPBACK_NAMES, Guard, new_token
 
 PORTS_TRIED = 50  # from the asked port upwards, when it is taken
@@ -44,7 +45,7 @@ def make_server(project: Project, sock: socket.socket, token: str | None = None)
     port = sock.getsockname()[1]
     guard = Guard(port, token or new_token())
     config = uvicorn.Config(create_app(project, guard), log_level="warning", access_log=False, lifespan="off",
-                            timeout_graceful_shutdown=2)
+                            timeout_graceful_shutdown=2, http=GuardedH11Protocol)
     return uvicorn.Server(config), f"http://127.0.0.1:{port}/?token={guard.token}"
 
 

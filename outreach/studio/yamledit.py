@@ -8,7 +8,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
-from collections.abc import Mapping
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +56,24 @@ def save_form(path: Path, base: str, values: dict, before: Mapping | None, op: s
     (`origins`: where each came from), then apply the list operation `op` (`add:steps`,
     `remove:steps.1`, `up:steps.1`, `down:steps.1`); Stale if the file is no longer the version
     `base` the form was made from."""
-    _check_version(path, base)
-    write_atomic(path, merged_text(path, values, before, op, schema, origins).encode("utf-8"))
+    with locked(path):
+        check_version(path, base)
+        write_atomic(path, merged_text(path, values, before, op, schema, origins).encode("utf-8"))
+
+
+_locks: dict[str, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """While held, no other save of this process touches `path`: the stale check, the merge and
+    the write of one save are one step, so of two saves on the same version one is kept and the
+    other refused as stale, never both told "saved"."""
+    with _locks_guard:
+        lock = _locks.setdefault(os.path.abspath(path), threading.RLock())
+    with lock:
+        yield
 
 
 def merged_text(path: Path, values: dict, before: Mapping | None, op: str = "", schema: Schema | None = None,
@@ -121,11 +140,13 @@ def _plain_at(data: Any, parts: list) -> Any:
 
 def save_text(path: Path, base: str, text: str) -> None:
     """The raw editor: the officer's own YAML text, written as it is."""
-    _check_version(path, base)
-    write_atomic(path, text.replace("\r\n", "\n").encode("utf-8"))
+    with locked(path):
+        check_version(path, base)
+        write_atomic(path, text.replace("\r\n", "\n").encode("utf-8"))
 
 
-def _check_version(path: Path, base: str) -> None:
+def check_version(path: Path, base: str) -> None:
+    """Stale unless the file is still the version `base` the form was made from."""
     if version_of(path) != base:
         raise Stale(f"tệp {path.name} đã được sửa ở nơi khác (một thẻ khác hoặc sửa tay) sau khi bạn mở trang này, "
                     "nên chưa lưu để không mất thay đổi nào")
@@ -262,5 +283,5 @@ def _blank_item(schema: Schema | None, parts: list) -> Any:
     return CommentedMap((key, None) for key in item.get("required", []))
 
 
-__all__ = ["Stale", "Unreadable", "apply_op", "dumped", "form_name", "merge", "merged_text", "save_form", "save_text",
-           "version_of"]
+__all__ = ["Stale", "Unreadable", "apply_op", "check_version", "dumped", "form_name", "locked", "merge", "merged_text",
+           "save_form", "save_text", "version_of"]
