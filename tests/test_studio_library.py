@@ -111,6 +111,7 @@ def test_a_save_writes_only_what_differs_from_the_library(studio, project):
     assert override(project) == {"follows": GUIDE, "fee": "Miễn lệ phí khi đăng ký đúng hạn.", "unconfirmed": []}
     status, body = studio.request("GET", f"/guides/{GUIDE}")
     assert 'id="f-fee-from">của xã' in body and 'id="f-title-from">thư viện' in body
+    assert "follows: từ lạ" not in body, "the slug `follows:` names is not prose to spell"
     # a comment the officer wrote by hand survives the next save
     path = project / "content" / "guides" / f"{GUIDE}.yaml"
     path.write_text("# Xã đã kiểm tra phí với tư pháp\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
