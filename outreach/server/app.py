@@ -346,8 +346,8 @@ async def guide_view(request: Request) -> Response:
         if SLUG_PATTERN.match(slug) else None
     if found is None:
         raise Refused(404, f"không có hướng dẫn '{slug}'")
-    return server.page("guide_view.html.j2", user=user, title=slug, commune=commune, slug=slug, file=found[0],
-                       values=found[1])
+    return server.page("guide_view.html.j2", user=user, title=found.title or slug, commune=commune, slug=slug,
+                       guide=found)
 
 
 async def restore(request: Request) -> Response:

@@ -78,27 +78,43 @@ def _follows(found: Followed | None) -> str:
 @dataclass(frozen=True)
 class Value:
     label: str
-    value: str
+    lines: list[str]     # a list's items one a line
     whose: str
 
 
-def values_of(project: Project, slug: str) -> tuple[str, list[Value]] | None:
-    """(the file, each value of the guide with whose it is) for the read-only view; None: no such guide."""
+@dataclass(frozen=True)
+class Viewed:
+    """A guide as the read-only view shows it: its files and each value with whose it is."""
+
+    title: str
+    files: list[str]
+    values: list[Value]
+
+
+def values_of(project: Project, slug: str) -> Viewed | None:
+    """The read-only view of a commune's guide; None: the commune has no such guide."""
     found = followed(project, slug)
     if found is not None:
-        return _layered_values(found)
+        guide = found.guide
+        files = [source.name for source in (guide.library, guide.own) if source is not None]
+        return _viewed(guide.data, files, lambda key: LIBRARY if guide.origin(key) is guide.library else OWN)
     path = project.guide_path(slug)
     if not path.is_file():
         return None
-    data = load_yaml(path, project.shown(path)).data
-    return project.shown(path), [Value(label, shown_value(data[key]), OWN) for key, label in _labels(data)]
+    return _viewed(load_yaml(path, project.shown(path)).data, [project.shown(path)], lambda key: OWN)
 
 
-def _layered_values(found: Followed) -> tuple[str, list[Value]]:
-    guide = found.guide
-    values = [Value(label, shown_value(guide.data[key]), LIBRARY if guide.origin(key) is guide.library else OWN)
-              for key, label in _labels(guide.data)]
-    return (guide.library.name if guide.library else guide.name), values
+def _viewed(data: dict, files: list[str], whose) -> Viewed:
+    values = [Value(label, _lines(data[key]), whose(key)) for key, label in _labels(data)]
+    return Viewed(str(data.get("title") or ""), files, values)
+
+
+def _lines(value: object) -> list[str]:
+    """A value as lines an admin reads: a list item each, a document's fields joined by « — »."""
+    if isinstance(value, list):
+        return [" — ".join(shown_value(v) for v in item.values()) if isinstance(item, dict) else shown_value(item)
+                for item in value]
+    return [shown_value(value)]
 
 
 def _labels(data: dict) -> list[tuple[str, str]]:
