@@ -6,6 +6,7 @@ plain HTTP for what the file holds."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlencode
@@ -96,8 +97,18 @@ def test_every_library_guide_is_listed_and_opens(studio):
     status, body = studio.request("GET", f"/guides/{GUIDE}")
     assert status == 200 and "Đăng ký khai sinh" in body
     assert "outreach/library/guides/dang-ky-khai-sinh.yaml" in body
-    assert 'id="f-title-from">thư viện' in body
+    assert 'id="f-title-from">thư viện' in body and f"follows: {GUIDE}\n</textarea>" in body
     assert studio.request("GET", "/guides/khong-co-thu-tuc-nay")[0] == 404
+
+
+def test_the_form_is_judged_while_typing_as_the_library_and_the_commune_together(studio, project):
+    slug = "dang-ky-tam-tru"
+    values = {**form_of(studio, project, slug), "fee": "", "processing_time": "Trong ngày"}
+    status, body = post(studio, f"/guides/{slug}/check", values)
+    assert status == 200
+    judged = json.loads(body)
+    assert judged["count"] == 1 and "chưa điền" in judged["fields"]["f-fee"]["problems"][0]
+    assert override(project, slug) is None, "nothing written while typing"
 
 
 def test_a_save_writes_only_what_differs_from_the_library(studio, project):

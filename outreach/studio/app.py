@@ -215,7 +215,7 @@ def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dic
                    base=unsaved.base if unsaved else yamledit.version_of(doc.path), fields=fields, loose=loose,
                    unsaved=unsaved is not None, differs=differs or [],
                    loose_warnings=[w for w in loose if w in warnings], problem_count=len(problems), saved=saved,
-                   stale=stale, failure=failure, raw=raw if raw is not None else _text(doc.path), tab=tab,
+                   stale=stale, failure=failure, raw=raw if raw is not None else _raw_text(doc), tab=tab,
                    icons=sorted(icon_names(template_folders(project))), commune_name=_commune_name(content),
                    guide_page=doc.slug is not None, common=_common_lines(studio, content, doc),
                    cleaned=pasted.said(fields, cleaned), **_library_parts(project, doc))
@@ -274,6 +274,13 @@ def _parses(path: Path, shown: str) -> bool:
     except OutreachError:
         return False
     return True
+
+
+def _raw_text(doc: Doc) -> str:
+    """The file as the raw editor shows it; a library guide's file not written yet, as it would start."""
+    if doc.follows is not None and not doc.path.is_file():
+        return f"follows: {doc.follows.target}\n"
+    return _text(doc.path)
 
 
 def _text(path: Path) -> str:
