@@ -111,6 +111,18 @@ def test_the_form_is_judged_while_typing_as_the_library_and_the_commune_together
     assert override(project, slug) is None, "nothing written while typing"
 
 
+
+def test_a_library_guide_followed_under_another_name_opens_by_that_name(studio, project):
+    (project / "content" / "guides" / "khai-tu.yaml").write_text("follows: dang-ky-khai-tu\n", encoding="utf-8")
+    try:
+        status, body = studio.request("GET", "/")
+        assert 'href="/guides/khai-tu"' in body and 'href="/guides/dang-ky-khai-tu"' not in body
+        assert studio.request("GET", "/guides/khai-tu")[0] == 200
+        assert studio.request("GET", "/guides/dang-ky-khai-tu")[0] == 404
+    finally:
+        (project / "content" / "guides" / "khai-tu.yaml").unlink()
+
+
 def test_a_save_writes_only_what_differs_from_the_library(studio, project):
     values = form_of(studio, project, GUIDE)
     assert post(studio, f"/guides/{GUIDE}", values)[0] == 303

@@ -94,7 +94,8 @@ class Studio:
             raise Refused(404, f"không có hướng dẫn '{slug}'")
         path = self.project.guide_path(slug)
         found = library.followed(self.project, slug)
-        if found is None and not path.is_file():
+        offered = path.is_file() or (found is not None and slug in self.contents.load().slugs)
+        if not offered:  # a library guide the commune follows under another name is opened by that name
             raise Refused(404, f"không có hướng dẫn content/guides/{slug}.yaml")
         return Doc(path, GUIDE_SCHEMA, Guide, f"/guides/{slug}", "", slug, found)
 
