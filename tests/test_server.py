@@ -431,6 +431,13 @@ def overview_cell(page: str, slug: str, commune: str) -> str:
     return " ".join([cell.group(1), *re.sub(r"<[^>]+>", " ", cell.group(2)).split()])
 
 
+def test_init_gives_the_province_the_bundled_library_and_says_so(tmp_path):
+    shipped = sorted(p.name for p in (BUNDLED_DIR / "guides").glob("*.yaml"))
+    result = cli("server", "init", str(tmp_path / "srv"))
+    assert result.exit_code == 0 and f"thư viện của tỉnh gồm {len(shipped)} hướng dẫn" in result.output
+    assert sorted(p.name for p in (tmp_path / "srv" / "library" / "guides").glob("*.yaml")) == shipped
+
+
 def test_every_commune_follows_the_province_library_and_the_admin_sees_each_guide_state(deployment):
     shipped = sorted(p.name for p in (BUNDLED_DIR / "guides").glob("*.yaml"))
     assert sorted(p.name for p in (deployment.root / "library" / "guides").glob("*.yaml")) == shipped
