@@ -300,3 +300,43 @@ def _strings(value: Any, path: Path_):
 
 def _dotted(path: Path_) -> str:
     return dotted_key(path) if path else WHOLE_FILE
+
+
+# --- one guide the commune follows, as the studio edits it -----------------------------------------
+
+@dataclass(frozen=True)
+class Followed:
+    """A library guide as one commune offers it: the commune's slug, the library's, the commune's
+    override file (written on the first change) and the values layered from both."""
+
+    slug: str
+    target: str
+    path: Path
+    guide: Layered
+
+
+def followed(project: Project, slug: str) -> Followed | None:
+    """The library guide `slug` stands for in this commune; None when `slug` is the commune's own
+    guide, is not in the library, or a file under it cannot be read (validation names it)."""
+    library, _ = find(project)
+    path = project.guide_path(slug)
+    if library is None or not SLUG_PATTERN.match(slug):
+        return None
+    try:
+        own = load_yaml(path, project.shown(path)) if path.is_file() else None
+        target = own.data.get(FOLLOWS) if own else slug
+        if not isinstance(target, str) or not library.guide_path(target).is_file():
+            return None
+        base = load_yaml(library.guide_path(target), library.shown(project, library.guide_path(target)))
+    except ContentError:
+        return None
+    return Followed(slug, target, path, layered(base, own, commune_source(project)))
+
+
+def commune_source(project: Project) -> Source | None:
+    """commune.yaml as parsed (None when it cannot be read: validation reports that)."""
+    path = project.content_dir / COMMUNE_FILE
+    try:
+        return load_yaml(path, project.shown(path))
+    except ContentError:
+        return None

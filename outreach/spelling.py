@@ -16,6 +16,7 @@ from outreach import programs
 from outreach.content import Content
 from outreach.errors import Problem, SpellerMissing
 from outreach.fields import about, inner_model
+from outreach.library import FOLLOWS, HIDDEN
 from outreach.limits import MAX_WORDS_BYTES, read_text_capped
 from outreach.model import Commune, Guide
 from outreach.project import Project
@@ -57,6 +58,8 @@ def _texts(value, model: type[BaseModel] | None, path: tuple) -> Iterator[tuple[
             known = model is not None and key in model.model_fields
             if not known and model is not None and model.model_config.get("extra") == "allow":
                 continue  # a section of settings beside the declared fields (an engine's): not prose
+            if not path and key in (FOLLOWS, HIDDEN):
+                continue  # a commune's file's pointer to the library guide (a slug) and its switch: not prose
             if not known or about(model, key).prose:  # type: ignore[arg-type]
                 inner = inner_model(model.model_fields[key].annotation) if known else None  # type: ignore[union-attr]
                 yield from _texts(item, inner, path + (key,))

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, select, update
 
 from outreach.cli import main
+from outreach.library import BUNDLED_DIR
 from outreach.server.db import AuditEntry, SignIn
 from outreach.server.folder import ServerFolder
 
@@ -423,6 +424,56 @@ def test_the_admin_sees_every_commune_and_its_page_lists_communes_and_users(depl
         assert deployment.request("GET", f"/c/{commune}/", cookie=admin)[0] == 200
     status, _, page = deployment.request("GET", "/admin", cookie=editor)
     assert status == 403 and "chỉ quản trị" in page and "binh.bien" not in page
+
+
+# --- the province's library -------------------------------------------------------------------------
+
+def overview_cell(page: str, slug: str, commune: str) -> str:
+    row = re.search(rf'<tr id="overview-{slug}">(.*?)</tr>', page, re.S)
+    assert row, slug
+    cell = re.search(rf'<td class="cell (\w+)" data-commune="{commune}">(.*?)</td>', row.group(1), re.S)
+    assert cell, (slug, commune)
+    return " ".join([cell.group(1), *re.sub(r"<[^>]+>", " ", cell.group(2)).split()])
+
+
+def test_init_gives_the_province_the_bundled_library_and_says_so(tmp_path):
+    shipped = sorted(p.name for p in (BUNDLED_DIR / "guides").glob("*.yaml"))
+    result = cli("server", "init", str(tmp_path / "srv"))
+    assert result.exit_code == 0 and f"thư viện của tỉnh gồm {len(shipped)} hướng dẫn" in result.output
+    assert sorted(p.name for p in (tmp_path / "srv" / "library" / "guides").glob("*.yaml")) == shipped
+
+
+def test_every_commune_follows_the_province_library_and_the_admin_sees_each_guide_state(deployment):
+    shipped = sorted(p.name for p in (BUNDLED_DIR / "guides").glob("*.yaml"))
+    assert sorted(p.name for p in (deployment.root / "library" / "guides").glob("*.yaml")) == shipped
+    editor, admin, stranger = (deployment.sign_in(name) for name in ("an.bien", "tinh.admin", "binh.bien"))
+    status, _, page = deployment.request("GET", "/c/an-vien/", cookie=editor)
+    assert status == 200 and f"{len(shipped)} hướng dẫn." in page, "the library's guides, the sample its own"
+    assert 'href="/c/an-vien/guides/chung-thuc-ban-sao"' in page
+    status, _, page = deployment.request("GET", "/c/an-vien/guides/chung-thuc-ban-sao", cookie=editor)
+    assert status == 200 and 'id="f-fee-from">thư viện' in page
+    # An Viễn changes the fee; the province changed it in the library since An Viễn last saw it; a guide it
+    # changed wrongly has an error.
+    content = deployment.root / "communes" / "an-vien" / "content"
+    (content / "guides" / "chung-thuc-ban-sao.yaml").write_text("follows: chung-thuc-ban-sao\nfee: Hai nghìn đồng.\n",
+                                                               encoding="utf-8")
+    (content / "guides" / "dang-ky-khai-tu.yaml").write_text("follows: dang-ky-khai-tu\nsteps: không có\n",
+                                                            encoding="utf-8")
+    (content / "library-seen").mkdir(exist_ok=True)
+    (content / "library-seen" / "chung-thuc-ban-sao.yaml").write_text("fee: Giá cũ của tỉnh\n", encoding="utf-8")
+    status, _, page = deployment.request("GET", "/admin", cookie=admin)
+    assert status == 200
+    assert re.fullmatch(r"stale xã sửa 1 mục thư viện đã đổi chờ duyệt tạo: chưa tạo",
+                        overview_cell(page, "chung-thuc-ban-sao", "an-vien"))
+    assert overview_cell(page, "chung-thuc-ban-sao", "binh-loc").startswith("stale theo thư viện chờ duyệt")
+    assert re.match(r"error xã sửa 1 mục chờ duyệt 1 lỗi", overview_cell(page, "dang-ky-khai-tu", "an-vien"))
+    assert re.match(r"\w+ riêng của xã .*tạo: \d\d/\d\d/\d{4}", overview_cell(page, "dang-ky-khai-sinh", "binh-loc"))
+    view = "/c/an-vien/guides/chung-thuc-ban-sao/view"
+    assert f'href="{view}"' in page
+    status, _, page = deployment.request("GET", view, cookie=admin)
+    assert status == 200 and "<td>Hai nghìn đồng.</td>" in page and 'class="own">của xã' in page
+    assert 'class="library">thư viện' in page and "<form" not in page.split("<main", 1)[1], "read-only"
+    assert deployment.request("GET", view, cookie=stranger)[0] == 404
 
 
 # --- approval -----------------------------------------------------------------------------------------

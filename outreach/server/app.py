@@ -25,7 +25,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from outreach.errors import OutreachError
 from outreach.model import SLUG_PATTERN
-from outreach.server import accounts, approvals, audit, history, pageparts, sessions, throttle
+from outreach.server import accounts, approvals, audit, history, overview, pageparts, sessions, throttle
 from outreach.server.db import Database, reachable
 from outreach.server.folder import ServerFolder, Settings
 from outreach.server.gate import (
@@ -246,10 +246,14 @@ async def admin_page(request: Request) -> Response:
 
 
 def _admin_page(server: Server, user: Who) -> Response:
+    communes = server.folder.commune_slugs()
+    with server.database.session.begin() as db:
+        approved = {commune: approvals.latest(db, commune) for commune in communes}
+    guides = overview.grid({commune: server.folder.project(commune) for commune in communes}, approved)
     with server.database.session.begin() as db:
         users = accounts.all_users(db)
         recent = audit.entries(db, 50)
-        return server.page("admin.html.j2", user=user, communes=server.folder.commune_slugs(), users=users,
+        return server.page("admin.html.j2", user=user, communes=communes, users=users, guides=guides,
                            recent=recent, roles=accounts.ROLE_NAMES, province=server.settings.province,
                            words=audit.WORDS, when=pageparts.when)
 
@@ -330,6 +334,20 @@ def _history_page(server: Server, commune: str, user: Who, slug: str) -> Respons
             for index, row in enumerate(versions)]
     return server.page("history.html.j2", user=user, title=f"Lịch sử của {slug}", commune=commune, slug=slug,
                        rows=rows)
+
+
+async def guide_view(request: Request) -> Response:
+    """A commune's guide read-only (the admin's grid links here): each value, and whether it is the
+    library's or the commune's."""
+    server = server_of(request)
+    commune, user = _commune_user(request)
+    slug = request.path_params["slug"]
+    found = await to_thread.run_sync(overview.values_of, server.folder.project(commune), slug) \
+        if SLUG_PATTERN.match(slug) else None
+    if found is None:
+        raise Refused(404, f"không có hướng dẫn '{slug}'")
+    return server.page("guide_view.html.j2", user=user, title=found.title or slug, commune=commune, slug=slug,
+                       guide=found)
 
 
 async def restore(request: Request) -> Response:
@@ -449,6 +467,7 @@ def create_server_app(folder: ServerFolder, allowed_hosts: frozenset[str] = froz
         Route("/c/{commune}/api/guides", guides_json),
         Route("/c/{commune}/guides/{slug}/approve", approve, methods=["POST"]),
         Route("/c/{commune}/guides/{slug}/history", history_page),
+        Route("/c/{commune}/guides/{slug}/view", guide_view),
         Route("/c/{commune}/guides/{slug}/restore", restore, methods=["POST"]),
         Mount("/c/{commune}", app=Communes(server)),
     ]

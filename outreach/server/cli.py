@@ -56,10 +56,13 @@ def init(directory: Path, province: str) -> None:
     for path in (folder.root, folder.library, folder.communes):
         path.mkdir(parents=True, exist_ok=True)
     folder.write_settings(Settings(province=province.strip()))
+    copied = folder.start_library()
     with _database(directory):
         pass
-    tell(f"Đã tạo thư mục máy chủ {folder.root}. Tiếp theo: 'outreach server add-commune {directory} TÊN_XÃ "
-               "--name \"xã …\"', rồi 'outreach server add-user'.")
+    tell(f"Đã tạo thư mục máy chủ {folder.root}, với thư viện của tỉnh gồm {copied} hướng dẫn chép từ thư viện có "
+         f"sẵn ({folder.library / 'guides'}): mọi xã thêm vào đều theo thư viện này; sửa một tệp ở đó là mọi xã "
+         f"nhận. Tiếp theo: 'outreach server add-commune {directory} TÊN_XÃ --name \"xã …\"', rồi "
+         "'outreach server add-user'.")
 
 
 @server.command("add-commune", help="Thêm một xã: thư mục dự án communes/TÊN_XÃ như 'outreach init' tạo.")

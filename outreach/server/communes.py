@@ -20,7 +20,10 @@ def add(folder: ServerFolder, slug: str, name: str, province: str) -> tuple[Proj
         raise OutreachError(f"đã có xã '{slug}' ({project.root}); hãy chọn tên khác")
     scaffold.create(project)
     _name(project, name.strip(), province.strip())
-    return project, build(project, Options(with_audio=False))
+    # Only the starter's sample guide is built now: the library's guides the commune follows (server
+    # init copies them) are built when the commune first makes its products.
+    sample = next((path.stem for path in project.guide_paths()), None)
+    return project, build(project, Options(with_audio=False, only=sample))
 
 
 def _name(project: Project, name: str, province: str) -> None:

@@ -4,6 +4,7 @@ library and one project folder per commune."""
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,20 @@ class ServerFolder:
     @property
     def communes(self) -> Path:
         return self.root / "communes"
+
+    def start_library(self) -> int:
+        """The bundled library's guides copied into library/guides/ (the province edits its own copy
+        from there; every commune follows it); how many. A guide already there is left as it is."""
+        from outreach.library import BUNDLED_DIR  # here: the folder's settings do not need the library
+
+        guides = self.library / "guides"
+        guides.mkdir(parents=True, exist_ok=True)
+        copied = 0
+        for path in sorted((BUNDLED_DIR / "guides").glob("*.yaml")):
+            if not (guides / path.name).exists():
+                shutil.copyfile(path, guides / path.name)
+                copied += 1
+        return copied
 
     def database_url(self) -> str:
         """DATABASE_URL when set (PostgreSQL: postgresql+psycopg://…), else the SQLite file in the folder."""

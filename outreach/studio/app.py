@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from outreach import plan, scaffold, spelling
+from outreach import library, libraryseen, plan, scaffold, spelling
 from outreach.build import refresh_catalog
 from outreach.content import EMPTY_IN_FILE, FORM_EMPTY, Content, check_file, load_content
 from outreach.contentcache import ContentCache
@@ -35,7 +35,7 @@ from outreach.products import BY_NAME, UNITS, bulletin_of, download_name, meetin
 from outreach.project import Project
 from outreach.sidecars import ClipRecord
 from outreach.sound.engines import with_engine_settings
-from outreach.studio import forms, listing, listops, pasted, pictures, preview, results, takes, yamledit
+from outreach.studio import following, forms, listing, listops, pasted, pictures, preview, results, takes, yamledit
 from outreach.studio.jobs import BuildJob, Builds
 from outreach.studio.security import Gate, GuardMiddleware, Refused, inside
 from outreach.templating import find_template_file, icon_names, template_environment, template_folders
@@ -61,6 +61,7 @@ class Doc:
     url: str
     heading: str
     slug: str | None = None   # a guide's; None for commune.yaml
+    follows: library.Followed | None = None  # a library guide: `path` is the commune's override file
 
 
 class Studio:
@@ -92,9 +93,11 @@ class Studio:
         if not SLUG_PATTERN.match(slug):
             raise Refused(404, f"không có hướng dẫn '{slug}'")
         path = self.project.guide_path(slug)
-        if not path.is_file():
+        found = library.followed(self.project, slug)
+        offered = path.is_file() or (found is not None and slug in self.contents.load().slugs)
+        if not offered:  # a library guide the commune follows under another name is opened by that name
             raise Refused(404, f"không có hướng dẫn content/guides/{slug}.yaml")
-        return Doc(path, GUIDE_SCHEMA, Guide, f"/guides/{slug}", "", slug)
+        return Doc(path, GUIDE_SCHEMA, Guide, f"/guides/{slug}", "", slug, found)
 
     def commune_doc(self) -> Doc:
         return Doc(self.project.content_dir / "commune.yaml", COMMUNE_SCHEMA, Commune, "/commune",
@@ -195,13 +198,16 @@ def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dic
     project = studio.project
     content = load_content(project)
     shown = project.shown(doc.path)
-    problems = [p for p in content.problems if p.file == shown]
-    warnings = [w for w in content.warnings if w.file == shown] + _spelling(project, content, shown)
+    files = {shown, *_library_files(content, doc)}
+    problems = [p for p in content.problems if p.file in files]
+    warnings = [w for w in content.warnings if w.file in files] + _spelling(project, content, shown)
     if unsaved is not None:
         posted, problems, warnings = unsaved.values, unsaved.problems, unsaved.warnings
-    data = posted if posted is not None else next((s.data for s in content.sources if s.name == shown), None)
+    data = posted if posted is not None else _shown_data(content, doc, shown)
     readable = data is not None or _parses(doc.path, shown)
     fields = forms.fields_of(doc.schema, data) if readable else []
+    if doc.follows is not None:
+        following.mark(fields, doc.follows)
     loose = forms.attach(fields, _form_worded(problems), warnings)
     if unsaved is not None:
         listops.mark_origins(fields, unsaved.origins)
@@ -210,15 +216,35 @@ def _editor(studio: Studio, doc: Doc, tab: str, saved: bool = False, posted: dic
                    base=unsaved.base if unsaved else yamledit.version_of(doc.path), fields=fields, loose=loose,
                    unsaved=unsaved is not None, differs=differs or [],
                    loose_warnings=[w for w in loose if w in warnings], problem_count=len(problems), saved=saved,
-                   stale=stale, failure=failure, raw=raw if raw is not None else _text(doc.path), tab=tab,
+                   stale=stale, failure=failure, raw=raw if raw is not None else _raw_text(doc), tab=tab,
                    icons=sorted(icon_names(template_folders(project))), commune_name=_commune_name(content),
                    guide_page=doc.slug is not None, common=_common_lines(studio, content, doc),
-                   cleaned=pasted.said(fields, cleaned))
+                   cleaned=pasted.said(fields, cleaned), **_library_parts(project, doc))
     if doc.slug is not None:
         context.update(_guide_parts(studio, content, doc.slug, tab))
         guide = content.guides.get(doc.slug)
         context["heading"] = context["title"] = guide.title if guide else (data or {}).get("title") or doc.slug
     return studio.page("editor.html.j2", status, **context)
+
+
+def _library_files(content: Content, doc: Doc) -> list[str]:
+    """A library guide's files besides the commune's (the library's), whose problems the editor shows too."""
+    return [f for f, slug in content.files.items() if doc.follows is not None and slug == doc.slug]
+
+
+def _shown_data(content: Content, doc: Doc, shown: str) -> dict | None:
+    """The values the form shows: a library guide's layered from both files, else the file's."""
+    if doc.follows is not None:
+        return doc.follows.guide.data
+    return next((s.data for s in content.sources if s.name == shown), None)
+
+
+def _library_parts(project: Project, doc: Doc) -> dict:
+    """A library guide's editor: the library's file, and the values the library changed since."""
+    if doc.follows is None:
+        return dict(library_file="", library_notices=[])
+    source = doc.follows.guide.library
+    return dict(library_file=source.name if source else "", library_notices=following.notices(project, doc.follows))
 
 
 def _form_worded(problems: list[Problem]) -> list[Problem]:
@@ -249,6 +275,13 @@ def _parses(path: Path, shown: str) -> bool:
     except OutreachError:
         return False
     return True
+
+
+def _raw_text(doc: Doc) -> str:
+    """The file as the raw editor shows it; a library guide's file not written yet, as it would start."""
+    if doc.follows is not None and not doc.path.is_file():
+        return f"follows: {doc.follows.target}\n"
+    return _text(doc.path)
 
 
 def _text(path: Path) -> str:
@@ -352,7 +385,7 @@ async def save(request: Request) -> Response:
 
 def _save_form(studio: Studio, doc: Doc, values: dict[str, str], files: list[tuple[str, str, bytes]]) -> Response:
     tab = _tab(values.get("tab"))
-    before = _written(doc.path, studio.project)
+    before = _before(studio, doc)
     with yamledit.locked(doc.path):  # check, pictures and write as one step: a stale save stores no picture
         refusal = _stored_pictures(studio, doc, values, files, check=not values.get("op"))
         if refusal:
@@ -390,7 +423,10 @@ def _written_form(doc: Doc, values: dict[str, str], posted: dict, before: dict |
                   where_from: listops.Origins) -> dict[str, str]:
     """The form written over the file (nothing written: why not)."""
     try:
-        yamledit.save_form(doc.path, values.get("base", ""), posted, before, "", doc.schema, where_from)
+        if doc.follows is not None:  # a library guide's form goes to the commune's override file
+            yamledit.save_text(doc.path, values.get("base", ""), following.override_text(doc.follows, posted))
+        else:
+            yamledit.save_form(doc.path, values.get("base", ""), posted, before, "", doc.schema, where_from)
     except yamledit.Stale as exc:
         return {"stale": exc.format_message()}
     except OutreachError as exc:
@@ -410,7 +446,8 @@ def _rearranged(studio: Studio, doc: Doc, values: dict[str, str], posted: dict, 
 def _judged(studio: Studio, doc: Doc, posted: dict, before: dict | None,
             origins: listops.Origins | None = None) -> tuple[list[Problem], list[Problem]]:
     """The problems and warnings the form's values would have once saved (nothing is written)."""
-    text = yamledit.merged_text(doc.path, posted, before, origins=origins)
+    text = (following.override_text(doc.follows, posted) if doc.follows is not None
+            else yamledit.merged_text(doc.path, posted, before, origins=origins))
     with tempfile.TemporaryDirectory() as tmp:
         candidate = Path(tmp) / doc.path.name
         candidate.write_text(text, encoding="utf-8")
@@ -419,6 +456,11 @@ def _judged(studio: Studio, doc: Doc, posted: dict, before: dict | None,
             lexicon = load_content(studio.project).lexicon
             warnings += _spelling(studio.project, Content(None, {}, [], lexicon, sources=[source]), source.name)
     return problems, warnings
+
+
+def _before(studio: Studio, doc: Doc) -> dict | None:
+    """What the form's values are compared with: the file, or a library guide's layered values."""
+    return doc.follows.guide.data if doc.follows is not None else _written(doc.path, studio.project)
 
 
 def _written(path: Path, project: Project) -> dict | None:
@@ -435,7 +477,7 @@ def _refused_save(studio: Studio, doc: Doc, values: dict[str, str], before: dict
     """The editor again with what the officer typed, saying why nothing was written (and, when the
     file changed meanwhile, which fields of the form differ from it now)."""
     shown = _plain(forms.posted(doc.schema, values, before))
-    differs = forms.differences(doc.schema, shown, _written(doc.path, studio.project)) if stale else []
+    differs = forms.differences(doc.schema, shown, _before(studio, doc)) if stale else []
     return _editor(studio, doc, tab, posted=shown, stale=stale, failure=failure, status=409 if stale else 400,
                    differs=differs)
 
@@ -467,7 +509,7 @@ async def check(request: Request) -> Response:
 
 
 def _checked(studio: Studio, doc: Doc, values: dict[str, str]) -> Response:
-    before = _written(doc.path, studio.project)
+    before = _before(studio, doc)
     posted = forms.posted(doc.schema, values, before)
     try:
         problems, warnings = _judged(studio, doc, posted, before, listops.origins(values, posted))
@@ -490,6 +532,23 @@ async def save_raw(request: Request) -> Response:
     except yamledit.Stale as exc:
         return await asyncio.to_thread(_editor, studio, doc, "handout", stale=exc.format_message(), raw=text,
                                        status=409)
+    return RedirectResponse(f"{doc.url}?saved=1", status_code=303)
+
+
+async def library_choice(request: Request) -> Response:
+    """A library guide's field: keep the commune's value or take the library's (what `outreach library
+    review --keep/--take` does); taking it removes the key from the commune's file."""
+    studio: Studio = request.app.state.studio
+    doc = _doc_of(studio, request)
+    form = await request.form(max_files=40, max_fields=3000, max_part_size=2 * 1024 * 1024)
+    keep, take = [str(v) for v in form.getlist("keep")], [str(v) for v in form.getlist("take")]
+    if doc.follows is None:
+        raise Refused(404, "hướng dẫn này không theo thư viện")
+    try:
+        await asyncio.to_thread(libraryseen.review, studio.project, doc.follows.slug, keep, take)
+    except OutreachError as exc:
+        failure = f"Chưa làm được: {exc.format_message()}"
+        return await asyncio.to_thread(_editor, studio, doc, "handout", failure=failure, status=400)
     return RedirectResponse(f"{doc.url}?saved=1", status_code=303)
 
 
@@ -689,6 +748,7 @@ def create_app(project: Project, guard: Gate) -> Any:
         Route("/guides/{slug}", save, methods=["POST"]),
         Route("/guides/{slug}/raw", save_raw, methods=["POST"]),
         Route("/guides/{slug}/check", check, methods=["POST"]),
+        Route("/guides/{slug}/library", library_choice, methods=["POST"]),
         Route("/commune/check", check, methods=["POST"]),
         Route("/commune", commune_page),
         Route("/commune", save, methods=["POST"]),

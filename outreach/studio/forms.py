@@ -44,6 +44,8 @@ class FormField:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     origin: int | None = None      # a list item's index in the file (None: added in the form)
+    provenance: str = ""           # a library guide's field: whose value it shows ("thư viện" / "của xã")
+    reset: str = ""                # … where "dùng lại của thư viện" posts, when the commune's file changes it
 
     @property
     def name(self) -> str:

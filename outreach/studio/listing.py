@@ -24,6 +24,7 @@ class Row:
     state_kind: str       # ok, error, draft, new: how the page colours it
     last_built: str
     last_checked: str
+    library: bool = False  # a library guide the commune follows (with or without its own changes)
 
     @property
     def search(self) -> str:
@@ -37,18 +38,33 @@ def folded(text: str) -> str:
 
 
 def rows(project: Project, content: Content, outdated: Collection[str] = ()) -> list[Row]:
-    """One row per guide file; a guide in `outdated` (its outputs made before a change) says so."""
+    """One row per guide the commune offers (its own files, and the library's it follows; a hidden one
+    not); a guide in `outdated` (its outputs made before a change) says so."""
     manifest = Manifest.load(project.build_dir)
     errors: dict[str, int] = {}
     for problem in content.problems:
         errors[problem.file] = errors.get(problem.file, 0) + 1
     written = {source.name: source.data for source in content.sources}
-    return [_row(project, path, written.get(project.shown(path)) or {}, errors.get(project.shown(path), 0), manifest,
-                 path.stem in outdated) for path in project.guide_paths()]
+    own_files = {project.shown(path): path for path in project.guide_paths()}
+    made = []
+    for slug in sorted(content.slugs | {path.stem for path in own_files.values()}):
+        files = sorted((f for f, s in content.files.items() if s == slug), key=lambda f: f in own_files)
+        if slug in content.hidden or not files:
+            continue
+        data = {k: v for f in files for k, v in (written.get(f) or {}).items()}
+        paths = [own_files.get(f) or _library_path(content, f) for f in files]
+        made.append(_row(project, slug, [p for p in paths if p.is_file()], data, sum(errors.get(f, 0) for f in files),
+                         manifest, slug in outdated))
+        made[-1].library = any(f not in own_files for f in files)
+    return made
 
 
-def _row(project: Project, path: Path, data: dict, errors: int, manifest: Manifest, outdated: bool) -> Row:
-    slug = path.stem
+def _library_path(content: Content, shown: str) -> Path:
+    return content.library.guides_dir / Path(shown).name if content.library else Path(shown)
+
+
+def _row(project: Project, slug: str, paths: list[Path], data: dict, errors: int, manifest: Manifest,
+         outdated: bool) -> Row:
     units = [unit for key, unit in manifest.units.items() if key.startswith(f"{slug}/")]
     stamps = [record.mtime_ns for unit in units for record in unit.files.values()]
     if errors:
@@ -62,7 +78,7 @@ def _row(project: Project, path: Path, data: dict, errors: int, manifest: Manife
     else:
         state, kind = "hợp lệ", "ok"
     built = _when(max(stamps)) if stamps else "chưa tạo"
-    if stamps and path.stat().st_mtime_ns > max(stamps):
+    if stamps and paths and max(p.stat().st_mtime_ns for p in paths) > max(stamps):
         built += " (đã sửa sau đó)"
     return Row(slug, _text(data.get("title")) or slug, _text(data.get("code")), _text(data.get("online_level")),
                state, kind, built, _day(data.get("last_checked")))
