@@ -109,7 +109,8 @@ class States:
         with self._lock:
             lock = self._locks.setdefault(project.root, threading.Lock())
         with lock:  # one judgement of a commune at a time; the others wait for it
-            stamp = files_stamp([project.content_dir, project.templates_dir, project.build_dir / MANIFEST])
+            stamp = files_stamp([project.content_dir, project.templates_dir, project.build_dir / MANIFEST,
+                                 project.previewing().build_dir / MANIFEST])
             made = self._made.get(project.root)
             if made is None or made[0] != stamp:
                 made = (stamp, states(project, {}))
@@ -132,15 +133,16 @@ def states(project: Project, approved: dict[str, Approval]) -> list[GuideState]:
     for problem in content.problems:
         problems[problem.file] = problems.get(problem.file, 0) + 1
     titles = {source.name: source.data.get("title") for source in content.sources if isinstance(source.data, dict)}
-    manifest = Manifest.load(project.build_dir)
+    # Built: published or as a preview (build/.preview/, its own manifest).
+    manifests = [Manifest.load(project.build_dir), Manifest.load(project.previewing().build_dir)]
     return [_state(project, path.stem, titles.get(project.shown(path)), problems.get(project.shown(path), 0),
-                   approved.get(path.stem), manifest) for path in project.guide_paths()]
+                   approved.get(path.stem), manifests) for path in project.guide_paths()]
 
 
 def _state(project: Project, slug: str, title: object, problems: int, approval: Approval | None,
-           manifest: Manifest) -> GuideState:
-    stamps = [record.mtime_ns for key, unit in manifest.units.items() if key.startswith(f"{slug}/")
-              for record in unit.files.values()]
+           manifests: list[Manifest]) -> GuideState:
+    stamps = [record.mtime_ns for manifest in manifests for key, unit in manifest.units.items()
+              if key.startswith(f"{slug}/") for record in unit.files.values()]
     return GuideState(slug, str(title) if isinstance(title, str) else slug, problems,
                       version_of(project.guide_path(slug)),
                       approval.version if approval else None, approval.approved_by if approval else None,
