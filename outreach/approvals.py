@@ -20,11 +20,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from outreach import plan
 from outreach.atomic import write_atomic
 from outreach.content import Content, judged_guide, load_content
 from outreach.errors import ContentError, OutreachError, Problem
 from outreach.manifest import Manifest
-from outreach.plan import Fingerprints
 from outreach.products import UNITS
 from outreach.project import Project
 from outreach.templating import BoundedSandbox
@@ -139,7 +139,6 @@ def split(project: Project, content: Content) -> tuple[Content, Content | None]:
     except ContentError as exc:
         return dataclasses.replace(content, guides={}, problems=content.problems + exc.problems), None
     if register is None:
-        _drop_previews(project)
         return content, None
     published = dataclasses.replace(content, guides=dict(content.guides), hidden=set(content.hidden),
                                     problems=list(content.problems))
@@ -189,7 +188,7 @@ def adopt_previews(project: Project, env: BoundedSandbox, content: Content, mani
     slugs = sorted({key.split("/")[0] for key in previews.units} & set(content.guides))
     if not slugs:
         return []
-    fingerprints, moved = Fingerprints(project, env, content, engine), []
+    fingerprints, moved = plan.Fingerprints(project, env, content, engine), []
     for slug in slugs:
         inputs = fingerprints.for_guide(slug, content.guides[slug], lambda name, hash_: True)
         for name in MARK_FREE:
@@ -214,6 +213,18 @@ def _adopt(project: Project, previews: Manifest, manifest: Manifest, key: str, i
     return list(preview.files)
 
 
-def _drop_previews(project: Project) -> None:
+def drop_previews(project: Project) -> None:
     """Approval no longer required: the previews are gone with it."""
     shutil.rmtree(project.previewing().build_dir, ignore_errors=True)
+
+
+def outdated_guides(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest,
+                    only: str | None = None) -> set[str]:
+    """plan.outdated_guides, approval considered: the published outputs against the approved version,
+    a preview's against the newest."""
+    published, preview = split(project, content)
+    found = plan.outdated_guides(project, env, published, manifest, only)
+    if preview is not None:
+        shadow = project.previewing()
+        found |= plan.outdated_guides(shadow, env, preview, Manifest.load(shadow.build_dir), only)
+    return found

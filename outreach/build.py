@@ -93,6 +93,8 @@ def _build(project: Project, options: Options,
         _build_commune_outputs(project, env, content, manifest, report)
         if preview is not None:
             _build_previews(project, env, preview, options, report, on_guide)
+        else:
+            approvals.drop_previews(project)
     except ContentError as exc:  # the house style, a pictogram or a commune-wide template is broken
         report.problems += exc.problems
     if options.with_audio:
@@ -181,7 +183,7 @@ def refresh_catalog(project: Project) -> None:
         return
     try:
         with buildlock.exclusive(project):
-            content = load_content(project)
+            content = approvals.split(project, load_content(project))[0]  # the catalog lists what is published
             if content.commune is None:
                 return
             env, manifest = template_environment(project), Manifest.load(project.build_dir)

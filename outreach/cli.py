@@ -296,9 +296,10 @@ def _summary(project: Project, report: BuildReport, errors: list[Problem], only:
               "có trong tệp: duyệt đúng bản đã đọc.")
 @click.option("--by", metavar="TÊN_NGƯỜI", help="Người duyệt; mặc định: tên người dùng trên máy.")
 @click.option("--no-build", is_flag=True, help="Chỉ ghi việc duyệt; bản này được in và phát ở lần tạo sau.")
+@click.option("--no-audio", is_flag=True, help="Tạo ngay bản in và lời bản tin, chưa tạo âm thanh.")
 @verbosity_options
 @click.pass_obj
-def approve(project: Project, slug: str, version: str | None, by: str | None, no_build: bool) -> None:
+def approve(project: Project, slug: str, version: str | None, by: str | None, no_build: bool, no_audio: bool) -> None:
     _check_slug(slug)
     who = by or getpass.getuser()
     text = approvals.approvable(project, slug, version)
@@ -307,7 +308,7 @@ def approve(project: Project, slug: str, version: str | None, by: str | None, no
     _tell(f"Đã duyệt {project.shown(project.guide_path(slug))} (phiên bản {approvals.version_of(text)[:12]}…, "
           f"người duyệt: {who}).")
     if not no_build:
-        _build_and_report(project, Options(only=slug))
+        _build_and_report(project, Options(only=slug, with_audio=not no_audio))
 
 
 def _approved_on_server(project: Project, slug: str, text: bytes, who: str) -> bool:
