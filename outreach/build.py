@@ -3,6 +3,7 @@ unit in the manifest once its files are in place, then refresh the catalog."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections import Counter
@@ -57,6 +58,7 @@ class BuildReport:
     stages: Counter = field(default_factory=Counter)
     removed: list[str] = field(default_factory=list)     # guides whose YAML is gone: their outputs pruned
     files: dict[str, str] = field(default_factory=dict)  # every guide file as shown → its guide's slug
+    previews: list[str] = field(default_factory=list)    # guides whose newest version awaits approval
 
 
 def build(project: Project, options: Options | None = None,
@@ -113,10 +115,14 @@ def _build_previews(project: Project, env: BoundedSandbox, preview: Content, opt
     shadow = project.previewing()
     manifest, made = Manifest.load(shadow.build_dir), BuildReport()
     _prune_removed_guides(shadow, manifest, preview.slugs)  # approved since, or gone
+    def told(done: int, total: int, result: GuideResult) -> None:
+        if on_guide:
+            on_guide(done, total, dataclasses.replace(result, part=f"{result.part}, bản chưa duyệt"))
     try:
-        _build_guides(shadow, env, preview, manifest, options, made, on_guide)
+        _build_guides(shadow, env, preview, manifest, options, made, told)
     finally:
         _save(shadow, manifest)
+    report.previews = sorted(preview.guides)
     report.built += [f"{PREVIEW}/{rel}" for rel in made.built]
     report.drafts += made.drafts
     report.problems += made.problems

@@ -284,6 +284,9 @@ def _summary(project: Project, report: BuildReport, errors: list[Problem], only:
               f"{REAL_VOICE}. Xem danh sách bằng -v.")
     for draft in report.drafts:
         _detail(f"  bản nháp: {project.shown(draft)}")
+    if report.previews:
+        _tell(f"Chờ duyệt: bản mới của {', '.join(report.previews)} chỉ là bản xem trước trong build/.preview/ (mang "
+              "dấu «BẢN CHƯA DUYỆT», không in, không phát loa); lãnh đạo xã duyệt bằng 'outreach approve TÊN'.")
     _tell(f"Danh mục: {project.shown(project.build_dir / 'index.html')}")
 
 
