@@ -604,6 +604,28 @@ def test_what_is_printed_and_aired_is_the_approved_version_and_a_newer_one_a_mar
     assert record["sha256"] == spoken, "the manifest says which bulletin is in place"
 
 
+def test_outreach_approve_on_a_commune_folder_of_the_server_goes_into_its_database(tmp_path):
+    from outreach.server.db import Approval
+
+    root = tmp_path / "srv"
+    assert cli("server", "init", str(root)).exit_code == 0
+    assert cli("server", "add-commune", str(root), "an-vien", "--name", "xã An Viễn").exit_code == 0
+    project = root / "communes" / "an-vien"
+    assert not (project / "build" / SLUG_BORN).exists(), "on the server, nothing is published before approval"
+    result = cli("--project", str(project), "approve", SLUG_BORN, "--by", "an.chutich", "--no-audio")
+    assert result.exit_code == 0, result.output
+    assert "BẢN CHƯA DUYỆT" not in "".join(pdf_pages(project / "build" / SLUG_BORN / "handout.pdf"))
+    deployment = Deployment(root, {}, "sqlite")
+    [row] = deployment.rows(Approval)
+    assert (row.slug, row.approved_by) == (SLUG_BORN, "an.chutich")
+    guide = project / "content" / "guides" / f"{SLUG_BORN}.yaml"
+    assert row.version == hashlib.sha256(guide.read_bytes()).hexdigest()
+    assert deployment.rows(AuditEntry, AuditEntry.event == "approved", AuditEntry.login == "an.chutich")
+
+
+SLUG_BORN = "dang-ky-khai-sinh"
+
+
 # --- history ------------------------------------------------------------------------------------------
 
 def test_every_save_is_a_version_with_its_author_changes_in_words_and_a_restore_needs_approval_again(deployment):
