@@ -136,8 +136,8 @@ def split(project: Project, content: Content) -> tuple[Content, Content | None]:
         return content, None
     try:
         register = read(project) if required(project, content) else None
-    except ContentError as exc:
-        return dataclasses.replace(content, guides={}, problems=content.problems + exc.problems), None
+    except ContentError as exc:  # nothing may be published while it is unknown what is approved
+        return dataclasses.replace(content, commune=None, problems=content.problems + exc.problems), None
     if register is None:
         return content, None
     published = dataclasses.replace(content, guides=dict(content.guides), hidden=set(content.hidden),

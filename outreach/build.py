@@ -83,8 +83,9 @@ def _build(project: Project, options: Options,
         return report
     _remove_leftovers(project.build_dir)
     content, preview = approvals.split(project, content)  # with approval required: the approved versions
-    assert content.commune is not None
     report.problems, report.failed = list(content.problems), report.failed | _failed(content)
+    if content.commune is None:  # what is approved cannot be read: nothing is built, nothing removed
+        return report
     manifest = Manifest.load(project.build_dir)
     report.removed = _prune_removed_guides(project, manifest, content.slugs)
     env = template_environment(project)

@@ -84,3 +84,9 @@ def test_a_damaged_approved_text_keeps_what_was_published_and_is_named(tmp_path)
     assert "hãy duyệt lại" in result.output and handout.read_bytes() == before
     assert run(root, "approve", SLUG, "--no-build").exit_code == 0, "the leader approves the newest version again"
     assert run(root, "build", "--no-audio").exit_code == 0 and "33.000" in text_of(handout)
+    register = root / "content" / "approvals.yaml"
+    register.write_text(register.read_text(encoding="utf-8") + "guides: [\n", encoding="utf-8")
+    before = handout.read_bytes()
+    result = run(root, "build", "--no-audio")
+    assert result.exit_code == 1 and "content/approvals.yaml:" in result.output, "what is approved is unknown"
+    assert handout.read_bytes() == before and (root / "build" / "handouts.pdf").is_file(), "nothing is removed"
