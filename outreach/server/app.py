@@ -413,6 +413,7 @@ class Communes:
         POST, the build is in the audit log."""
         with self.server.database.session.begin() as db:
             history.record_changes(db, self.server.folder.project(commune), commune, author)
+            approvals.mirror(db, self.server.folder.project(commune), commune)
             if author != history.OUTSIDE and scope["path"].rstrip("/") == f"/c/{commune}/build":
                 audit.record(db, audit.BUILD, author, scope["outreach.seen"].address, commune=commune)
 
