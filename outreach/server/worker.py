@@ -33,6 +33,14 @@ class ProvinceWorker(Worker):
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
         return self.job_monitoring_interval * 3
 
+    def subscribe(self) -> None:
+        """RQ's own, listening in 1 s steps (RQ waits 60 s, and redis-py's stop() now waits for the step
+        to end: a worker asked to stop would hang a minute)."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=1, daemon=True,
+                                                       exception_handler=self._pubsub_exception_handler)  # type: ignore[assignment]
+
 
 def work(folder: ServerFolder, heartbeat: int = HEARTBEAT, burst: bool = False) -> None:
     url = queue.redis_url(folder)
@@ -42,7 +50,6 @@ def work(folder: ServerFolder, heartbeat: int = HEARTBEAT, burst: bool = False) 
     folder.settings()
     show_build_lines()
     connection = queue.connect(url)
-    connection.connection_pool.connection_kwargs["socket_timeout"] = None  # the worker blocks on the queue
     worker = ProvinceWorker([queue.build_queue(connection)], name=f"{socket.gethostname()}.{os.getpid()}",
                             connection=connection,
                             job_monitoring_interval=heartbeat, maintenance_interval=heartbeat * 3,
