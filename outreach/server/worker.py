@@ -66,7 +66,7 @@ def show_build_lines() -> None:
     log.propagate = False
 
 
-def run_build(root: str, commune: str, slug: str | None) -> bool:
+def run_build(root: str, commune: str, slug: str | None, audio: bool = True) -> bool:
     """The job: build `commune` (one guide or all), telling each step to the job's Redis list."""
     job = get_current_job()
     assert job is not None and job.connection is not None
@@ -80,22 +80,22 @@ def run_build(root: str, commune: str, slug: str | None) -> bool:
     again = job.connection.llen(key) > 0
     tell(kind="start", done=0, total=0, message=(f"Lần tạo trước bị ngắt giữa chừng; đang tạo lại {what}…" if again
                                                  else f"Bắt đầu tạo {what}…"))
-    return _built(ServerFolder(Path(root)), commune, slug, tell)
+    return _built(ServerFolder(Path(root)), commune, Options(only=slug, jobs=1, with_audio=audio), tell)
 
 
-def _built(folder: ServerFolder, commune: str, slug: str | None, tell) -> bool:
+def _built(folder: ServerFolder, commune: str, options: Options, tell) -> bool:
     def on_guide(done: int, total: int, result: GuideResult) -> None:
         state = f"{len(result.problems)} lỗi" if result.problems else f"{len(result.built)} tệp"
         tell(kind="progress", message=f"{result.slug} ({result.part}): {state}", done=done, total=total)
 
     started = time.monotonic()
     try:
-        report = build(folder.project(commune), Options(only=slug, jobs=1), on_guide)
+        report = build(folder.project(commune), options, on_guide)
     except OutreachError as exc:  # the build lock held by another build, an unreadable folder
         log.info("build commune=%s guides=0 seconds=%.1f refused: %s", commune, time.monotonic() - started, exc)
         tell(kind="end", ok=False, message=f"Không tạo được: {exc.format_message()}", problems=[])
         return False
-    problems = [p for p in report.problems if slug is None or concerns(p, slug)]
+    problems = [p for p in report.problems if options.only is None or concerns(p, options.only)]
     log.info("build commune=%s guides=%d seconds=%.1f files=%d problems=%d", commune, report.guides,
              time.monotonic() - started, len(report.built), len(problems))
     tell(kind="end", ok=not problems, message=summary(report.built, report.drafts, problems),
