@@ -19,7 +19,7 @@ import redisserver
 from redis import Redis
 from rq import Queue
 from rq.job import Job
-from test_server import OUTREACH, Deployment, cli
+from test_server import OUTREACH, Deployment, cli, free_port
 
 from outreach.server.queue import QUEUE_NAME, events_key
 
@@ -127,6 +127,15 @@ def wait_for(condition, seconds: float = 120):
             return found
         time.sleep(0.1)
     raise AssertionError("waited in vain")
+
+
+def test_a_worker_without_a_queue_or_with_redis_gone_says_so(tmp_path):
+    root = tmp_path / "srv"
+    assert cli("server", "init", str(root)).exit_code == 0
+    unset = cli("server", "worker", str(root), env={"REDIS_URL": ""})
+    assert unset.exit_code == 1 and "redis_url" in unset.output and "Traceback" not in unset.output
+    gone = cli("server", "worker", str(root), env={"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    assert gone.exit_code == 1 and "không kết nối được hàng đợi" in gone.output, gone.output
 
 
 def test_health_reports_the_queue_and_its_two_workers(province):

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import redis
 from rq import Worker, get_current_job
 
 from outreach.build import Options, build
@@ -50,6 +51,12 @@ def work(folder: ServerFolder, heartbeat: int = HEARTBEAT, burst: bool = False) 
     folder.settings()
     show_build_lines()
     connection = queue.connect(url)
+    try:
+        connection.ping()
+    except redis.RedisError as exc:
+        where = connection.connection_pool.connection_kwargs
+        raise OutreachError(f"không kết nối được hàng đợi Redis ở {where.get('host')}:{where.get('port')} ({exc}); "
+                            "hãy kiểm tra redis-server đang chạy và redis_url/REDIS_URL") from None
     worker = ProvinceWorker([queue.build_queue(connection)], name=f"{socket.gethostname()}.{os.getpid()}",
                             connection=connection,
                             job_monitoring_interval=heartbeat, maintenance_interval=heartbeat * 3,
