@@ -67,12 +67,12 @@ class Doc:
 class Studio:
     """Everything the routes share: the project, the checks, the preview and build machinery."""
 
-    def __init__(self, project: Project, guard: Gate):
+    def __init__(self, project: Project, guard: Gate, builds: Any = None):
         self.project = project
         self.guard = guard
         self.previewer = preview.Previewer(project)
         self.contents = ContentCache(project)  # the guides page, judged again only when a file changed
-        self.builds = Builds(project)
+        self.builds = builds or Builds(project)  # the province server's queue, when it has one
         self.env = template_environment(project)  # the commune's templates, as a build uses them
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(STUDIO_DIR / "templates"),
                                         autoescape=True, trim_blocks=True, lstrip_blocks=True,
@@ -738,9 +738,10 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
                         status_code=500)
 
 
-def create_app(project: Project, guard: Gate) -> Any:
-    """The studio as an ASGI app, behind its guard (the token's, or the province server's sign-in)."""
-    studio = Studio(project, guard)
+def create_app(project: Project, guard: Gate, builds: Any = None) -> Any:
+    """The studio as an ASGI app, behind its guard (the token's, or the province server's sign-in);
+    its builds run in a thread of this process unless `builds` runs them elsewhere (a queue)."""
+    studio = Studio(project, guard, builds)
     routes = [
         Route("/", guides_page),
         Route("/guides", new_guide, methods=["POST"]),
