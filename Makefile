@@ -7,9 +7,11 @@ PREFIX ?= /usr/local
 # Debian packages: WeasyPrint's Pango and fast font subsetting, poppler/zbar/qpdf to read PDFs back,
 # espeak-ng, ffmpeg and libmpg123 for audio, Chromium to check the catalog page as a browser shows it and to
 # drive the studio (`outreach serve`) through Playwright (pip's playwright, no browser download),
-# hunspell-vi for the spelling check, PostgreSQL for the province server's tests (a throw-away cluster).
+# hunspell-vi for the spelling check, PostgreSQL for the province server's tests (a throw-away cluster),
+# redis-server for its build queue's tests (a throw-away Redis).
 APT_PACKAGES = python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libmpg123-0 \
-               poppler-utils zbar-tools qpdf espeak-ng ffmpeg chromium hunspell hunspell-vi postgresql
+               poppler-utils zbar-tools qpdf espeak-ng ffmpeg chromium hunspell hunspell-vi postgresql \
+               redis-server
 
 .PHONY: system install demo lint test bench clean
 

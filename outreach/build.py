@@ -3,6 +3,7 @@ unit in the manifest once its files are in place, then refresh the catalog."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections import Counter
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from outreach import buildlock, catalog, resultsbuild, schedule, workers
+from outreach import approvals, buildlock, catalog, resultsbuild, schedule, workers
 from outreach.atomic import LEFTOVERS, write_atomic
 from outreach.content import Content, load_content
 from outreach.errors import ContentError, OutreachError, Problem
@@ -20,7 +21,7 @@ from outreach.libraryseen import note_first_sight
 from outreach.manifest import MANIFEST, Manifest, UnitRecord, digest, file_record
 from outreach.plan import Fingerprints, Job, outdated_guides, stale_units, units_for
 from outreach.products import BY_NAME, joined_pages
-from outreach.project import Project
+from outreach.project import PREVIEW, Project
 from outreach.sound.cache import prune_cache
 from outreach.sound.engines import voicing_for
 from outreach.sound.speech import Speaker
@@ -57,6 +58,7 @@ class BuildReport:
     stages: Counter = field(default_factory=Counter)
     removed: list[str] = field(default_factory=list)     # guides whose YAML is gone: their outputs pruned
     files: dict[str, str] = field(default_factory=dict)  # every guide file as shown → its guide's slug
+    previews: list[str] = field(default_factory=list)    # guides whose newest version awaits approval
 
 
 def build(project: Project, options: Options | None = None,
@@ -76,21 +78,60 @@ def _build(project: Project, options: Options,
         content = load_content(project)
     report = BuildReport(problems=list(content.problems), warnings=[str(w) for w in content.warnings],
                          stages=timings.take(), files=content.files)
-    report.failed = {content.files[p.file] for p in content.problems if p.file in content.files}
+    report.failed = _failed(content)
     if content.commune is None:
         return report
     _remove_leftovers(project.build_dir)
+    content, preview = approvals.split(project, content)  # with approval required: the approved versions
+    report.problems, report.failed = list(content.problems), report.failed | _failed(content)
+    if content.commune is None:  # what is approved cannot be read: nothing is built, nothing removed
+        return report
     manifest = Manifest.load(project.build_dir)
     report.removed = _prune_removed_guides(project, manifest, content.slugs)
     env = template_environment(project)
     try:
+        report.built += approvals.adopt_previews(project, env, content, manifest,
+                                                 options.engine or content.commune.audio.engine)
         _build_guides(project, env, content, manifest, options, report, on_guide)
         _build_commune_outputs(project, env, content, manifest, report)
+        if preview is not None:
+            _build_previews(project, env, preview, options, report, on_guide)
+        else:
+            approvals.drop_previews(project)
     except ContentError as exc:  # the house style, a pictogram or a commune-wide template is broken
         report.problems += exc.problems
     if options.with_audio:
         prune_cache(project.speech_cache_dir, since=started)
     return report
+
+
+def _failed(content: Content) -> set[str]:
+    return {content.files[p.file] for p in content.problems if p.file in content.files}
+
+
+def _build_previews(project: Project, env: BoundedSandbox, preview: Content, options: Options, report: BuildReport,
+                    on_guide: Callable[[int, int, GuideResult], None] | None) -> None:
+    """The newest version of each guide not approved yet, in build/.preview/ (its own manifest), every
+    printed page marked; no share files, no schedule, no joined PDFs, no catalog."""
+    shadow = project.previewing()
+    manifest, made = Manifest.load(shadow.build_dir), BuildReport()
+    _prune_removed_guides(shadow, manifest, preview.slugs)  # approved since, or gone
+    def told(done: int, total: int, result: GuideResult) -> None:
+        if on_guide:
+            on_guide(done, total, dataclasses.replace(result, part=f"{result.part}, bản chưa duyệt"))
+    try:
+        _build_guides(shadow, env, preview, manifest, options, made, told)
+    finally:
+        _save(shadow, manifest)
+    report.previews = sorted(preview.guides)
+    report.built += [f"{PREVIEW}/{rel}" for rel in made.built]
+    report.drafts += made.drafts
+    report.problems += made.problems
+    report.warnings += made.warnings
+    report.failed |= made.failed
+    report.stages += made.stages
+    report.guides += made.guides
+    report.unchanged += made.unchanged
 
 
 def _build_guides(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest, options: Options,
@@ -149,7 +190,7 @@ def refresh_catalog(project: Project) -> None:
         return
     try:
         with buildlock.exclusive(project):
-            content = load_content(project)
+            content = approvals.split(project, load_content(project))[0]  # the catalog lists what is published
             if content.commune is None:
                 return
             env, manifest = template_environment(project), Manifest.load(project.build_dir)
@@ -169,6 +210,9 @@ def _joined_prints(project: Project, env: BoundedSandbox, content: Content, mani
         keys = [f"{slug}/{unit}" for slug in sorted(content.guides)
                 if f"{slug}/{unit}" in manifest.units and slug not in outdated]
         inputs = digest([record.sha256 for key in keys for record in manifest.units[key].files.values()])
+        if not keys and f"{COMMUNE_UNITS}{name}" in manifest.units:  # no guide left to print (none approved)
+            del manifest.units[f"{COMMUNE_UNITS}{name}"]
+            (project.build_dir / name).unlink(missing_ok=True)
         if not keys or manifest.is_current(f"{COMMUNE_UNITS}{name}", inputs):
             continue
         ctx = ctx or make_context(project, content, "espeak-ng", {}, env, officer_view=False)  # nothing spoken
@@ -227,8 +271,8 @@ def _plan(project: Project, env: BoundedSandbox, content: Content, manifest: Man
     speaker = Speaker.for_build(engine, voicing_for(content.commune.audio, project.root, content.commune.dialect),
                                 project.speech_cache_dir, content.lexicon)
     with_audio = options.with_audio and not content.lexicon_broken
-    units = units_for(with_audio, options.print_shop)
-    voiced = [u.name for u in units_for(True, options.print_shop) if u.voice]
+    units = units_for(with_audio, options.print_shop, shared=not project.preview)
+    voiced = [u.name for u in units_for(True, options.print_shop, shared=not project.preview) if u.voice]
     names = {u.name for u in units}
     jobs, finals, unchanged, held = [], [], 0, []
     for slug, guide in content.guides.items():

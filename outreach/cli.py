@@ -6,6 +6,7 @@ Every word an officer reads is Vietnamese, click's own included (outreach/clitex
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ from typing import Any
 
 import click
 
-from outreach import __version__, libraryseen, recordsheet, scaffold, spelling
+from outreach import __version__, approvals, libraryseen, recordsheet, scaffold, spelling
 from outreach.build import REAL_VOICE, BuildReport, Options
 from outreach.build import build as build_project
 from outreach.clitext import Group
@@ -283,7 +284,41 @@ def _summary(project: Project, report: BuildReport, errors: list[Problem], only:
               f"{REAL_VOICE}. Xem danh sách bằng -v.")
     for draft in report.drafts:
         _detail(f"  bản nháp: {project.shown(draft)}")
+    if report.previews:
+        _tell(f"Chờ duyệt: bản mới của {', '.join(report.previews)} chỉ là bản xem trước trong build/.preview/ (mang "
+              "dấu «BẢN CHƯA DUYỆT», không in, không phát loa); lãnh đạo xã duyệt bằng 'outreach approve TÊN'.")
     _tell(f"Danh mục: {project.shown(project.build_dir / 'index.html')}")
+
+
+@main.command(short_help="Duyệt bản hiện tại của một hướng dẫn để in, chia sẻ và phát loa.",
+              help="Lãnh đạo xã duyệt bản đang có trong content/guides/TÊN.yaml (khi commune.yaml ghi approval: "
+                   "required): từ đó bản này được in, chia sẻ và phát loa; bản sửa sau phải duyệt lại. Duyệt xong "
+                   "thì tạo ngay hướng dẫn đó.")
+@click.argument("slug", metavar="TÊN")
+@click.option("--version", "version", metavar="MÃ", help="Mã phiên bản (sha256, ít nhất 8 ký tự đầu) phải là bản đang "
+              "có trong tệp: duyệt đúng bản đã đọc.")
+@click.option("--by", metavar="TÊN_NGƯỜI", help="Người duyệt; mặc định: tên người dùng trên máy.")
+@click.option("--no-build", is_flag=True, help="Chỉ ghi việc duyệt; bản này được in và phát ở lần tạo sau.")
+@click.option("--no-audio", is_flag=True, help="Tạo ngay bản in và lời bản tin, chưa tạo âm thanh.")
+@verbosity_options
+@click.pass_obj
+def approve(project: Project, slug: str, version: str | None, by: str | None, no_build: bool, no_audio: bool) -> None:
+    _check_slug(slug)
+    who = by or getpass.getuser()
+    text = approvals.approvable(project, slug, version)
+    if not _approved_on_server(project, slug, text, who):
+        approvals.record(project, slug, text, who)
+    _tell(f"Đã duyệt {project.shown(project.guide_path(slug))} (phiên bản {approvals.version_of(text)[:12]}…, "
+          f"người duyệt: {who}).")
+    if not no_build:
+        _build_and_report(project, Options(only=slug, with_audio=not no_audio))
+
+
+def _approved_on_server(project: Project, slug: str, text: bytes, who: str) -> bool:
+    """A commune folder of the province server: the approval goes into the server's database too."""
+    from outreach.server.approvals import approve_in_folder  # only here: the CLI of one PC loads no database
+
+    return approve_in_folder(project, slug, text, who)
 
 
 @main.group(cls=Group, short_help="Thư viện hướng dẫn dùng chung: xem, cập nhật, xem lại mục đã đổi.",

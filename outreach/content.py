@@ -161,15 +161,29 @@ def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> 
     judged exactly as load_content judges it: the studio checks a form's values before they are saved.
     A commune's file that follows a library guide is judged with the library's values under it."""
     loading = _Loading(project, icon_names(template_folders(project)))
-    source = _parse(loading, path, keep_source=True)
-    if source is not None and model is Guide and isinstance(source.data.get(FOLLOWS), str):
-        arranged = arrange(project, find_library(project)[0], {path.stem: source}, _commune_source(project))
-        loading.problems += [p for p in arranged.problems if p.file == source.name]
-        source = arranged.sources.get(path.stem, source)
+    source = _layered(loading, _parse(loading, path, keep_source=True), model)
     value = _validated(loading, source, model) if source is not None else None
     if value is not None and source is not None:
         loading.warnings.extend(_advice(value, source))
     return loading.problems, loading.warnings, loading.sources[0] if loading.sources else None
+
+
+def judged_guide(project: Project, path: Path) -> tuple[Guide | None, list[Problem]]:
+    """The guide written in `path` (an approved version kept aside as content/approved/<slug>.yaml),
+    judged as load_content judges the guide's own file; None and why when it is not valid."""
+    loading = _Loading(project, icon_names(template_folders(project)))
+    source = _layered(loading, _parse(loading, path), Guide)
+    return (_validated(loading, source, Guide) if source is not None else None), loading.problems
+
+
+def _layered(loading: _Loading, source: Source | None, model: type[BaseModel]) -> Source | None:
+    """A commune's file that follows a library guide, with the library's values under it."""
+    if source is None or model is not Guide or not isinstance(source.data.get(FOLLOWS), str):
+        return source
+    project, slug = loading.project, Path(source.name).stem
+    arranged = arrange(project, find_library(project)[0], {slug: source}, _commune_source(project))
+    loading.problems += [p for p in arranged.problems if p.file == source.name]
+    return arranged.sources.get(slug, source)
 
 
 def _commune_source(project: Project) -> Source | None:

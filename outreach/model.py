@@ -140,6 +140,7 @@ class Contact(Strict):
 
 # How numbers are read aloud: outreach/sound/reading.py has one rule set for each of these names.
 DialectName = Literal["north", "south"]
+APPROVAL_CHOICES = {"off": "không cần duyệt", "required": "phải được duyệt trước khi in và phát"}
 DIALECT_NAMES = {"north": "miền Bắc (nghìn, linh)", "south": "miền Nam (ngàn, lẻ)"}
 Priority = Literal["thông thường", "ưu tiên", "khẩn cấp"]  # bulletin priority, Circular 39/2020/TT-BTTTT
 ENGINE_GROUP = "outreach.engines"  # the entry-point group speech engines register in (outreach/sound/engines/)
@@ -220,6 +221,10 @@ class Commune(Strict):
     library: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = described(
         "Thư viện hướng dẫn", "bundled: thư viện có sẵn trong outreach; hoặc đường dẫn tới thư mục thư viện của tỉnh "
         "(có thể bỏ).", prose=False, default=None)
+    approval: Literal["off", "required"] = described(
+        "Duyệt trước khi in và phát", "required: chỉ bản đã được duyệt (outreach approve TÊN) mới được in, chia sẻ và "
+        "phát loa; bản mới chưa duyệt chỉ có bản xem trước mang dấu «BẢN CHƯA DUYỆT». off (mặc định): không cần duyệt.",
+        prose=False, choices=APPROVAL_CHOICES, default="off")
 
     _url = field_validator("portal_url")(web_url)
     _logo = field_validator("logo")(content_image)

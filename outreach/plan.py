@@ -48,12 +48,12 @@ class Job:
         return any(BY_NAME[name].voice for name in self.units)
 
 
-def units_for(with_audio: bool, print_shop: bool) -> tuple[Unit, ...]:
+def units_for(with_audio: bool, print_shop: bool, shared: bool = True) -> tuple[Unit, ...]:
     """The units a build makes, in table order (a unit comes after those it follows); a unit made
-    from one the build leaves out is left out too."""
+    from one the build leaves out is left out too. A preview makes no files to forward (`shared`)."""
     chosen: list[Unit] = []
     for unit in UNITS:
-        wanted = (with_audio or not unit.voice) and (print_shop or not unit.print_shop)
+        wanted = (with_audio or not unit.voice) and (print_shop or not unit.print_shop) and (shared or not unit.shared)
         if wanted and all(name in {u.name for u in chosen} for name in unit.after):
             chosen.append(unit)
     return tuple(chosen)
@@ -71,8 +71,9 @@ class Fingerprints:
         folders = template_folders(project)
         self._template_files = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for folder in folders
                                      if folder.is_dir() for p in sorted(folder.rglob("*.j2")))
-        # The results settings shape only the charts, not a guide's outputs.
-        self.common = digest(package_hash(), content.commune.model_dump_json(exclude={"results"}))
+        # The results settings shape only the charts, the approval setting which version is built: neither
+        # shapes a guide's outputs.
+        self.common = digest(package_hash(), content.commune.model_dump_json(exclude={"results", "approval"}))
         with template_errors():
             self.icons = _files_hash([find_template_file(folders, f"icons/{name}.svg")
                                       for name in sorted(icon_names(folders))])

@@ -107,6 +107,11 @@ class Unit:
         return self.speaks is not None
 
     @property
+    def shared(self) -> bool:
+        """Made to forward (share/): never made of a version not approved yet."""
+        return self.file.startswith("share/")
+
+    @property
     def follows(self) -> tuple[str, ...]:
         """Every unit whose outputs shape this one's."""
         return self.after + self.shows

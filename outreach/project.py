@@ -6,12 +6,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+PREVIEW = ".preview"  # build/.preview/<slug>/: a guide's newest version while it is not approved
+
 
 @dataclass(frozen=True)
 class Project:
     """The folders of one commune's project; rendering may read only content/ and templates/."""
 
     root: Path
+    # The preview of guides not approved yet (README, Province server: approval): outputs under
+    # build/.preview/, every printed page marked; the speech cache is the build's own.
+    preview: bool = False
 
     @property
     def content_dir(self) -> Path:
@@ -27,11 +32,15 @@ class Project:
 
     @property
     def build_dir(self) -> Path:
-        return self.root / "build"
+        return self.root / "build" / PREVIEW if self.preview else self.root / "build"
 
     @property
     def speech_cache_dir(self) -> Path:
-        return self.build_dir / ".cache" / "speech"
+        return self.root / "build" / ".cache" / "speech"
+
+    def previewing(self) -> Project:
+        """The same project, building into build/.preview/."""
+        return Project(self.root, preview=True)
 
     def guide_paths(self) -> list[Path]:
         return sorted(self.guides_dir.glob("*.yaml"))

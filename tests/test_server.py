@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -101,8 +102,9 @@ class Deployment:
             self.process = None
 
     def request(self, method: str, path: str, form: dict | None = None, cookie: str = "",
-                headers: dict | None = None, origin: bool = True) -> tuple[int, dict[str, str], str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                headers: dict | None = None, origin: bool = True,
+                timeout: float = 30) -> tuple[int, dict[str, str], str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
         if method == "POST" and origin:
             sent.setdefault("Origin", f"http://{sent['Host']}")
@@ -167,7 +169,8 @@ def test_init_and_add_commune_make_a_project_the_cli_works_on(made_folder):
     project = made_folder / "communes" / "an-vien"
     commune = (project / "content" / "commune.yaml").read_text(encoding="utf-8")
     assert "name: xã An Viễn" in commune and "# Tên xã" in commune, "the name written in, the comments kept"
-    assert (project / "build" / "dang-ky-khai-sinh" / "handout.pdf").is_file(), "built as `outreach init` builds"
+    assert (project / "build" / ".preview" / "dang-ky-khai-sinh" / "handout.pdf").is_file(), "built as `init` builds"
+    assert not (project / "build" / "dang-ky-khai-sinh").exists(), "nothing approved yet: only the preview is built"
     assert cli("--project", str(project), "validate").exit_code == 0
     again = cli("server", "add-commune", str(made_folder), "an-vien", "--name", "xã An Viễn")
     assert again.exit_code == 1 and "đã có xã 'an-vien'" in again.output
@@ -564,6 +567,119 @@ def test_an_officer_signs_in_from_a_bookmark_and_edits_a_guide_of_their_commune(
         page.goto(f"{origin}/c/an-vien/")
         assert page.url.startswith(f"{origin}/login"), "signed out"
         browser.close()
+
+
+# --- what is printed and aired: the approved version ---------------------------------------------------
+
+SCHEDULE = """campaigns:
+  - name: Tháng cao điểm dịch vụ công trực tuyến
+    start: 01/12/2026
+    end: 31/12/2026
+    days: [thứ hai, thứ tư, thứ sáu]
+    slots:
+      - start: 06:00
+        end: 06:10
+        guides: [dang-ky-khai-sinh]
+"""
+
+
+def pdf_pages(pdf: Path) -> list[str]:
+    """The text of each page, as poppler reads it."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    return [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout for n in range(1, pages + 1)]
+
+
+def with_fee(text: str, fee: str) -> str:
+    return re.sub(r"^fee:.*\n(?:  .*\n)*", f'fee: "{fee}"\n', text, count=1, flags=re.M)
+
+
+def saved(deployment, session: str, path: Path, text: str) -> None:
+    """The editor's save of the guide's YAML (the studio's text editor)."""
+    base = hashlib.sha256(path.read_bytes()).hexdigest()
+    status, _, _ = deployment.request("POST", f"/c/an-vien/guides/{path.stem}/raw", {"text": text, "base": base},
+                                      cookie=session)
+    assert status == 303 and path.read_text(encoding="utf-8") == text
+
+
+def approved(deployment, session: str, slug: str) -> None:
+    version = guides_of(deployment, session)[slug]["version"]
+    assert deployment.request("POST", f"/c/an-vien/guides/{slug}/approve", {"version": version},
+                              cookie=session)[0] == 303
+
+
+def built(deployment, session: str, slug: str) -> None:
+    """A build started in the studio, waited for through its event stream (which ends with it)."""
+    status, got, _ = deployment.request("POST", "/c/an-vien/build", {"slug": slug}, cookie=session)
+    assert status == 303
+    events = deployment.request("GET", got["location"] + "/events", cookie=session, timeout=600)[2]
+    assert '"ok": true' in events, events
+
+
+def test_what_is_printed_and_aired_is_the_approved_version_and_a_newer_one_a_marked_preview(deployment):
+    editor, approver = deployment.sign_in("an.bien"), deployment.sign_in("an.chutich")
+    project = deployment.root / "communes" / "an-vien"
+    path, build = project / "content" / "guides" / "dang-ky-khai-sinh.yaml", project / "build"
+    (project / "content" / "schedule.yaml").write_text(SCHEDULE, encoding="utf-8")
+    old = with_fee(path.read_text(encoding="utf-8"), "Lệ phí 11.000 đồng.")
+    saved(deployment, editor, path, old)
+    approved(deployment, approver, "dang-ky-khai-sinh")
+    built(deployment, editor, "dang-ky-khai-sinh")
+    assert "11.000" in pdf_pages(build / "dang-ky-khai-sinh" / "handout.pdf")[0]
+    saved(deployment, editor, path, with_fee(old, "Lệ phí 22.000 đồng."))  # the editor changes the fee, and builds
+    built(deployment, editor, "dang-ky-khai-sinh")
+    [published] = pdf_pages(build / "dang-ky-khai-sinh" / "handout.pdf")
+    assert "11.000" in published and "22.000" not in published and "CHƯA DUYỆT" not in published
+    preview = build / ".preview" / "dang-ky-khai-sinh"
+    assert "22.000" in pdf_pages(preview / "handout.pdf")[0]
+    for pdf in preview.glob("*.pdf"):  # the handout, large print, poster and facilitator's sheet
+        assert all("BẢN CHƯA DUYỆT" in page for page in pdf_pages(pdf)), pdf.name
+    assert not (preview / "share").exists(), "nothing to forward is made of an unapproved version"
+    playlist = (build / "schedule" / "01-0600.m3u").read_text(encoding="utf-8")
+    assert "../dang-ky-khai-sinh/broadcast.mp3" in playlist and ".preview" not in playlist
+    assert "11.000" in (build / "dang-ky-khai-sinh" / "broadcast.txt").read_text(encoding="utf-8"), "what is aired"
+    joined = "".join(pdf_pages(build / "handouts.pdf"))
+    assert "11.000" in joined and "22.000" not in joined and "CHƯA DUYỆT" not in joined
+    with zipfile.ZipFile(build / "dang-ky-khai-sinh" / "share" / "dang-ky-khai-sinh.zip") as bundle:
+        assert not [name for name in bundle.namelist() if "preview" in name]
+    state = guides_of(deployment, editor)["dang-ky-khai-sinh"]
+    assert not state["approved"] and state["built_at"]
+    spoken = hashlib.sha256((preview / "broadcast.mp3").read_bytes()).hexdigest()
+    approved(deployment, approver, "dang-ky-khai-sinh")  # the approver approves; the next build publishes
+    built(deployment, editor, "dang-ky-khai-sinh")
+    [published] = pdf_pages(build / "dang-ky-khai-sinh" / "handout.pdf")
+    assert "22.000" in published and "11.000" not in published and "CHƯA DUYỆT" not in published
+    assert "22.000" in (build / "dang-ky-khai-sinh" / "broadcast.txt").read_text(encoding="utf-8")
+    assert hashlib.sha256((build / "dang-ky-khai-sinh" / "broadcast.mp3").read_bytes()).hexdigest() == spoken, \
+        "the preview's bulletin was moved into place, not spoken again"
+    assert "22.000" in "".join(pdf_pages(build / "handouts.pdf"))
+    assert not preview.exists(), "the preview of a version now approved is gone"
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))["units"]
+    record = manifest["dang-ky-khai-sinh/broadcast"]["files"]["dang-ky-khai-sinh/broadcast.mp3"]
+    assert record["sha256"] == spoken, "the manifest says which bulletin is in place"
+
+
+def test_outreach_approve_on_a_commune_folder_of_the_server_goes_into_its_database(tmp_path):
+    from outreach.server.db import Approval
+
+    root = tmp_path / "srv"
+    assert cli("server", "init", str(root)).exit_code == 0
+    assert cli("server", "add-commune", str(root), "an-vien", "--name", "xã An Viễn").exit_code == 0
+    project = root / "communes" / "an-vien"
+    assert not (project / "build" / SLUG_BORN).exists(), "on the server, nothing is published before approval"
+    result = cli("--project", str(project), "approve", SLUG_BORN, "--by", "an.chutich", "--no-audio")
+    assert result.exit_code == 0, result.output
+    assert "BẢN CHƯA DUYỆT" not in "".join(pdf_pages(project / "build" / SLUG_BORN / "handout.pdf"))
+    deployment = Deployment(root, {}, "sqlite")
+    [row] = deployment.rows(Approval)
+    assert (row.slug, row.approved_by) == (SLUG_BORN, "an.chutich")
+    guide = project / "content" / "guides" / f"{SLUG_BORN}.yaml"
+    assert row.version == hashlib.sha256(guide.read_bytes()).hexdigest()
+    assert deployment.rows(AuditEntry, AuditEntry.event == "approved", AuditEntry.login == "an.chutich")
+
+
+SLUG_BORN = "dang-ky-khai-sinh"
 
 
 # --- history ------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from outreach.errors import OutreachError
 from outreach.model import SLUG_PATTERN
-from outreach.server import accounts, approvals, audit, history, overview, pageparts, sessions, throttle
+from outreach.server import accounts, approvals, audit, history, overview, pageparts, queue, sessions, throttle
 from outreach.server.db import Database, reachable
 from outreach.server.folder import ServerFolder, Settings
 from outreach.server.gate import (
@@ -68,6 +69,8 @@ class Server:
         self.states = approvals.States()
         self.studios: dict[str, Any] = {}
         self.studios_lock = threading.Lock()
+        self.queue_url = queue.redis_url(folder)  # None: builds run in this process, as the local studio's
+        self.redis = queue.connect(self.queue_url) if self.queue_url else None
 
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("user", None)
@@ -80,7 +83,8 @@ class Server:
         """The studio app of `commune`, made once (its previews and builds live as long as the server)."""
         with self.studios_lock:
             if commune not in self.studios:
-                app = create_app(self.folder.project(commune), CommuneGate(commune))
+                builds = queue.QueuedBuilds(self.folder, commune, self.redis) if self.redis else None
+                app = create_app(self.folder.project(commune), CommuneGate(commune), builds)
                 self.studios[commune] = Prefixed(app, f"/c/{commune}", extra=self._studio_extras(commune))
             return self.studios[commune]
 
@@ -232,8 +236,13 @@ async def health(request: Request) -> Response:
     server = server_of(request)
     if not await to_thread.run_sync(reachable, server.database.engine):
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": server.database.engine.dialect.name,
-                         "communes": len(server.folder.commune_slugs())})
+    state: dict[str, Any] = {"configured": False}
+    if server.queue_url:
+        state = {"configured": True, **await to_thread.run_sync(queue.health, server.queue_url)}
+    ready = state.get("reachable", True)
+    return JSONResponse({"status": "ok" if ready else "error", "database": server.database.engine.dialect.name,
+                         "communes": len(server.folder.commune_slugs()), "queue": state},
+                        status_code=200 if ready else 503)
 
 
 async def admin_page(request: Request) -> Response:
@@ -413,6 +422,7 @@ class Communes:
         POST, the build is in the audit log."""
         with self.server.database.session.begin() as db:
             history.record_changes(db, self.server.folder.project(commune), commune, author)
+            approvals.mirror(db, self.server.folder.project(commune), commune)
             if author != history.OUTSIDE and scope["path"].rstrip("/") == f"/c/{commune}/build":
                 audit.record(db, audit.BUILD, author, scope["outreach.seen"].address, commune=commune)
 
@@ -487,6 +497,8 @@ def run(folder: ServerFolder, host: str, port: int, allowed_hosts: tuple[str, ..
     database.engine.dispose()
     names = frozenset({"127.0.0.1", "localhost", *allowed_hosts} | ({host} if host not in ("0.0.0.0", "::") else set()))
     app = create_server_app(folder, names, frozenset(trusted_proxies))
+    logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("outreach.builds").setLevel(logging.INFO)  # one line per build, for the journal
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
                             proxy_headers=False, server_header=False, timeout_graceful_shutdown=5)
     say(f"Máy chủ outreach đang chạy: http://{host}:{port}/ (các tên được nhận: {', '.join(sorted(names))}). "

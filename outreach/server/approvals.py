@@ -13,13 +13,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from outreach import approvals as publication
+from outreach.atomic import write_atomic
 from outreach.content import load_content
 from outreach.contentcache import files_stamp, settled
 from outreach.errors import OutreachError
 from outreach.manifest import MANIFEST, Manifest
 from outreach.project import Project
 from outreach.server import audit, history
-from outreach.server.db import Approval, now
+from outreach.server.db import Approval, Version, now
 from outreach.studio.yamledit import version_of
 
 
@@ -66,13 +68,31 @@ def is_current(approved: Approved | None, version: str) -> bool:
 def approve(db: Session, project: Project, commune: str, slug: str, version: str, login: str) -> None:
     """Approve `version` of guide `slug`: only the version now saved can be (the page showed it)."""
     path = project.guide_path(slug)
-    current = version_of(path)
-    if version != current:
+    text = path.read_bytes() if path.is_file() else b""
+    if version != publication.version_of(text):
         raise OutreachError("hướng dẫn đã được sửa sau khi bạn mở trang nên chưa duyệt; hãy tải lại trang, đọc bản "
                             "mới rồi duyệt")
     history.record_changes(db, project, commune, history.OUTSIDE)  # the approved text is kept, whoever wrote it
-    db.add(Approval(commune=commune, slug=slug, version=version, approved_by=login, approved_at=now()))
+    approval = Approval(commune=commune, slug=slug, version=version, approved_by=login, approved_at=now())
+    db.add(approval)
     audit.record(db, audit.APPROVED, login, commune=commune, detail=f"{slug} {version}")
+    publication.record(project, slug, text, login, approval.approved_at, server=True)  # what the build reads
+
+
+def mirror(db: Session, project: Project, commune: str) -> None:
+    """content/approvals.yaml and content/approved/ as the database says (the build reads only the
+    project folder): before every build and every change the server makes to the commune."""
+    wanted = {row.slug: publication.Approval(row.version, row.approved_by, _iso(row.approved_at))
+              for row in db.scalars(select(Approval).where(Approval.commune == commune).order_by(Approval.id))}
+    for slug, approval in wanted.items():
+        path = publication.approved_path(project, slug)
+        if path.is_file() and publication.version_of(path.read_bytes()) == approval.version:
+            continue
+        text = db.scalar(select(Version.text).where(Version.commune == commune, Version.slug == slug,
+                                                    Version.version == approval.version).limit(1))
+        if text is not None:
+            write_atomic(path, text.encode("utf-8"))
+    publication.write(project, publication.Register(True, wanted))
 
 
 class States:
@@ -89,7 +109,8 @@ class States:
         with self._lock:
             lock = self._locks.setdefault(project.root, threading.Lock())
         with lock:  # one judgement of a commune at a time; the others wait for it
-            stamp = files_stamp([project.content_dir, project.templates_dir, project.build_dir / MANIFEST])
+            stamp = files_stamp([project.content_dir, project.templates_dir, project.build_dir / MANIFEST,
+                                 project.previewing().build_dir / MANIFEST])
             made = self._made.get(project.root)
             if made is None or made[0] != stamp:
                 made = (stamp, states(project, {}))
@@ -112,15 +133,16 @@ def states(project: Project, approved: dict[str, Approval]) -> list[GuideState]:
     for problem in content.problems:
         problems[problem.file] = problems.get(problem.file, 0) + 1
     titles = {source.name: source.data.get("title") for source in content.sources if isinstance(source.data, dict)}
-    manifest = Manifest.load(project.build_dir)
+    # Built: published or as a preview (build/.preview/, its own manifest).
+    manifests = [Manifest.load(project.build_dir), Manifest.load(project.previewing().build_dir)]
     return [_state(project, path.stem, titles.get(project.shown(path)), problems.get(project.shown(path), 0),
-                   approved.get(path.stem), manifest) for path in project.guide_paths()]
+                   approved.get(path.stem), manifests) for path in project.guide_paths()]
 
 
 def _state(project: Project, slug: str, title: object, problems: int, approval: Approval | None,
-           manifest: Manifest) -> GuideState:
-    stamps = [record.mtime_ns for key, unit in manifest.units.items() if key.startswith(f"{slug}/")
-              for record in unit.files.values()]
+           manifests: list[Manifest]) -> GuideState:
+    stamps = [record.mtime_ns for manifest in manifests for key, unit in manifest.units.items()
+              if key.startswith(f"{slug}/") for record in unit.files.values()]
     return GuideState(slug, str(title) if isinstance(title, str) else slug, problems,
                       version_of(project.guide_path(slug)),
                       approval.version if approval else None, approval.approved_by if approval else None,
@@ -130,3 +152,23 @@ def _state(project: Project, slug: str, title: object, problems: int, approval: 
 
 def _iso(moment: dt.datetime) -> str:
     return moment.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")
+
+
+def approve_in_folder(project: Project, slug: str, text: bytes, login: str) -> bool:
+    """`outreach approve` on a commune folder of the province server (DIR/communes/SLUG): the approval
+    is recorded in the server's database (and its audit log) as the server records one. False for
+    any other project."""
+    from outreach.server.db import Database
+    from outreach.server.folder import ServerFolder
+
+    folder = ServerFolder(project.root.parent.parent)
+    if project.root.parent != folder.communes or not folder.settings_path.is_file():
+        return False
+    database = Database(folder.database_url())
+    database.migrate()
+    try:
+        with database.session.begin() as db:
+            approve(db, project, project.root.name, slug, publication.version_of(text), login)
+    finally:
+        database.engine.dispose()
+    return True

@@ -143,6 +143,19 @@ def run(directory: Path, host: str, port: int, allowed_hosts: tuple[str, ...],
     app.run(ServerFolder(directory.resolve()), host, port, allowed_hosts, trusted_proxies, say=click.echo)
 
 
+@server.command(help="Chạy một máy tạo tệp: nhận việc tạo của các xã từ hàng đợi (Redis) và tạo trong THƯ_MỤC "
+                     "(máy khác dùng chung thư mục máy chủ cũng chạy được).")
+@FOLDER
+@click.option("--heartbeat", type=click.IntRange(1, 300), default=10, metavar="GIÂY",
+              help="Mỗi bao nhiêu giây báo còn sống; việc của máy im lặng quá 3 lần như vậy được máy khác làm lại.")
+@click.option("--burst", is_flag=True, help="Làm hết việc đang chờ rồi dừng (cho thử nghiệm và đo).")
+@verbosity_options
+def worker(directory: Path, heartbeat: int, burst: bool) -> None:
+    from outreach.server import worker as workers  # here: only this command loads RQ
+
+    workers.work(ServerFolder(directory.resolve()), heartbeat, burst)
+
+
 def _accounts() -> Any:
     from outreach.server import accounts  # argon2 and SQLAlchemy: loaded by these commands only
 

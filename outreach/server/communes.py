@@ -3,7 +3,7 @@ commune's own name written in, so the CLI works on it as on any project."""
 
 from __future__ import annotations
 
-from outreach import scaffold
+from outreach import approvals, scaffold
 from outreach.build import BuildReport, Options, build
 from outreach.errors import OutreachError
 from outreach.project import Project
@@ -20,6 +20,7 @@ def add(folder: ServerFolder, slug: str, name: str, province: str) -> tuple[Proj
         raise OutreachError(f"đã có xã '{slug}' ({project.root}); hãy chọn tên khác")
     scaffold.create(project)
     _name(project, name.strip(), province.strip())
+    approvals.write(project, approvals.Register(server=True))  # nothing approved yet: only previews are built
     # Only the starter's sample guide is built now: the library's guides the commune follows (server
     # init copies them) are built when the commune first makes its products.
     sample = next((path.stem for path in project.guide_paths()), None)

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from outreach import library, libraryseen, plan, scaffold, spelling
+from outreach import approvals, library, libraryseen, scaffold, spelling
 from outreach.build import refresh_catalog
 from outreach.content import EMPTY_IN_FILE, FORM_EMPTY, Content, check_file, load_content
 from outreach.contentcache import ContentCache
@@ -67,12 +67,12 @@ class Doc:
 class Studio:
     """Everything the routes share: the project, the checks, the preview and build machinery."""
 
-    def __init__(self, project: Project, guard: Gate):
+    def __init__(self, project: Project, guard: Gate, builds: Any = None):
         self.project = project
         self.guard = guard
         self.previewer = preview.Previewer(project)
         self.contents = ContentCache(project)  # the guides page, judged again only when a file changed
-        self.builds = Builds(project)
+        self.builds = builds or Builds(project)  # the province server's queue, when it has one
         self.env = template_environment(project)  # the commune's templates, as a build uses them
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(STUDIO_DIR / "templates"),
                                         autoescape=True, trim_blocks=True, lstrip_blocks=True,
@@ -114,7 +114,7 @@ async def guides_page(request: Request) -> Response:
 def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: str, status: int = 200,
                  new_title: str = "") -> Response:
     content = studio.contents.load()
-    outdated = plan.outdated_guides(studio.project, studio.env, content, Manifest.load(studio.project.build_dir))
+    outdated = approvals.outdated_guides(studio.project, studio.env, content, Manifest.load(studio.project.build_dir))
     rows = listing.rows(studio.project, content, outdated)
     if query.strip():
         rows = [row for row in rows if listing.folded(query.strip()) in row.search]
@@ -297,7 +297,7 @@ def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
                                  tab_label=BY_NAME[tab].label, pages=[], zoom=None, scripts=[], whole=None,
                                  preview_message="Hướng dẫn còn lỗi: sửa hết lỗi rồi lưu để xem trước.")
     parts.update(_built(studio.project, slug))
-    parts["outdated"] = guide is not None and slug in plan.outdated_guides(
+    parts["outdated"] = guide is not None and slug in approvals.outdated_guides(
         studio.project, studio.env, content, Manifest.load(studio.project.build_dir), only=slug)
     said = parts.pop("take_problems")
     if guide is not None and content.commune is not None:
@@ -738,9 +738,10 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
                         status_code=500)
 
 
-def create_app(project: Project, guard: Gate) -> Any:
-    """The studio as an ASGI app, behind its guard (the token's, or the province server's sign-in)."""
-    studio = Studio(project, guard)
+def create_app(project: Project, guard: Gate, builds: Any = None) -> Any:
+    """The studio as an ASGI app, behind its guard (the token's, or the province server's sign-in);
+    its builds run in a thread of this process unless `builds` runs them elsewhere (a queue)."""
+    studio = Studio(project, guard, builds)
     routes = [
         Route("/", guides_page),
         Route("/guides", new_guide, methods=["POST"]),

@@ -3,6 +3,7 @@ every step kept as an event the page streams (Server-Sent Events) or polls."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from outreach.build import Options, build
 from outreach.errors import Problem
 from outreach.guidebuild import GuideResult
 from outreach.project import Project
+
+log = logging.getLogger("outreach.builds")  # one line per build (the province server shows it)
 
 # What to do about drafts, in the studio's words (the CLI's say which command to run).
 STUDIO_VOICE = ("để có giọng thật: thu giọng của bạn ở phần «Lời bản tin loa» trên trang của hướng dẫn (nút "
@@ -64,14 +67,17 @@ class Builds:
         def on_guide(done: int, total: int, result: GuideResult) -> None:
             state = f"{len(result.problems)} lỗi" if result.problems else f"{len(result.built)} tệp"
             job.tell(kind="progress", message=f"{result.slug} ({result.part}): {state}", done=done, total=total)
+        started = time.monotonic()
         try:
             # One process: forking worker processes from a threaded server is not safe.
             report = build(self.project, Options(only=job.slug, jobs=1), on_guide)
         except Exception as exc:  # the page must hear how the build ended, whatever happened
             job.tell(kind="end", ok=False, message=f"Không tạo được: {exc}")
         else:
-            problems = [p for p in report.problems if job.slug is None or _concerns(p, job.slug)]
-            job.tell(kind="end", ok=not problems, message=_summary(report.built, report.drafts, problems),
+            problems = [p for p in report.problems if job.slug is None or concerns(p, job.slug)]
+            log.info("build commune=%s guides=%d seconds=%.1f files=%d problems=%d", self.project.root.name,
+                     report.guides, time.monotonic() - started, len(report.built), len(problems))
+            job.tell(kind="end", ok=not problems, message=summary(report.built, report.drafts, problems),
                      problems=[str(p) for p in problems])
         finally:
             with job.changed:
@@ -79,12 +85,12 @@ class Builds:
                 job.changed.notify_all()
 
 
-def _concerns(problem: Problem, slug: str) -> bool:
+def concerns(problem: Problem, slug: str) -> bool:
     return problem.file in (f"content/guides/{slug}.yaml", "content/commune.yaml") or not problem.file.startswith(
         "content/")
 
 
-def _summary(built: list, drafts: list, problems: list[Problem]) -> str:
+def summary(built: list, drafts: list, problems: list[Problem]) -> str:
     parts = [f"Xong: đã tạo {len(built)} tệp" if built else "Xong: không có gì thay đổi, mọi tệp đã mới nhất"]
     if drafts:
         parts.append(f"{len(drafts)} tệp âm thanh là bản nháp giọng máy espeak-ng; {STUDIO_VOICE}")
