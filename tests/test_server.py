@@ -429,6 +429,15 @@ def test_the_admin_sees_every_commune_and_its_page_lists_communes_and_users(depl
     assert status == 403 and "chỉ quản trị" in page and "binh.bien" not in page
 
 
+def test_the_province_sees_every_communes_online_share_side_by_side(deployment):
+    figures = "month,code,online,total\n2026-10,1.001193,2,10\n2026-11,1.001193,3,10\n"
+    (deployment.root / "communes" / "binh-loc" / "content" / "results.csv").write_text(figures, encoding="utf-8")
+    status, _, page = deployment.request("GET", "/admin", cookie=deployment.sign_in("tinh.admin"))
+    row = re.search(r'<tr data-commune="binh-loc">(.*?)</tr>', page, re.S).group(1)
+    assert status == 200 and "Tỉ lệ hồ sơ nộp trực tuyến của các xã" in page
+    assert "T11/2026" in row and "30 %" in row and "(3/10 hồ sơ)" in row and "20 %" in row, row
+
+
 # --- the province's library -------------------------------------------------------------------------
 
 def overview_cell(page: str, slug: str, commune: str) -> str:

@@ -26,6 +26,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from outreach.errors import OutreachError
 from outreach.model import SLUG_PATTERN
+from outreach.results import percent
 from outreach.server import accounts, approvals, audit, history, overview, pageparts, queue, sessions, throttle
 from outreach.server.db import Database, reachable
 from outreach.server.folder import ServerFolder, Settings
@@ -264,7 +265,7 @@ def _admin_page(server: Server, user: Who) -> Response:
         recent = audit.entries(db, 50)
         return server.page("admin.html.j2", user=user, communes=communes, users=users, guides=guides,
                            recent=recent, roles=accounts.ROLE_NAMES, province=server.settings.province,
-                           words=audit.WORDS, when=pageparts.when)
+                           words=audit.WORDS, when=pageparts.when, percent=percent)
 
 
 # --- approval -----------------------------------------------------------------------------------------

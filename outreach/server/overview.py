@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from outreach.content import Content, load_content
 from outreach.library import Followed, followed
 from outreach.libraryseen import pending, shown_value
+from outreach.outcomes import Point, summed
 from outreach.project import Project
 from outreach.server.approvals import Approved, is_current
 from outreach.studio import forms, listing
@@ -37,11 +38,21 @@ class Cell:
         return "error" if self.errors else ("stale" if self.changed or self.approval != "đã duyệt" else "ok")
 
 
+@dataclass(frozen=True)
+class Share:
+    """A commune's online share as its results.csv gives it: its last month and the one before, its target."""
+
+    last: Point | None
+    before: Point | None
+    target: int
+
+
 @dataclass
 class Grid:
     communes: list[str]
     titles: dict[str, str] = field(default_factory=dict)               # slug → title
     cells: dict[tuple[str, str], Cell] = field(default_factory=dict)   # (slug, commune) → cell
+    shares: dict[str, Share] = field(default_factory=dict)             # commune → its online share
 
     @property
     def slugs(self) -> list[str]:
@@ -53,6 +64,7 @@ def grid(projects: dict[str, Project], approved: dict[str, dict[str, Approved]])
     made = Grid(list(projects))
     for commune, project in projects.items():
         content = load_content(project)
+        made.shares[commune] = _share(content)
         for row in listing.rows(project, content):
             made.titles.setdefault(row.slug, row.title)
             made.cells[(row.slug, commune)] = _cell(project, content, commune, row, approved.get(commune, {}))
@@ -66,6 +78,13 @@ def _cell(project: Project, content: Content, commune: str, row: listing.Row, ap
     errors = int(row.state.split()[0]) if row.state_kind == "error" else 0
     return Cell(_follows(found), changed, "đã duyệt" if current else "chờ duyệt", errors, row.last_built,
                 f"/c/{commune}/guides/{row.slug}/view")
+
+
+def _share(content: Content) -> Share:
+    """The commune's share in its last two months of figures (the province compares communes by it)."""
+    points = summed(content.results)
+    target = content.commune.results.target if content.commune else 0
+    return Share(points[-1] if points else None, points[-2] if len(points) > 1 else None, target)
 
 
 def _follows(found: Followed | None) -> str:
