@@ -37,7 +37,6 @@ from outreach.server.gate import (
     Seen,
     Who,
     allowed_user,
-    capped,
     check_host,
     check_length,
     check_origin,
@@ -46,7 +45,7 @@ from outreach.server.gate import (
 )
 from outreach.server.prefix import Prefixed
 from outreach.studio.app import STUDIO_DIR, create_app
-from outreach.studio.security import SECURITY_HEADERS, Refused, inside
+from outreach.studio.security import Refused, capped, inside, with_security_headers
 
 log = logging.getLogger("outreach.server")
 PAGES = Path(__file__).parent / "templates"
@@ -125,26 +124,16 @@ class ServerMiddleware:
             check_length(scope)
             user = await to_thread.run_sync(self.server.who, session_id) if session_id else None
         except Refused as exc:
-            await self.server.refusal(exc.status, exc.message)(scope, receive, _secured(send))
+            await self.server.refusal(exc.status, exc.message)(scope, receive, with_security_headers(send))
             return
         except SQLAlchemyError:
             log.exception("máy chủ: cơ sở dữ liệu không trả lời")
             await self.server.refusal(503, "cơ sở dữ liệu của máy chủ đang không trả lời; chưa có gì bị mất. Hãy thử "
                                            "lại sau ít phút; nếu vẫn vậy, hãy báo quản trị của tỉnh.")(
-                scope, receive, _secured(send))
+                scope, receive, with_security_headers(send))
             return
         scope = {**scope, USER: user, SESSION: session_id, "outreach.seen": view}
-        await self.app(scope, capped(receive), _secured(send))
-
-
-def _secured(send: Send) -> Send:
-    async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            given = {name for name, _ in message.get("headers", [])}
-            extra = [(name, value) for name, value in SECURITY_HEADERS if name not in given]
-            message = {**message, "headers": [*message.get("headers", []), *extra]}
-        await send(message)
-    return sending
+        await self.app(scope, capped(receive), with_security_headers(send))
 
 
 def _seen(request: Request) -> Seen:

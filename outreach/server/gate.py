@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from starlette.types import Message, Receive, Scope
+from starlette.types import Scope
 
 from outreach.server.accounts import may_open
 from outreach.studio.security import MAX_BODY_BYTES, STATE_CHANGING, Refused
@@ -76,20 +76,6 @@ def check_length(scope: Scope) -> None:
     length = headers_of(scope).get("content-length", "0")
     if not length.isdigit() or int(length) > MAX_BODY_BYTES:
         raise Refused(413, "tệp gửi lên quá lớn; ảnh hoặc bản thu tối đa 10 MB")
-
-
-def capped(receive: Receive) -> Receive:
-    """The body as it arrives, cut off past the cap (a client may send no length, or lie about it)."""
-    seen_bytes = 0
-
-    async def counted() -> Message:
-        nonlocal seen_bytes
-        message = await receive()
-        seen_bytes += len(message.get("body", b""))
-        if seen_bytes > MAX_BODY_BYTES:
-            raise Refused(413, "tệp gửi lên quá lớn; ảnh hoặc bản thu tối đa 10 MB")
-        return message
-    return counted
 
 
 def allowed_user(scope: Scope, commune: str) -> Who:

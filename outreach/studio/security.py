@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from starlette.types import Message, Receive, Send
 
 MAX_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024  # a 10 MB picture or take and the form around it
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
@@ -30,8 +32,6 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
 ]
 
-Send = Callable[[dict], Awaitable[None]]
-Receive = Callable[[], Awaitable[dict]]
 
 
 class Refused(Exception):
@@ -155,7 +155,7 @@ class GuardMiddleware:
                         "headers": [(b"location", redirect.encode()), self.guard.cookie_header()]})
             await send({"type": "http.response.body", "body": b""})
             return
-        await self.app(scope, _capped(receive), _with_headers(send))
+        await self.app(scope, capped(receive), with_security_headers(send))
 
     async def _refuse(self, send: Send, exc: Refused) -> None:
         body = self.refusal(exc.status, exc.message)
@@ -165,8 +165,9 @@ class GuardMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _with_headers(send: Send) -> Send:
-    async def sending(message: dict) -> None:
+def with_security_headers(send: Send) -> Send:
+    """`send` with the security headers added to every answer that does not set them itself."""
+    async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             given = {name for name, _ in message.get("headers", [])}
             extra = [(name, value) for name, value in SECURITY_HEADERS if name not in given]
@@ -175,10 +176,11 @@ def _with_headers(send: Send) -> Send:
     return sending
 
 
-def _capped(receive: Receive) -> Receive:
+def capped(receive: Receive) -> Receive:
+    """The body as it arrives, cut off past the cap (a client may send no length, or lie about it)."""
     seen = 0
 
-    async def counted() -> dict:
+    async def counted() -> Message:
         nonlocal seen
         message = await receive()
         seen += len(message.get("body", b""))
