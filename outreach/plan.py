@@ -167,11 +167,12 @@ def _pictures(guide: Guide, content: Content) -> list[str]:
 @cache
 def package_hash() -> str:
     """outreach's own code and built-in lexicon, subpackages included: a new version of the tool
-    rebuilds everything. The studio only calls this code, it shapes no output: it is left out. So
-    is the bundled library: a guide made from it is hashed with its values, so a library change
-    rebuilds only the guides it changes."""
+    rebuilds everything. The studio and the province server only call this code and shape no
+    output, so they are left out (a server update must not rebuild a whole province). So is the
+    bundled library: a guide made from it is hashed with its values, so a library change rebuilds
+    only the guides it changes."""
     return _files_hash(sorted(p for p in PACKAGE_DIR.rglob("*") if p.suffix in (".py", ".yaml")
-                              and not {"studio", "library"} & set(p.relative_to(PACKAGE_DIR).parts[:-1])),
+                              and not {"studio", "server", "library"} & set(p.relative_to(PACKAGE_DIR).parts[:-1])),
                        PACKAGE_DIR)
 
 
