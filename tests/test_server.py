@@ -513,7 +513,8 @@ def test_an_approver_approves_the_version_shown_and_an_editor_cannot(deployment)
     status, _, page = deployment.request("POST", approve, {"version": "0" * 64}, cookie=approver)
     assert status == 409 and "đã được sửa" in page, "a version that is not the file's is not approved"
     status, got, _ = deployment.request("POST", approve, {"version": guide["version"]}, cookie=approver)
-    assert status == 303 and got["location"].startswith("/c/an-vien/")
+    assert status == 303
+    went_out(deployment, approver, got["location"])  # its preview was built: the approval publishes it at once
     approved = guides_of(deployment, editor)["dang-ky-khai-sinh"]
     assert approved["approved_version"] == guide["version"] and approved["approved_by"] == "an.chutich"
     assert approved["approved"] and approved["approved_at"].startswith(str(dt.date.today().year))
@@ -613,10 +614,20 @@ def saved(deployment, session: str, path: Path, text: str) -> None:
     assert status == 303 and path.read_text(encoding="utf-8") == text
 
 
-def approved(deployment, session: str, slug: str) -> None:
+def approved(deployment, session: str, slug: str) -> str:
+    """Where the approval leads: the guides page, or the build publishing a version already built."""
     version = guides_of(deployment, session)[slug]["version"]
-    assert deployment.request("POST", f"/c/an-vien/guides/{slug}/approve", {"version": version},
-                              cookie=session)[0] == 303
+    status, got, _ = deployment.request("POST", f"/c/an-vien/guides/{slug}/approve", {"version": version},
+                                        cookie=session)
+    assert status == 303
+    return got["location"]
+
+
+def went_out(deployment, session: str, location: str) -> None:
+    """The build an approval started (the version was built as a preview), waited for to its end."""
+    assert re.fullmatch(r"/c/an-vien/build/\d+", location), location
+    events = deployment.request("GET", location + "/events", cookie=session, timeout=600)[2]
+    assert '"ok": true' in events, events
 
 
 def built(deployment, session: str, slug: str) -> None:
@@ -656,8 +667,7 @@ def test_what_is_printed_and_aired_is_the_approved_version_and_a_newer_one_a_mar
     state = guides_of(deployment, editor)["dang-ky-khai-sinh"]
     assert not state["approved"] and state["built_at"]
     spoken = hashlib.sha256((preview / "broadcast.mp3").read_bytes()).hexdigest()
-    approved(deployment, approver, "dang-ky-khai-sinh")  # the approver approves; the next build publishes
-    built(deployment, editor, "dang-ky-khai-sinh")
+    went_out(deployment, approver, approved(deployment, approver, "dang-ky-khai-sinh"))  # built: out at once
     [published] = pdf_pages(build / "dang-ky-khai-sinh" / "handout.pdf")
     assert "22.000" in published and "11.000" not in published and "CHƯA DUYỆT" not in published
     assert "22.000" in (build / "dang-ky-khai-sinh" / "broadcast.txt").read_text(encoding="utf-8")

@@ -45,6 +45,7 @@ from outreach.server.gate import (
 )
 from outreach.server.prefix import Prefixed
 from outreach.studio.app import STUDIO_DIR, create_app
+from outreach.studio.jobs import Builds
 from outreach.studio.security import Refused, capped, inside, with_security_headers
 
 log = logging.getLogger("outreach.server")
@@ -68,6 +69,7 @@ class Server:
                                         undefined=jinja2.StrictUndefined)
         self.states = approvals.States()
         self.studios: dict[str, Any] = {}
+        self.builds: dict[str, Any] = {}  # each commune's studio builds (Builds or queue.QueuedBuilds)
         self.studios_lock = threading.Lock()
         self.queue_url = queue.redis_url(folder)  # None: builds run in this process, as the local studio's
         self.redis = queue.connect(self.queue_url) if self.queue_url else None
@@ -83,8 +85,10 @@ class Server:
         """The studio app of `commune`, made once (its previews and builds live as long as the server)."""
         with self.studios_lock:
             if commune not in self.studios:
-                builds = queue.QueuedBuilds(self.folder, commune, self.redis) if self.redis else None
-                app = create_app(self.folder.project(commune), CommuneGate(commune), builds)
+                project = self.folder.project(commune)
+                self.builds[commune] = (queue.QueuedBuilds(self.folder, commune, self.redis) if self.redis
+                                        else Builds(project))
+                app = create_app(project, CommuneGate(commune), self.builds[commune])
                 self.studios[commune] = Prefixed(app, f"/c/{commune}", extra=self._studio_extras(commune))
             return self.studios[commune]
 
@@ -295,6 +299,9 @@ async def approve(request: Request) -> Response:
         await to_thread.run_sync(_approved, server, project, commune, slug, str(form.get("version", "")), user)
     except OutreachError as exc:
         raise Refused(409, exc.format_message()) from None
+    job = _published_at_once(server, project, commune, slug)
+    if job is not None:  # the approver watches the approved version go out
+        return RedirectResponse(f"/c/{commune}/build/{job.number}", status_code=303)
     back = _next(str(form.get("back", "")))
     return RedirectResponse(back if back.startswith(f"/c/{commune}/") else f"/c/{commune}/?approved={slug}",
                             status_code=303)
@@ -303,6 +310,20 @@ async def approve(request: Request) -> Response:
 def _approved(server: Server, project, commune: str, slug: str, version: str, user: Who) -> None:
     with server.database.session.begin() as db:
         approvals.approve(db, project, commune, slug, version, user.login)
+
+
+def _published_at_once(server: Server, project, commune: str, slug: str) -> Any:
+    """A version approved once its preview is built is published at once: the guide is built again
+    (its preview's pages carry the mark, so they cannot just be moved into place). Not built yet: the
+    next build publishes it."""
+    server.studio(commune)
+    builds = server.builds[commune]
+    if not (project.previewing().build_dir / slug).is_dir() or builds.running() is not None:
+        return None  # a build running now began before the approval: the next one publishes it
+    try:
+        return builds.start(slug)
+    except Refused:  # the queue is unreachable (health tells the admin): the next build publishes it
+        return None
 
 
 # --- history ------------------------------------------------------------------------------------------
