@@ -5,9 +5,10 @@ text numbered, so no two guides share a sentence), C communes following it, a re
 temp folder, and `outreach server worker --burst` processes. Measured, with 1 and then 2 workers: the
 time to rebuild every commune after a shared template changes (DIR/library/templates/handout.html.j2)
 and after one library guide's fee changes; the CPU-seconds per guide rebuilt, beside a bare render of
-one handout (WeasyPrint, in this process) in the same run; peak RSS of the server and of a worker
-(its build processes included). From them: Đồng Nai's 95 communes × 60 guides on one 16-core server,
-and the country's 3,321 communes on N such machines.
+one handout (WeasyPrint, in this process) in the same run; the guides page and JSON list of one
+commune (median, 95th percentile) for 20 signed-in clients while 2 workers rebuild the province; peak
+RSS of the server and of a worker (its build processes included). From them: Đồng Nai's 95 communes ×
+60 guides on one 16-core server, and the country's 3,321 communes on N such machines.
 
 Usage: bench_province.py [--communes C] [--guides G] [--audio]   (default 10 × 20, --no-audio builds:
 the template and fee changes are about print; --audio voices them with espeak-ng)
@@ -31,6 +32,9 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+import bench_server  # noqa: E402  (the same clients and figures as the server's own benchmark)
+
 OUTREACH = str(Path(sys.executable).parent / "outreach")
 LIBRARY = REPO / "outreach" / "library" / "guides"
 TEMPLATE = REPO / "templates" / "handout.html.j2"
@@ -149,27 +153,48 @@ def bare_handout(project: Path) -> tuple[float, float]:
     return times[0], times[1]
 
 
-def server_peak(root: Path, env: dict, peak: Peak) -> None:
-    """The server run while a few pages are asked for (its peak RSS is sampled)."""
+def pages_under_load(root: Path, env: dict, communes: list[str], peak: Peak, args) -> None:
+    """The server on the queue, CLIENTS editors of the first commune signed in, loading its guides page
+    and JSON list (bench_server's bounded load) while 2 workers rebuild every commune after a shared
+    template change: what an officer waits for while the province rebuilds. The server's peak RSS is
+    sampled meanwhile."""
+    for n in range(bench_server.CLIENTS):
+        bench_server.outreach("server", "add-user", str(root), f"can.bo.{n}", "--role", "editor", "--commune",
+                              communes[0], "--password-stdin", stdin=bench_server.PASSWORD + "\n")
     port = free_port()
     proc = subprocess.Popen([OUTREACH, "server", "run", str(root), "--port", str(port)], env={**os.environ, **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak.watch("server", proc.pid)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        for _ in range(20):
-            for path in ("/api/health", "/login"):
-                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10).read()
-        time.sleep(0.5)
+        wait_healthy(port)
+        cookies = [bench_server.sign_in(port, n) for n in range(bench_server.CLIENTS)]
+        guides = f"/c/{communes[0]}/"
+        for path in (guides, guides + "api/guides"):  # warm, as a server that has been running is
+            assert bench_server.request(port, "GET", path, cookies[0])[0] == 200
+        change_template(root, 3)
+        rebuilding = threading.Thread(target=rebuild, args=(root, env, communes, 2, peak, False))
+        rebuilding.start()
+        print(f"While 2 workers rebuild {len(communes)} communes: {bench_server.CLIENTS} signed-in clients of "
+              f"{communes[0]}, think time {args.think} s")
+        for name, path in (("guides page", guides), ("JSON list", guides + "api/guides")):
+            bench_server.measured(f"{name} (GET {path})", proc.pid,
+                                  lambda n, path=path: bench_server.request(port, "GET", path, cookies[n]),
+                                  args.rounds, args.think)
+        print(f"  the rebuild was {'still running' if rebuilding.is_alive() else 'over'} when the last request ended")
+        rebuilding.join()
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+def wait_healthy(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5).read()
+            return
+        except OSError:
+            time.sleep(0.2)
 
 
 def change_template(root: Path, n: int) -> None:
@@ -213,6 +238,8 @@ def main() -> None:
     parser.add_argument("--communes", type=int, default=10)
     parser.add_argument("--guides", type=int, default=20)
     parser.add_argument("--audio", action="store_true", help="voice the guides with espeak-ng too")
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds a client waits between requests")
+    parser.add_argument("--rounds", type=int, default=5, help="requests per client and measure, during the rebuild")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="outreach-province-"))
     redis_dir, root = work / "redis", work / "srv"
@@ -238,7 +265,7 @@ def main() -> None:
             template[workers] = rebuild(root, env, communes, workers, peak, args.audio)
             change_fee(guides[0], workers)
             fee[workers] = rebuild(root, env, communes, workers, peak, args.audio)
-        server_peak(root, env, peak)
+        pages_under_load(root, env, communes, peak, args)
         cold, warm = bare_handout(root / "communes" / communes[0])
         peak.stop.set()
         report("Shared template changed", template)

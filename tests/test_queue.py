@@ -145,6 +145,16 @@ def test_health_reports_the_queue_and_its_two_workers(province):
     assert health["queue"] == {"configured": True, "reachable": True, "waiting": 0, "running": 0, "workers": 2}
 
 
+def test_the_workers_give_way_to_the_officers_pages(province):
+    """Builds are batch work: the workers run at a lower priority, so a busy machine answers pages first."""
+    server = niceness(province.process.pid)
+    assert [niceness(worker.pid) for worker in province.workers] == [server + 10, server + 10]
+
+
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def test_two_communes_builds_are_shared_between_the_workers(province):
     for commune in COMMUNES:
         out_of_date(province.root, commune)

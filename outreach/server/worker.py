@@ -25,6 +25,7 @@ from outreach.studio.jobs import concerns, summary
 
 log = logging.getLogger("outreach.builds")
 HEARTBEAT = 10  # seconds between a running job's heartbeats; a job silent for 3 of them is run again
+BATCH_NICENESS = 10  # added to the worker's niceness (its build processes inherit it)
 
 
 class ProvinceWorker(Worker):
@@ -50,6 +51,8 @@ def work(folder: ServerFolder, heartbeat: int = HEARTBEAT, burst: bool = False) 
                             "redis://ĐỊA_CHỈ:6379/0' hoặc đặt biến môi trường REDIS_URL")
     folder.settings()
     show_build_lines()
+    if hasattr(os, "nice"):  # builds are batch work: on a shared machine the officers' pages come first
+        os.nice(BATCH_NICENESS)
     connection = queue.connect(url)
     try:
         connection.ping()
