@@ -57,6 +57,8 @@ def library(root: Path, count: int) -> list[Path]:
     """`count` library guides cycled from the bundled library, each made unique by a number in its texts."""
     samples = sorted(LIBRARY.glob("*.yaml"))
     (root / "library" / "guides").mkdir(parents=True, exist_ok=True)
+    for copied in (root / "library" / "guides").glob("*.yaml"):  # `server init`'s copy: the library is these
+        copied.unlink()
     made = []
     for i in range(count):
         marker = f" Mẫu số {i + 1}."
