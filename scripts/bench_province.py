@@ -254,6 +254,7 @@ def main() -> None:
     try:
         run("server", "init", str(root), "--province", "tỉnh Đồng Nai")
         guides = library(root, args.guides)
+        change_template(root, 0)  # the shared templates folder exists from the start: adding it changes every unit
         communes = [f"xa-{i + 1:03d}" for i in range(args.communes)]
         start = time.perf_counter()
         for i, commune in enumerate(communes):
