@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from outreach import libraryseen
 from outreach.build import refresh_catalog
-from outreach.content import Content, check_file, load_content
+from outreach.content import Content, check_file
 from outreach.errors import OutreachError, Problem
 from outreach.studio import following, forms, listops, pasted, pictures, yamledit
 from outreach.studio.pages.editor import (
@@ -119,8 +119,8 @@ def _judged(studio: Studio, doc: Doc, posted: dict, before: dict | None,
         candidate.write_text(text, encoding="utf-8")
         problems, warnings, source = check_file(studio.project, candidate, doc.model)
         if source is not None:
-            lexicon = load_content(studio.project).lexicon
-            warnings += spelling_of(studio.project, Content(None, {}, [], lexicon, sources=[source]), source.name)
+            only = Content(None, {}, [], studio.contents.lexicon(), sources=[source])  # not the whole project
+            warnings += spelling_of(studio.project, only, source.name)
     return problems, warnings
 
 
