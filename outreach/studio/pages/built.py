@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from outreach.products import BY_NAME, UNITS, bulletin_of, download_name, meeting_clips_of
+from outreach.catalog import SENT, guide_files
+from outreach.products import BY_NAME, Unit, bulletin_of, download_name, meeting_clips_of
 from outreach.project import Project
 from outreach.sidecars import ClipRecord
 from outreach.studio import takes
@@ -19,23 +21,24 @@ def last_build(project: Project, slug: str) -> dict:
     heard: list[tuple[str, ClipRecord, str]] = [(spoken.label, bulletin, spoken.sound_of())] if bulletin else []
     heard += [(f"Buổi họp — {clip.title}", clip, sessions.sound_of(Path(clip.file).stem)) for clip in meeting]
     clips = [_clip(title, record, f"/files/{slug}/{rel}") for title, record, rel in heard if (folder / rel).is_file()]
-    outputs = [(unit.label, f"/files/{slug}/{unit.file_of(slug)}") for unit in _sending_first(UNITS)
-               if (folder / unit.file_of(slug)).is_file() and not unit.file.endswith(".json")]
+    present = _present(project, slug)
+    # What is sent first, then the rest; an audio unit's file is its sidecar: its clips are listed below.
+    made = guide_files(slug, present, SENT) + guide_files(slug, present, ("pdf", "text"))
+    outputs = [(label, f"/files/{rel}") for label, rel in made]
     outputs += [(f"{sessions.label}: {clip['title']}", clip["url"]) for clip in clips[1 if bulletin else 0:]]
     return dict(clips=clips, any_draft=any(c["draft"] for c in clips), outputs=outputs,
                 take_problems=_take_problems(folder / spoken.file, [r for r in (bulletin, *meeting) if r]))
 
 
-def _sending_first(units: tuple) -> list:
-    """The files an officer sends (pictures for Zalo, the named MP3, the ZIP) before the rest."""
-    return sorted(units, key=lambda unit: unit.kind not in ("picture", "file"))
+def _present(project: Project, slug: str) -> Callable[[Unit], bool]:
+    """Whether a unit's file of `slug` is in build/ now (the catalog asks the manifest instead)."""
+    return lambda unit: (project.build_dir / slug / unit.file_of(slug)).is_file()
 
 
 def to_send(project: Project, slug: str) -> list[tuple[str, str, str]]:
     """(label, link, download name) of each file of a guide made to be sent, when it is there."""
-    return [(unit.label, f"/files/{slug}/{unit.file_of(slug)}", download_name(slug, unit.file_of(slug)))
-            for unit in UNITS if unit.kind in ("picture", "file")
-            and (project.build_dir / slug / unit.file_of(slug)).is_file()]
+    return [(label, f"/files/{rel}", download_name(slug, rel.partition("/")[2]))
+            for label, rel in guide_files(slug, _present(project, slug), SENT)]
 
 
 def _clip(title: str, record: ClipRecord, url: str) -> dict:
