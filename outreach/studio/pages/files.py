@@ -33,7 +33,11 @@ async def build_file(request: Request) -> Response:
     """A built file; a guide's own files are downloaded (not opened) under names that say the procedure."""
     studio: Studio = request.app.state.studio
     rel = request.path_params["path"]
-    response = file_response(inside(studio.project.build_dir, rel))
+    return _named(file_response(inside(studio.project.build_dir, rel)), rel)
+
+
+def _named(response: Response, rel: str) -> Response:
+    """A guide's file (not its pages, not a sidecar) as a download under a name that says the procedure."""
     slug, _, inner = rel.partition("/")
     if inner and SLUG_PATTERN.match(slug) and Path(inner).suffix not in (".html", ".json"):
         name = download_name(slug, inner)

@@ -40,12 +40,16 @@ async def new_guide(request: Request) -> Response:
     studio: Studio = request.app.state.studio
     form = await request.form(max_files=0, max_fields=10)
     title, slug = str(form.get("title", "")).strip(), str(form.get("slug", "")).strip()
+    return await asyncio.to_thread(_created, studio, title, slug)
+
+
+def _created(studio: Studio, title: str, slug: str) -> Response:
+    """The new guide's editor; else the guides page again with the form as typed and why not."""
     try:
-        slug = await asyncio.to_thread(_new_guide, studio.project, title, slug)
+        made = _new_guide(studio.project, title, slug)
     except OutreachError as exc:
-        return await asyncio.to_thread(_guides_page, studio, "", f"Chưa tạo được: {exc.format_message()}", "error",
-                                       slug, 400, title)
-    return RedirectResponse(f"/guides/{slug}?created=1", status_code=303)
+        return _guides_page(studio, "", f"Chưa tạo được: {exc.format_message()}", "error", slug, 400, title)
+    return RedirectResponse(f"/guides/{made}?created=1", status_code=303)
 
 
 def _new_guide(project: Project, title: str, slug: str) -> str:

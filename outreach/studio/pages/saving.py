@@ -169,12 +169,15 @@ async def save_raw(request: Request) -> Response:
     studio: Studio = request.app.state.studio
     doc = doc_of(studio, request)
     form = await request.form(max_files=0, max_fields=10, max_part_size=1024 * 1024)
-    text, base = str(form.get("text", "")), str(form.get("base", ""))
+    return await asyncio.to_thread(_raw_saved, studio, doc, str(form.get("base", "")), str(form.get("text", "")))
+
+
+def _raw_saved(studio: Studio, doc: Doc, base: str, text: str) -> Response:
+    """The raw text written over the file; a stale one refused with the editor showing what was typed."""
     try:
-        await asyncio.to_thread(yamledit.save_text, doc.path, base, text)
+        yamledit.save_text(doc.path, base, text)
     except yamledit.Stale as exc:
-        return await asyncio.to_thread(editor_page, studio, doc, "handout", stale=exc.format_message(), raw=text,
-                                       status=409)
+        return editor_page(studio, doc, "handout", stale=exc.format_message(), raw=text, status=409)
     return RedirectResponse(f"{doc.url}?saved=1", status_code=303)
 
 
@@ -185,11 +188,14 @@ async def library_choice(request: Request) -> Response:
     doc = doc_of(studio, request)
     form = await request.form(max_files=40, max_fields=3000, max_part_size=2 * 1024 * 1024)
     keep, take = [str(v) for v in form.getlist("keep")], [str(v) for v in form.getlist("take")]
+    return await asyncio.to_thread(_library_chosen, studio, doc, keep, take)
+
+
+def _library_chosen(studio: Studio, doc: Doc, keep: list[str], take: list[str]) -> Response:
     if doc.follows is None:
         raise Refused(404, "hướng dẫn này không theo thư viện")
     try:
-        await asyncio.to_thread(libraryseen.review, studio.project, doc.follows.slug, keep, take)
+        libraryseen.review(studio.project, doc.follows.slug, keep, take)
     except OutreachError as exc:
-        failure = f"Chưa làm được: {exc.format_message()}"
-        return await asyncio.to_thread(editor_page, studio, doc, "handout", failure=failure, status=400)
+        return editor_page(studio, doc, "handout", failure=f"Chưa làm được: {exc.format_message()}", status=400)
     return RedirectResponse(f"{doc.url}?saved=1", status_code=303)
