@@ -184,6 +184,8 @@ def _guide_parts(studio: Studio, content: Content, slug: str, tab: str) -> dict:
     return parts
 
 
+# --- what saving.py (and the new-guide form) read the same way ------------------------------------
+
 def before_of(studio: Studio, doc: Doc) -> dict | None:
     """What the form's values are compared with: the file, or a library guide's layered values."""
     return doc.follows.guide.data if doc.follows is not None else written(doc.path, studio.project)
