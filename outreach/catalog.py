@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from outreach.atomic import write_atomic
@@ -10,7 +10,7 @@ from outreach.content import Content
 from outreach.errors import Problem
 from outreach.manifest import Manifest
 from outreach.model import Guide
-from outreach.products import BY_NAME, UNITS, bulletin_of, meeting_clips_of
+from outreach.products import BY_NAME, UNITS, Unit, bulletin_of, meeting_clips_of
 from outreach.project import Project
 from outreach.resultsbuild import FOLDER as RESULTS_FOLDER
 from outreach.resultsbuild import view as results_view
@@ -67,9 +67,8 @@ def _entry(project: Project, slug: str, guide: Guide | None, manifest: Manifest,
         "guide": guide,  # None when the guide is invalid now: only its earlier outputs are known
         "title": guide.title if guide else (earlier.title if earlier else slug),
         "problem": problem.message if problem else None,
-        "pdfs": [(u.label, f"{slug}/{u.file}") for u in UNITS if u.kind == "pdf" and made(u.name)],
-        "shared": [(u.label, f"{slug}/{u.file_of(slug)}") for u in UNITS if u.kind in ("picture", "file")
-                   and made(u.name)],
+        "pdfs": guide_files(slug, lambda u: made(u.name), ("pdf",)),
+        "shared": guide_files(slug, lambda u: made(u.name), SENT),
         "texts": [(u.label, _text(folder / u.file)) for u in UNITS if u.kind == "text" and made(u.name)],
         "thumbnail": f"{slug}/{BY_NAME['share-handout'].file}" if made("share-handout") else None,
         "bulletin": bulletin,
@@ -78,6 +77,15 @@ def _entry(project: Project, slug: str, guide: Guide | None, manifest: Manifest,
         "clips_folder": f"{slug}/{Path(BY_NAME['meeting'].sound_of('-')).parent}",  # the clips' MP3s are there
         "retakes": _retakes([clip for clip in (bulletin, *clips) if clip is not None]),
     }
+
+
+SENT = ("picture", "file")  # what an officer forwards: the pictures for Zalo, the named MP3, the ZIP
+
+
+def guide_files(slug: str, there: Callable[[Unit], bool], kinds: Collection[str]) -> list[tuple[str, str]]:
+    """(label, path under build/) of a guide's outputs of `kinds` that `there` says were made, in the
+    unit table's order: what the catalog links, and the studio's editor and build page too."""
+    return [(unit.label, f"{slug}/{unit.file_of(slug)}") for unit in UNITS if unit.kind in kinds and there(unit)]
 
 
 def _retakes(clips: list[ClipRecord]) -> list[str]:

@@ -254,6 +254,11 @@ def promises_beyond_level(guide: Guide, source: Source) -> list[Problem]:
             for loc, text in said for found in [next((w for w in NO_TRAVEL if w in text.lower()), None)] if found]
 
 
+def load_lexicon(project: Project) -> dict[str, str]:
+    """content/lexicon.yaml's valid entries as load_content reads them, without judging anything else."""
+    return _load_lexicon(_Loading(project, frozenset()))
+
+
 def _load_lexicon(loading: _Loading) -> dict[str, str]:
     """The valid entries of content/lexicon.yaml; each bad entry is a problem naming its line. A
     lexicon holding only comments is not used yet."""

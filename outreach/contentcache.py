@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from outreach.content import Content, load_content
+from outreach.content import Content, load_content, load_lexicon
 from outreach.project import Project
 
 RACY = 2.0
@@ -46,6 +46,7 @@ class ContentCache:
     def __init__(self, project: Project):
         self.project = project
         self._kept: tuple[tuple, Content] | None = None
+        self._lexicon: tuple[tuple, dict[str, str]] | None = None
         self._lock = threading.Lock()
 
     def load(self) -> Content:
@@ -57,3 +58,15 @@ class ContentCache:
             if settled(stamp):
                 self._kept = (stamp, content)
             return content
+
+    def lexicon(self) -> dict[str, str]:
+        """content/lexicon.yaml's entries, read again only when that file changed: what a check while
+        the officer types needs of the project besides the one file it judges."""
+        stamp = files_stamp([self.project.content_dir / "lexicon.yaml"])
+        kept = self._lexicon
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        entries = load_lexicon(self.project)
+        if settled(stamp):
+            self._lexicon = (stamp, entries)
+        return entries

@@ -1,5 +1,6 @@
 """The studio's speed figures (issue 16): the guides page of a 100-guide project, the A4 handout's
-preview after a save (save, then the editor page that shows the new page image), and a section's
+preview after a save (save, then the editor page that shows the new page image), the check of a
+form while the officer types (issue 25: the one guide judged, not the project), and a section's
 take posted as the browser posts it (WebM/Opus) until it is judged and kept, each the median of
 repeated requests against a studio running in this process on a free port.
 Run: `.venv/bin/python scripts/bench_studio.py` (targets: 300 ms and 1 s on 2 cores; the take has none)."""
@@ -94,6 +95,8 @@ def main() -> None:
             print(f"guides page, {GUIDES} guides: median {guides:.0f} ms of {RUNS} (target 300 ms)")
             after_save = measure_preview(client)
             print(f"handout preview after a save: median {after_save:.0f} ms of {RUNS} (target 1000 ms)")
+            checked = measure_check(client)
+            print(f"a check while typing, {GUIDES} guides: median {checked:.0f} ms of {RUNS}")
             seconds, stored = measure_take(client, Path(tmp))
             print(f"a {seconds:.0f} s take from the browser judged and kept: median {stored:.0f} ms of {RUNS}")
         finally:
@@ -130,12 +133,26 @@ def measure_preview(client: Client) -> float:
     return median_ms(samples)
 
 
+def measure_check(client: Client) -> float:
+    """Each run checks the form with one more letter typed into the promise (nothing is written)."""
+    slug = "thu-tuc-002"
+    form = form_of(client.root / "content" / "guides" / f"{slug}.yaml")
+    samples = []
+    for n in range(RUNS):
+        form["promise"] = "Làm tại nhà" + " ạ" * n
+        start = time.perf_counter()
+        status, answer, _ = client.request("POST", f"/guides/{slug}/check", form)
+        samples.append(time.perf_counter() - start)
+        assert status == 200 and json.loads(answer)["count"] == 0, answer
+    return median_ms(samples)
+
+
 def measure_take(client: Client, tmp: Path) -> tuple[float, float]:
     """The first section of a guide read by espeak-ng, encoded as MediaRecorder does, posted; each
     run's take differs by a byte of padding so that none is judged from the cache."""
     slug = "thu-tuc-002"
     _, page, _ = client.request("GET", f"/guides/{slug}")
-    url, text = re.search(r'data-url="(/guides/[^"]+/recordings/bantin-01)" data-text="([^"]*)"', page).groups()
+    url, text = re.search(r'data-url="(/guides/[^"]+/recordings/bantin-[a-z0-9-]+)" data-text="([^"]*)"', page).groups()
     wav, webm = tmp / "take.wav", tmp / "take.webm"
     subprocess.run(["espeak-ng", "-v", "vi", "-s", "150", "-w", str(wav), html.unescape(text)], check=True)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-ar", "48000", "-c:a", "libopus", str(webm)],

@@ -8,6 +8,7 @@ import time
 
 from conftest import copy_project
 
+from outreach.content import load_content
 from outreach.contentcache import ContentCache
 from outreach.project import Project
 
@@ -37,3 +38,21 @@ def test_validation_is_kept_while_no_file_changes_and_redone_when_one_does(tmp_p
     assert cache.load() is settled
     (root / "content" / "guides" / "dang-ky-khai-sinh.yaml").unlink()
     assert "dang-ky-khai-sinh" not in cache.load().guides, "a removed guide is seen at once"
+
+
+def test_the_lexicon_alone_is_kept_until_lexicon_yaml_changes(tmp_path):
+    """What a check while typing reads besides its one file: the lexicon's entries as validation
+    reads them (a bad entry left out, the others used), read again when the file changes."""
+    root = copy_project(tmp_path / "p", guides=True)
+    lexicon = root / "content" / "lexicon.yaml"
+    lexicon.write_text("VNeID: vê en e i đi\nUBND: [1]\n", encoding="utf-8")
+    _age(root, 60)
+    project = Project(root)
+    cache = ContentCache(project)
+    first = cache.lexicon()
+    assert first == {"VNeID": "vê en e i đi"} == load_content(project).lexicon
+    assert cache.lexicon() is first, "unchanged: kept"
+    lexicon.write_text("VNeID: vê en e i đi\nUBND: ủy ban nhân dân\n", encoding="utf-8")
+    assert cache.lexicon() == {"VNeID": "vê en e i đi", "UBND": "ủy ban nhân dân"}
+    lexicon.unlink()
+    assert cache.lexicon() == {}

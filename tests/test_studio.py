@@ -366,6 +366,51 @@ def test_saving_an_untouched_form_leaves_the_file_as_it_was(studio, project, nam
     assert path.read_bytes() == before
 
 
+class Opened:
+    """The files this process opens while `watching` (an audit hook: it sees the studio's thread too)."""
+
+    def __init__(self):
+        self.watching = False
+        self.paths: list[Path] = []
+        sys.addaudithook(self._seen)
+
+    def _seen(self, event: str, args: tuple) -> None:
+        if self.watching and event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+            self.paths.append(Path(os.fsdecode(args[0])))
+
+
+def test_a_check_while_typing_judges_the_form_alone_with_the_lexicon_as_it_is_now(studio, project):
+    """A keystroke's check reads the guide and the lexicon, not every guide: another guide, broken, is
+    neither opened nor reported; a word the lexicon gains is no longer strange at the next check."""
+    from urllib.parse import parse_qsl, urlencode
+
+    from outreach.studio.app import GUIDE_SCHEMA
+
+    guides, lexicon = project / "content" / "guides", project / "content" / "lexicon.yaml"
+    values = dict(parse_qsl(_untouched_form(guides / "dang-ky-khai-sinh.yaml", GUIDE_SCHEMA).decode()))
+    values["title"] = "Đăng ký khai sinh cho trẻ blorp"
+    body = urlencode(values).encode()
+    headers = {"Origin": studio.origin, "Content-Type": "application/x-www-form-urlencoded"}
+    (guides / "hong.yaml").write_text("title: [chưa đóng\n", encoding="utf-8")
+    opened = Opened()
+    try:
+        opened.watching = True
+        status, answer = studio.request("POST", "/guides/dang-ky-khai-sinh/check", body=body, headers=headers)
+        opened.watching = False
+        judged = json.loads(answer)
+        assert status == 200 and judged["count"] == 0 and "hong.yaml" not in answer
+        assert "từ lạ 'blorp'" in " ".join(judged["fields"]["f-title"]["warnings"])
+        read = {p.name for p in opened.paths if p.parent.name == "guides"}
+        assert read == {"dang-ky-khai-sinh.yaml"}, "the guide checked is read, and no other"
+        lexicon.write_text("blorp: bờ lọp\n", encoding="utf-8")
+        status, answer = studio.request("POST", "/guides/dang-ky-khai-sinh/check", body=body, headers=headers)
+        assert status == 200 and "blorp" not in answer
+    finally:
+        opened.watching = False
+        (guides / "hong.yaml").unlink()
+        lexicon.unlink(missing_ok=True)
+
+
 def _take_form(text: str, take: bytes, kind: str) -> tuple[bytes, dict]:
     """The form studio.js posts: the text the officer read and the take."""
     boundary = "take-boundary-1b2c"
