@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_project, run, starter, write_guide
-from outreach.build import JOINED
 from outreach.manifest import Manifest, file_record
-from outreach.products import UNITS
+from outreach.products import JOINED, UNITS
 from outreach.sound.engines.espeak import EspeakEngine
 
 
