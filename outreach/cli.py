@@ -24,7 +24,7 @@ from outreach.errors import ContentError, Problem, SpellerMissing
 from outreach.guidebuild import GuideResult
 from outreach.library import library_slugs
 from outreach.model import SLUG_PATTERN, AudioSettings
-from outreach.products import COMMUNE_BY_NAME
+from outreach.products import COMMUNE_BY_NAME, RECORDING_SHEET
 from outreach.project import Project
 from outreach.results import Month, parse_month
 from outreach.sound.engines import engine_choices, listing, voicing_for
@@ -408,7 +408,7 @@ def say(project: Project, text: str, dialect: str | None) -> None:
 
 @main.command(short_help="In kịch bản để cán bộ tự thu âm bản tin.",
               help="In từng đoạn lời của bản tin và các đoạn âm thanh của hướng dẫn TÊN, kèm tên tệp để lưu bản "
-                   "thu, và viết bản in build/TÊN/kich-ban-thu-am.pdf. Với --common: các đoạn mọi hướng dẫn "
+                   f"thu, và viết bản in build/TÊN/{RECORDING_SHEET}. Với --common: các đoạn mọi hướng dẫn "
                    "dùng chung (lời chào, số điện thoại, lời cảm ơn), thu một lần cho cả xã.")
 @click.argument("slug", metavar="TÊN", required=False)
 @click.option("--common", is_flag=True, help="Các đoạn dùng chung cho mọi hướng dẫn (content/recordings/_common/).")

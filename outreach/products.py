@@ -357,6 +357,8 @@ UNITS += _SHARED
 UNITS += (Unit("share-zip", "Mọi tệp của thủ tục (ZIP)", "file", "share/{slug}.zip", _bundle,
                shows=tuple(u.name for u in UNITS), collects=True),)
 BY_NAME = {unit.name: unit for unit in UNITS}
+# What `outreach record` prints into build/<slug>/ (not a unit: no build makes it, the manifest does not record it).
+RECORDING_SHEET = "kich-ban-thu-am.pdf"
 
 
 @dataclass(frozen=True)

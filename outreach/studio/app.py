@@ -31,7 +31,7 @@ from outreach.contentcache import ContentCache
 from outreach.errors import OutreachError, Problem, SpellerMissing
 from outreach.manifest import Manifest
 from outreach.model import SLUG_PATTERN, Commune, Guide
-from outreach.products import BY_NAME, UNITS, bulletin_of, download_name, meeting_clips_of
+from outreach.products import BY_NAME, COMMUNE_BY_NAME, UNITS, bulletin_of, download_name, meeting_clips_of
 from outreach.project import Project
 from outreach.sidecars import ClipRecord
 from outreach.sound.engines import with_engine_settings
@@ -122,7 +122,7 @@ def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: 
     return studio.page("guides.html.j2", status, title="Các hướng dẫn", rows=rows, query=query, message=message,
                        message_kind=kind, new_slug=new_slug, new_title=new_title, commune_problems=commune_problems,
                        commune_name=_commune_name(content),
-                       catalog=(studio.project.build_dir / "index.html").is_file())
+                       catalog=(studio.project.build_dir / COMMUNE_BY_NAME["catalog"].file).is_file())
 
 
 def _commune_name(content: Content) -> str | None:
