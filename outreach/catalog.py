@@ -38,15 +38,12 @@ def refresh(project: Project, env: BoundedSandbox, content: Content, manifest: M
 
 
 CATALOG = COMMUNE_BY_NAME["catalog"]
-# What all guides make together, linked at the top of the catalog when it is there (the results
-# charts are shown in the catalog's own section, not linked).
-LINKED = tuple(unit for unit in COMMUNE_UNITS if unit.name not in (CATALOG.name, "results"))
 
 
 def _commune_files(build_dir: Path) -> list[tuple[str, str]]:
     """(label, link) of what exists of the commune's own files, each broadcast slot's playlist too."""
     return [(unit.label_of(path.stem), path.relative_to(build_dir).as_posix())
-            for unit in LINKED for path in unit.parts(build_dir) if path.is_file()]
+            for unit in COMMUNE_UNITS if unit.linked for path in unit.parts(build_dir) if path.is_file()]
 
 
 def _entry(project: Project, slug: str, guide: Guide | None, manifest: Manifest, problem: Problem | None) -> dict:

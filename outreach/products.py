@@ -370,6 +370,7 @@ class CommuneUnit:
     file: str           # relative to build/; `{part}`: one of several files (a playlist, a chart)
     key: str = ""       # its manifest key ("": not recorded, made again each build when it changed)
     joins: str = ""     # the guide unit whose pages it puts in one print job, in the catalog's order
+    linked: bool = True  # linked at the top of the catalog when it is there (charts are shown, not linked)
 
     def file_of(self, part: str = "") -> str:
         return self.file.format(part=part)
@@ -396,8 +397,8 @@ COMMUNE_UNITS: tuple[CommuneUnit, ...] = (
                 f"{COMMUNE_KEY}posters.pdf", joins="poster"),
     CommuneUnit("schedule", "Lịch phát thanh (PDF)", "schedule/schedule.pdf", "schedule/pdf"),
     CommuneUnit("playlists", "Danh sách phát khung {part}", "schedule/{part}.m3u"),
-    CommuneUnit("results", "Biểu đồ kết quả", "results/{part}.svg", f"{COMMUNE_KEY}results"),
-    CommuneUnit("catalog", "Danh mục", "index.html"),
+    CommuneUnit("results", "Biểu đồ kết quả", "results/{part}.svg", f"{COMMUNE_KEY}results", linked=False),
+    CommuneUnit("catalog", "Danh mục", "index.html", linked=False),
 )
 COMMUNE_BY_NAME = {unit.name: unit for unit in COMMUNE_UNITS}
 JOINED = tuple(unit for unit in COMMUNE_UNITS if unit.joins)  # one file for one print job
