@@ -24,7 +24,7 @@ from outreach import plan
 from outreach.atomic import write_atomic
 from outreach.content import Content, judged_guide, load_content
 from outreach.errors import ContentError, OutreachError, Problem
-from outreach.manifest import Manifest
+from outreach.manifest import MANIFEST, Manifest
 from outreach.products import UNITS
 from outreach.project import Project
 from outreach.templating import BoundedSandbox
@@ -194,7 +194,7 @@ def adopt_previews(project: Project, env: BoundedSandbox, content: Content, mani
         for name in MARK_FREE:
             moved += _adopt(project, previews, manifest, f"{slug}/{name}", inputs[name])
     if moved:
-        write_atomic(shadow.build_dir / "manifest.json", previews.text().encode())
+        write_atomic(shadow.build_dir / MANIFEST, previews.text().encode())
     return moved
 
 

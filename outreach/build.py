@@ -20,7 +20,7 @@ from outreach.guidebuild import GuideResult, make_context
 from outreach.libraryseen import note_first_sight
 from outreach.manifest import MANIFEST, Manifest, UnitRecord, digest, file_record
 from outreach.plan import Fingerprints, Job, outdated_guides, stale_units, units_for
-from outreach.products import BY_NAME, joined_pages
+from outreach.products import BY_NAME, COMMUNE_BY_NAME, COMMUNE_UNITS, JOINED, joined_pages
 from outreach.project import PREVIEW, Project
 from outreach.sound.cache import prune_cache
 from outreach.sound.engines import voicing_for
@@ -29,7 +29,6 @@ from outreach.templating import BoundedSandbox, template_environment
 from outreach.timing import Timings
 
 MANIFEST_SAVE_INTERVAL = 1.0  # seconds
-COMMUNE_UNITS = "_commune/"  # manifest keys of what all guides make together (no slug starts with "_")
 # What to do about an espeak-ng draft: said by the CLI's summary and the studio's players.
 REAL_VOICE = ("để có giọng thật: khi có mạng dùng giọng Google (--engine gtts), hoặc tải một giọng piper tiếng "
               "Việt và ghi audio.piper.model trong content/commune.yaml, hoặc thu giọng cán bộ xã đọc từng đoạn "
@@ -174,19 +173,15 @@ def _build_commune_outputs(project: Project, env: BoundedSandbox, content: Conte
         report.warnings += schedule.build_outputs(project, env, content, manifest)
     outdated = outdated_guides(project, env, content, manifest)  # left by --only, or by a guide that failed
     report.built += _joined_prints(project, env, content, manifest, outdated)
-    report.built += resultsbuild.build_outputs(project, content, manifest, f"{COMMUNE_UNITS}results")
+    report.built += resultsbuild.build_outputs(project, content, manifest)
     _save(project, manifest)
     catalog.refresh(project, env, content, manifest, report.problems, outdated)
-
-
-# One file for one print job: every guide's handout, and every poster, in the catalog's order.
-JOINED = {"handouts.pdf": "handout", "posters.pdf": "poster"}
 
 
 def refresh_catalog(project: Project) -> None:
     """build/index.html says again which guides are out of date (after the commune's settings were
     saved in the studio); skipped while a build runs, which rewrites it anyway."""
-    if not (project.build_dir / "index.html").is_file():
+    if not (project.build_dir / COMMUNE_BY_NAME["catalog"].file).is_file():
         return
     try:
         with buildlock.exclusive(project):
@@ -202,27 +197,28 @@ def refresh_catalog(project: Project) -> None:
 
 def _joined_prints(project: Project, env: BoundedSandbox, content: Content, manifest: Manifest,
                    outdated: set[str]) -> list[str]:
-    """build/handouts.pdf and build/posters.pdf, remade when one of their pages changed: laid out again
-    and written as one document, so they are tagged as each guide's own PDF is. A guide whose pages
-    are out of date is left out until it is made again (the catalog says so)."""
+    """The joined prints (build/handouts.pdf, build/posters.pdf: one file for one print job), remade
+    when one of their pages changed: laid out again and written as one document, so they are tagged as
+    each guide's own PDF is. A guide whose pages are out of date is left out until it is made again
+    (the catalog says so)."""
     made, ctx = [], None
-    for name, unit in JOINED.items():
-        keys = [f"{slug}/{unit}" for slug in sorted(content.guides)
-                if f"{slug}/{unit}" in manifest.units and slug not in outdated]
-        inputs = digest([record.sha256 for key in keys for record in manifest.units[key].files.values()])
-        if not keys and f"{COMMUNE_UNITS}{name}" in manifest.units:  # no guide left to print (none approved)
-            del manifest.units[f"{COMMUNE_UNITS}{name}"]
-            (project.build_dir / name).unlink(missing_ok=True)
-        if not keys or manifest.is_current(f"{COMMUNE_UNITS}{name}", inputs):
+    for joined in JOINED:
+        pages = [f"{slug}/{joined.joins}" for slug in sorted(content.guides)
+                 if f"{slug}/{joined.joins}" in manifest.units and slug not in outdated]
+        inputs = digest([record.sha256 for page in pages for record in manifest.units[page].files.values()])
+        target = project.build_dir / joined.file
+        if not pages and joined.key in manifest.units:  # no guide left to print (none approved)
+            del manifest.units[joined.key]
+            target.unlink(missing_ok=True)
+        if not pages or manifest.is_current(joined.key, inputs):
             continue
         ctx = ctx or make_context(project, content, "espeak-ng", {}, env, officer_view=False)  # nothing spoken
-        guides = [content.guides[key.split("/")[0]] for key in keys]
-        joined = joined_pages(ctx, BY_NAME[unit], guides)
-        if joined is None:
+        pdf = joined_pages(ctx, BY_NAME[joined.joins], [content.guides[page.split("/")[0]] for page in pages])
+        if pdf is None:
             continue
-        write_atomic(project.build_dir / name, joined)
-        manifest.record(f"{COMMUNE_UNITS}{name}", UnitRecord(inputs, {name: file_record(project.build_dir / name)}))
-        made.append(name)
+        write_atomic(target, pdf)
+        manifest.record(joined.key, UnitRecord(inputs, {joined.file: file_record(target)}))
+        made.append(joined.file)
     return made
 
 
@@ -242,8 +238,8 @@ def _remove_leftovers(build_dir: Path) -> None:
 def _prune_removed_guides(project: Project, manifest: Manifest, slugs: set[str]) -> list[str]:
     """Outputs of guides whose YAML was deleted (or that the commune now hides): removed, so no old
     handout or clip is shared by mistake. (A guide that is only invalid keeps its earlier outputs.)"""
-    gone = sorted({key.split("/")[0] for key in manifest.units if not key.startswith(("schedule/", COMMUNE_UNITS))}
-                  - slugs)
+    commune = tuple({unit.key.split("/")[0] + "/" for unit in COMMUNE_UNITS if unit.key})
+    gone = sorted({key.split("/")[0] for key in manifest.units if not key.startswith(commune)} - slugs)
     for slug in gone:
         for key in [k for k in manifest.units if k.startswith(f"{slug}/")]:
             for rel in manifest.units.pop(key).files:

@@ -10,7 +10,7 @@ from outreach.content import Content
 from outreach.errors import Problem
 from outreach.manifest import Manifest
 from outreach.model import Guide
-from outreach.products import BY_NAME, UNITS, Unit, bulletin_of, meeting_clips_of
+from outreach.products import BY_NAME, COMMUNE_BY_NAME, COMMUNE_UNITS, UNITS, Unit, bulletin_of, meeting_clips_of
 from outreach.project import Project
 from outreach.resultsbuild import FOLDER as RESULTS_FOLDER
 from outreach.resultsbuild import view as results_view
@@ -32,22 +32,18 @@ def refresh(project: Project, env: BoundedSandbox, content: Content, manifest: M
     html = render(env, "catalog.html.j2", commune=content.commune, entries=entries, broken=broken,
                   commune_files=_commune_files(project.build_dir), outdated=sorted(outdated),
                   results=results_view(project, content, RESULTS_FOLDER))
-    target = project.build_dir / "index.html"
+    target = project.build_dir / CATALOG.file
     if not target.exists() or target.read_text(encoding="utf-8") != html:
         write_atomic(target, html.encode("utf-8"))
 
 
-# What all guides make together, linked at the top of the catalog when it is there.
-COMMUNE_FILES = (("handouts.pdf", "Mọi tờ hướng dẫn trong một tệp để in (PDF)"),
-                 ("posters.pdf", "Mọi áp phích trong một tệp để in (PDF)"),
-                 ("schedule/schedule.pdf", "Lịch phát thanh (PDF)"))
+CATALOG = COMMUNE_BY_NAME["catalog"]
 
 
 def _commune_files(build_dir: Path) -> list[tuple[str, str]]:
-    """(label, link) of what exists of the commune's own files, and each broadcast slot's playlist."""
-    files = [(label, rel) for rel, label in COMMUNE_FILES if (build_dir / rel).is_file()]
-    return files + [(f"Danh sách phát khung {p.stem}", f"schedule/{p.name}")
-                    for p in sorted((build_dir / "schedule").glob("*.m3u"))]
+    """(label, link) of what exists of the commune's own files, each broadcast slot's playlist too."""
+    return [(unit.label_of(path.stem), path.relative_to(build_dir).as_posix())
+            for unit in COMMUNE_UNITS if unit.linked for path in unit.parts(build_dir) if path.is_file()]
 
 
 def _entry(project: Project, slug: str, guide: Guide | None, manifest: Manifest, problem: Problem | None) -> dict:

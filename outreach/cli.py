@@ -24,6 +24,7 @@ from outreach.errors import ContentError, Problem, SpellerMissing
 from outreach.guidebuild import GuideResult
 from outreach.library import library_slugs
 from outreach.model import SLUG_PATTERN, AudioSettings
+from outreach.products import COMMUNE_BY_NAME, RECORDING_SHEET
 from outreach.project import Project
 from outreach.results import Month, parse_month
 from outreach.sound.engines import engine_choices, listing, voicing_for
@@ -182,7 +183,7 @@ def check(project: Project) -> None:
 
 @main.command(short_help="Tạo tờ hướng dẫn, bản tin loa, SMS vào build/.",
               help="Tạo những gì đã cũ vào build/<tên>/ (tờ hướng dẫn, áp phích, bản tin loa, đoạn âm thanh cho "
-                   "buổi họp, tin nhắn SMS), rồi danh mục build/index.html.")
+                   f"buổi họp, tin nhắn SMS), rồi danh mục build/{COMMUNE_BY_NAME['catalog'].file}.")
 @click.option("--only", metavar="TÊN", help="Chỉ tạo một hướng dẫn; lỗi của hướng dẫn khác chỉ là cảnh báo.")
 @click.option("--engine", type=EngineChoice(),
               help="Giọng đọc (mặc định: audio.engine trong commune.yaml).")
@@ -287,7 +288,7 @@ def _summary(project: Project, report: BuildReport, errors: list[Problem], only:
     if report.previews:
         _tell(f"Chờ duyệt: bản mới của {', '.join(report.previews)} chỉ là bản xem trước trong build/.preview/ (mang "
               "dấu «BẢN CHƯA DUYỆT», không in, không phát loa); lãnh đạo xã duyệt bằng 'outreach approve TÊN'.")
-    _tell(f"Danh mục: {project.shown(project.build_dir / 'index.html')}")
+    _tell(f"Danh mục: {project.shown(project.build_dir / COMMUNE_BY_NAME['catalog'].file)}")
 
 
 @main.command(short_help="Duyệt bản hiện tại của một hướng dẫn để in, chia sẻ và phát loa.",
@@ -407,7 +408,7 @@ def say(project: Project, text: str, dialect: str | None) -> None:
 
 @main.command(short_help="In kịch bản để cán bộ tự thu âm bản tin.",
               help="In từng đoạn lời của bản tin và các đoạn âm thanh của hướng dẫn TÊN, kèm tên tệp để lưu bản "
-                   "thu, và viết bản in build/TÊN/kich-ban-thu-am.pdf. Với --common: các đoạn mọi hướng dẫn "
+                   f"thu, và viết bản in build/TÊN/{RECORDING_SHEET}. Với --common: các đoạn mọi hướng dẫn "
                    "dùng chung (lời chào, số điện thoại, lời cảm ơn), thu một lần cho cả xã.")
 @click.argument("slug", metavar="TÊN", required=False)
 @click.option("--common", is_flag=True, help="Các đoạn dùng chung cho mọi hướng dẫn (content/recordings/_common/).")

@@ -1,6 +1,7 @@
-"""Every output of a guide, declared once: its name, what shapes it, how it is made, the files it
-writes and what the catalog calls it. Planning (plan.py), building (guidebuild.py) and the catalog
-(catalog.py) are derived from UNITS.
+"""Every output, declared once: its name, what shapes it, how it is made, the files it writes and
+what the catalog calls it. Planning (plan.py), building (guidebuild.py) and the catalog (catalog.py)
+are derived from UNITS (a guide's outputs, in build/<slug>/); what the guides make together (the
+joined prints, the schedule, the results charts, the catalog itself, in build/) from COMMUNE_UNITS.
 """
 
 from __future__ import annotations
@@ -356,6 +357,52 @@ UNITS += _SHARED
 UNITS += (Unit("share-zip", "Mọi tệp của thủ tục (ZIP)", "file", "share/{slug}.zip", _bundle,
                shows=tuple(u.name for u in UNITS), collects=True),)
 BY_NAME = {unit.name: unit for unit in UNITS}
+# What `outreach record` prints into build/<slug>/ (not a unit: no build makes it, the manifest does not record it).
+RECORDING_SHEET = "kich-ban-thu-am.pdf"
+
+
+@dataclass(frozen=True)
+class CommuneUnit:
+    """One output of all the guides together, in build/ beside their folders."""
+
+    name: str
+    label: str          # what the catalog calls it (Vietnamese); `{part}`: one of its files (a playlist's slot)
+    file: str           # relative to build/; `{part}`: one of several files (a playlist, a chart)
+    key: str = ""       # its manifest key ("": not recorded, made again each build when it changed)
+    joins: str = ""     # the guide unit whose pages it puts in one print job, in the catalog's order
+    linked: bool = True  # linked at the top of the catalog when it is there (charts are shown, not linked)
+
+    def file_of(self, part: str = "") -> str:
+        return self.file.format(part=part)
+
+    def label_of(self, part: str = "") -> str:
+        return self.label.format(part=part)
+
+    @property
+    def folder(self) -> str:
+        """Its folder relative to build/ ("" for build/ itself)."""
+        parent = Path(self.file).parent
+        return "" if parent == Path() else parent.as_posix()
+
+    def parts(self, build_dir: Path) -> list[Path]:
+        """Its files that are there, in order."""
+        return sorted(build_dir.glob(self.file_of("*")))
+
+
+COMMUNE_KEY = "_commune/"  # manifest keys of what all guides make together (no slug starts with "_")
+COMMUNE_UNITS: tuple[CommuneUnit, ...] = (
+    CommuneUnit("handouts", "Mọi tờ hướng dẫn trong một tệp để in (PDF)", "handouts.pdf",
+                f"{COMMUNE_KEY}handouts.pdf", joins="handout"),
+    CommuneUnit("posters", "Mọi áp phích trong một tệp để in (PDF)", "posters.pdf",
+                f"{COMMUNE_KEY}posters.pdf", joins="poster"),
+    CommuneUnit("schedule", "Lịch phát thanh (PDF)", "schedule/schedule.pdf", "schedule/pdf"),
+    CommuneUnit("playlists", "Danh sách phát khung {part}", "schedule/{part}.m3u"),
+    CommuneUnit("results", "Biểu đồ kết quả", "results/{part}.svg", f"{COMMUNE_KEY}results", linked=False),
+    CommuneUnit("catalog", "Danh mục", "index.html", linked=False),
+)
+COMMUNE_BY_NAME = {unit.name: unit for unit in COMMUNE_UNITS}
+JOINED = tuple(unit for unit in COMMUNE_UNITS if unit.joins)  # one file for one print job
+COMMUNE_CHART = "ti-le-truc-tuyen"  # the results unit's chart of the whole commune (a procedure's: its slug)
 
 
 def download_name(slug: str, rel: str) -> str:

@@ -12,6 +12,7 @@ from outreach.atomic import write_atomic
 from outreach.content import Content
 from outreach.model import Guide
 from outreach.pdf import render_pdf
+from outreach.products import RECORDING_SHEET
 from outreach.project import Project
 from outreach.sound.recordings import COMMON, WHOLE_BULLETIN, Take, Takes, common_id, name_takes_by_section
 from outreach.templating import BoundedSandbox, render, template_folders
@@ -98,6 +99,6 @@ def write_pdf(project: Project, env: BoundedSandbox, content: Content, slug: str
     folders = template_folders(project)
     html = render(env, "record.html.j2", guide=content.guides[slug], rows=sheet)
     pdf, _ = render_pdf(lambda scale: html, folders, [*folders, assets.FONT_DIR], one_page=False)
-    target = project.build_dir / slug / "kich-ban-thu-am.pdf"
+    target = project.build_dir / slug / RECORDING_SHEET
     write_atomic(target, pdf)
     return target

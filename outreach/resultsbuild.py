@@ -14,11 +14,12 @@ from outreach.content import Content
 from outreach.manifest import Manifest, UnitRecord, digest, file_record
 from outreach.outcomes import Series
 from outreach.plan import package_hash
+from outreach.products import COMMUNE_BY_NAME, COMMUNE_CHART
 from outreach.project import Project
 from outreach.results import files, percent
 
-FOLDER = "results"        # build/results/
-COMMUNE_CHART = "ti-le-truc-tuyen.svg"
+RESULTS = COMMUNE_BY_NAME["results"]
+FOLDER = RESULTS.folder    # build/results/
 
 
 def all_series(content: Content) -> tuple[Series, list[Series]]:
@@ -42,19 +43,24 @@ def write_charts(folder: Path, content: Content) -> list[Path]:
 
     assert content.commune is not None
     commune, procedures = all_series(content)
-    made = {folder / COMMUNE_CHART: charts.commune_chart(commune, content.commune.results.target)}
-    made.update({folder / f"{series.slug}.svg": charts.procedure_chart(series) for series in procedures})
+    made = {folder / _chart_file(commune): charts.commune_chart(commune, content.commune.results.target)}
+    made.update({folder / _chart_file(series): charts.procedure_chart(series) for series in procedures})
     for target, svg in made.items():
         write_atomic(target, svg)
-    for old in folder.glob("*.svg"):
+    for old in folder.glob(Path(RESULTS.file_of("*")).name):
         if old not in made:
             old.unlink()
     return list(made)
 
 
-def build_outputs(project: Project, content: Content, manifest: Manifest, key: str) -> list[str]:
+def _chart_file(series: Series) -> str:
+    """A chart's file name in its folder: the procedure's slug, or the commune's own name."""
+    return Path(RESULTS.file_of(series.slug or COMMUNE_CHART)).name
+
+
+def build_outputs(project: Project, content: Content, manifest: Manifest) -> list[str]:
     """Make build/results/ when what it shows changed; the paths made, relative to build/."""
-    folder = project.build_dir / FOLDER
+    folder, key = project.build_dir / FOLDER, RESULTS.key
     if not content.results:
         for rel in manifest.units.pop(key, UnitRecord("")).files:
             (project.build_dir / rel).unlink(missing_ok=True)
@@ -63,7 +69,7 @@ def build_outputs(project: Project, content: Content, manifest: Manifest, key: s
     if manifest.is_current(key, inputs):
         return []
     paths = write_charts(folder, content)
-    records = {f"{FOLDER}/{path.name}": file_record(path) for path in paths}
+    records = {RESULTS.file_of(path.stem): file_record(path) for path in paths}
     manifest.record(key, UnitRecord(inputs, records))
     return list(records)
 
@@ -77,8 +83,8 @@ def view(project: Project, content: Content, chart_url: str, today: dt.date | No
     candidates = priorities.push_next(content.guides, content.results, content.schedule, project.build_dir)
     week = priorities.suggested_week(candidates, content.schedule, set(content.guides), today or dt.date.today())
     return {"target": percent(content.commune.results.target),
-            "commune": _chart(commune, f"{chart_url}/{COMMUNE_CHART}"),
-            "procedures": [_chart(s, f"{chart_url}/{s.slug}.svg") for s in procedures],
+            "commune": _chart(commune, f"{chart_url}/{_chart_file(commune)}"),
+            "procedures": [_chart(s, f"{chart_url}/{_chart_file(s)}") for s in procedures],
             "push": [_candidate(c) for c in candidates],
             "week": week and _week(week, content), "week_data": week,
             "campaigns": [{"name": b.campaign, "start": b.start, "procedures": ", ".join(b.procedures),

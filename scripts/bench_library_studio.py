@@ -23,6 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from outreach.products import BY_NAME
+
 OUTREACH = str(Path(sys.executable).parent / "outreach")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -139,7 +141,7 @@ def main() -> None:
             server.wait(15)
         project = root / "communes" / "an-vien"
         written = yaml.safe_load((project / "content" / "guides" / f"{slug}.yaml").read_text(encoding="utf-8"))
-        handout = project / "build" / slug / "handout.pdf"
+        handout = project / "build" / slug / BY_NAME["handout"].file
         text = subprocess.run(["pdftotext", str(handout), "-"], capture_output=True, text=True, check=True).stdout
     print(f"Hướng dẫn {slug} của thư viện, xã an-vien (máy chủ: {setup:.1f} s để init + add-commune + 2 tài khoản)")
     for name, seconds in steps.seconds:

@@ -14,6 +14,7 @@ import yaml
 from conftest import REPO, sample_slugs, tool
 from outreach.errors import DoesNotFit
 from outreach.pdf import FIT_SCALES, _fitted
+from outreach.products import UNITS
 
 SLUGS = sample_slugs()
 
@@ -100,8 +101,8 @@ def test_large_print_body_is_at_least_16pt(sample_build, slug):
 
 def test_every_sample_output_exists_and_is_not_empty(sample_build):
     for slug in SLUGS:
-        for product in ("handout", "handout-large", "poster"):
-            path = sample_build / "build" / slug / f"{product}.pdf"
+        for unit in (u for u in UNITS if u.kind == "pdf" and not u.print_shop):  # every PDF of a build
+            path = sample_build / "build" / slug / unit.file
             assert path.stat().st_size > 5_000
             subprocess.run(["qpdf", "--check", str(path)], check=True, capture_output=True)
 

@@ -13,6 +13,7 @@ import pytest
 from conftest import copy_project, run, starter, unedited_starter, write_guide
 from PIL import Image
 
+from outreach.products import UNITS
 from outreach.project import Project
 
 
@@ -162,7 +163,8 @@ def sampled(tmp_path_factory) -> tuple[Path, dict[str, Image.Image]]:
     return root, before
 
 
-PRINTED = ("handout.pdf", "handout-large.pdf", "poster.pdf", "facilitator.pdf", "share/handout.jpg", "share/card.jpg")
+# Every print and picture a resident sees (the print shop's copies are made only with --print).
+PRINTED = tuple(unit.file for unit in UNITS if not unit.print_shop and (unit.page or unit.kind == "picture"))
 
 
 def copied(path: Path) -> Path:

@@ -11,6 +11,7 @@ from outreach.build import _split
 from outreach.content import load_content
 from outreach.manifest import Manifest
 from outreach.plan import Fingerprints, stale_units, units_for
+from outreach.products import UNITS
 from outreach.project import Project
 from outreach.templating import template_environment
 
@@ -44,23 +45,29 @@ def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
     return {name for name in before if before[name] != after[name]}
 
 
+def and_followers(shaped: set[str]) -> set[str]:
+    """The units an input shapes and those made from them or showing them (the share ZIP holds all)."""
+    return shaped | {unit.name for unit in UNITS if set(unit.follows) & shaped}
+
+
+VOICED = and_followers({unit.name for unit in UNITS if unit.voice})
+
+
 def test_each_input_changes_only_the_units_it_shapes(planned):
     root, inputs = planned
     base = inputs()
     assert len(set(base.values())) == len(base), "every unit has its own hash"
     (root / "content" / "lexicon.yaml").write_text("VNeID: vê en e i đi\n", encoding="utf-8")
-    voiced = {"broadcast", "meeting", "facilitator", "share-audio", "share-zip"}  # and what shows or holds them
-    assert changed(base, inputs()) == voiced
+    assert changed(base, inputs()) == VOICED
     css = root / "templates" / "style.css"
     lexicon = inputs()
     css.write_text(css.read_text(encoding="utf-8") + "\nh1 { color: #000; }\n", encoding="utf-8")
-    assert changed(lexicon, inputs()) == {"handout", "handout-large", "poster", "facilitator", "print-handout",
-                                          "print-poster", "share-handout", "share-poster", "share-card", "share-zip"}
+    assert changed(lexicon, inputs()) == and_followers({unit.name for unit in UNITS if unit.look})
     sms = root / "templates" / "sms.j2"
     styled = inputs()
     sms.write_text(sms.read_text(encoding="utf-8") + "\n{# note #}\n", encoding="utf-8")
-    assert changed(styled, inputs()) == {"sms", "share-zip"}
-    assert changed(inputs(), inputs(engine="gtts")) == voiced
+    assert changed(styled, inputs()) == and_followers({unit.name for unit in UNITS if "sms.j2" in unit.templates})
+    assert changed(inputs(), inputs(engine="gtts")) == VOICED
 
 
 def test_the_facilitator_sheet_follows_whether_the_clips_are_there(planned):
@@ -97,8 +104,7 @@ def test_a_recording_changes_only_the_audio_of_its_guide(planned):
     take = root / "content" / "recordings" / "thu-tuc" / "bantin-01.m4a"
     take.parent.mkdir()
     take.write_bytes(b"a phone's take")
-    voiced = {"broadcast", "meeting", "facilitator", "share-audio", "share-zip"}
-    assert changed(base, inputs()) == voiced
+    assert changed(base, inputs()) == VOICED
     recorded = inputs()
     take.with_name("bantin-01.m4a.json").write_text('{"text": "…"}', encoding="utf-8")
     assert inputs() == recorded, "the tool's own note beside a take rebuilds nothing"
@@ -117,8 +123,8 @@ def test_a_common_take_changes_only_the_audio_that_says_its_section(planned):
     (common / "chung-khong-ai-noi-0000.m4a").write_bytes(b"a take of words no guide says")
     assert inputs() == base
     (common / f"{common_id('Xin trân trọng cảm ơn bà con đã lắng nghe.')}.m4a").write_bytes(b"the closing words")
-    assert changed(base, inputs()) == {"broadcast", "share-audio", "share-zip"}, "the meeting clips do not say it"
+    assert changed(base, inputs()) == and_followers({"broadcast"}), "the meeting clips do not say it"
     closing = inputs()
     hotline = "Nếu cần giúp đỡ, bà con hãy gọi Tổng đài Dịch vụ công tỉnh Đồng Nai, số (0251) 1022."
     (common / f"{common_id(hotline)}.m4a").write_bytes(b"the last meeting clip's hotline")
-    assert changed(closing, inputs()) == {"meeting", "facilitator", "share-zip"}
+    assert changed(closing, inputs()) == and_followers({"meeting"})

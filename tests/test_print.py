@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 from conftest import REPO, sample_slugs, tool
+from outreach.products import BY_NAME, UNITS
 
 SLUGS = sample_slugs()
-PRODUCTS = ("handout", "handout-large", "poster", "facilitator")
+PRODUCTS = [unit.name for unit in UNITS if unit.kind == "pdf" and not unit.print_shop]  # every PDF residents get
 
 # What a reader must see whole, found in the YAML independently of the filter that protects it.
 WHOLE = [
@@ -47,7 +48,7 @@ def tokens_of(slug: str) -> set[str]:
 @pytest.mark.parametrize("slug", SLUGS)
 @pytest.mark.parametrize("product", PRODUCTS)
 def test_numbers_codes_dates_and_amounts_are_never_broken_across_lines(sample_build, slug, product):
-    text = tool("pdftotext", str(sample_build / "build" / slug / f"{product}.pdf"), "-")
+    text = tool("pdftotext", str(sample_build / "build" / slug / BY_NAME[product].file), "-")
     lines = [" ".join(line.split()) for line in text.splitlines()]
     flat = " ".join(" ".join(lines).split())
     printed = sorted(token for token in tokens_of(slug) if token in flat)
@@ -108,7 +109,7 @@ def structure(path) -> tuple[set[str], list[str | None]]:
 @pytest.mark.parametrize("slug", SLUGS)
 @pytest.mark.parametrize("product", PRODUCTS)
 def test_pdfs_are_tagged_with_vietnamese_alt_text_on_every_picture(sample_build, slug, product):
-    path = sample_build / "build" / slug / f"{product}.pdf"
+    path = sample_build / "build" / slug / BY_NAME[product].file
     info = tool("pdfinfo", str(path))
     assert re.search(r"^Tagged:\s+yes$", info, re.M)
     tags, alts = structure(path)

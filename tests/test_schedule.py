@@ -40,6 +40,11 @@ def test_playlists_with_real_durations_and_wall_chart(project):
     assert "Lịch phát thanh tuyên truyền dịch vụ công trực tuyến" in chart
     assert "06:00–06:10" in chart and "Mức ưu tiên" in chart and "1. Đăng ký khai sinh" in chart
     assert "A4" in tool("pdfinfo", str(project / "build" / "schedule" / "schedule.pdf"))
+    catalog = (project / "build" / "index.html").read_text(encoding="utf-8")  # linked at the catalog's top
+    for href, label in (("schedule/schedule.pdf", "Lịch phát thanh (PDF)"),
+                        ("schedule/01-0600.m3u", "Danh sách phát khung 01-0600"),
+                        ("schedule/01-1730.m3u", "Danh sách phát khung 01-1730")):
+        assert f'<a href="{href}">{label}</a>' in catalog
 
 
 def test_unknown_guides_and_overlaps_are_named(project):

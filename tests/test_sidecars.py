@@ -4,9 +4,10 @@ sidecar kind is written and read back; nothing else spells a file name or reads 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from conftest import REPO
-from outreach.products import UNITS
+from outreach.products import COMMUNE_UNITS, RECORDING_SHEET, UNITS
 from outreach.sidecars import (
     BulletinRecord,
     ClipRecord,
@@ -41,9 +42,11 @@ def test_a_damaged_or_missing_sidecar_is_none_not_a_crash(tmp_path):
 
 
 def test_output_file_names_are_spelled_only_in_the_unit_table():
-    names = {name for unit in UNITS for name in (unit.file, unit.sound) if name and "{" not in name}
-    pattern = re.compile("|".join(re.escape(f'"{name}"') for name in names))
-    found = [f"{path.relative_to(REPO)}: {match.group()}"
-             for path in (REPO / "outreach").rglob("*.py") if path.name != "products.py"
+    declared = [name for unit in UNITS for name in (unit.file, unit.sound)] + [unit.file for unit in COMMUNE_UNITS]
+    declared.append(RECORDING_SHEET)
+    names = {spelled for name in declared if name and "{" not in name for spelled in (name, Path(name).name)}
+    pattern = re.compile("|".join(re.escape(f"{quote}{name}{quote}") for name in names for quote in "\"'"))
+    code = [*(REPO / "outreach").rglob("*.py"), *(REPO / "scripts").glob("*.py")]
+    found = [f"{path.relative_to(REPO)}: {match.group()}" for path in code if path.name != "products.py"
              for match in pattern.finditer(path.read_text(encoding="utf-8"))]
     assert not found

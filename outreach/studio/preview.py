@@ -14,12 +14,13 @@ from outreach.errors import DoesNotFit, OutreachError
 from outreach.guidebuild import make_context
 from outreach.manifest import digest
 from outreach.model import Guide
-from outreach.products import BY_NAME, meeting_clips_of, render_page
+from outreach.products import BY_NAME, UNITS, meeting_clips_of, render_page
 from outreach.project import Project
 from outreach.templating import BoundedSandbox, template_folders
 
-# The tabs of the preview: the printed products an officer checks after an edit.
-PRODUCTS = ("handout", "handout-large", "poster", "facilitator")
+# The tabs of the preview: the printed products an officer checks after an edit (not the print shop's
+# copies, not the phone card: a picture).
+PRODUCTS = tuple(unit.name for unit in UNITS if unit.kind == "pdf" and not unit.print_shop)
 RESOLUTION = 60  # dpi: an A4 page 500 px wide is readable on a screen and rasterised in a tenth of a second
 PREVIEW_DIR = ".studio/preview"  # under build/ (git-ignored, never shared)
 

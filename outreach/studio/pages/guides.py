@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from outreach import approvals, scaffold
 from outreach.errors import OutreachError
 from outreach.manifest import Manifest
+from outreach.products import COMMUNE_BY_NAME
 from outreach.project import Project
 from outreach.studio import listing, yamledit
 from outreach.studio.pages.editor import written
@@ -33,7 +34,7 @@ def _guides_page(studio: Studio, query: str, message: str, kind: str, new_slug: 
     return studio.page("guides.html.j2", status, title="Các hướng dẫn", rows=rows, query=query, message=message,
                        message_kind=kind, new_slug=new_slug, new_title=new_title, commune_problems=commune_problems,
                        commune_name=commune_name(content),
-                       catalog=(studio.project.build_dir / "index.html").is_file())
+                       catalog=(studio.project.build_dir / COMMUNE_BY_NAME["catalog"].file).is_file())
 
 
 async def new_guide(request: Request) -> Response:
