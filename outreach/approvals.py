@@ -190,16 +190,19 @@ def keep(project: Project, slug: str, text: Text) -> None:
     write_atomic(approved_path(project, slug), text.own)
 
 
-def upgraded(project: Project, slug: str, approval: Approval | None, current: Text | None) -> Approval | None:
+def upgraded(project: Project, slug: str, approval: Approval | None) -> tuple[Approval | None, Text | None]:
     """An approval of a library guide written before the library's text counted (its version is the
-    commune's file alone) stands for the library's text of today, as that approval was published:
-    the library's file is kept under it and the version named anew. Any other approval as it is."""
-    if approval is None or current is None or current.library is None or approval.version != current.legacy_version:
-        return approval
-    kept = stored(project, slug)
-    if kept is None or kept.library is not None or kept.own != current.own:
-        return approval
-    return dataclasses.replace(approval, version=current.version)
+    commune's file alone) stands for the library's text of today while that file is unchanged, as
+    that approval was published: (the approval under its new version, the text to keep with it).
+    Any other approval as it is, and no text."""
+    kept = stored(project, slug) if approval is not None else None
+    if approval is None or kept is None or kept.library is not None or kept.version != approval.version \
+            or FOLLOWS.encode() not in kept.own:  # cheap: only a file that follows a library is read again
+        return approval, None
+    current = text_of(project, slug)
+    if current is None or current.library is None or current.own != kept.own:
+        return approval, None
+    return dataclasses.replace(approval, version=current.version), current
 
 
 def approvable(project: Project, slug: str, version: str | None) -> Text:
@@ -257,11 +260,10 @@ def split(project: Project, content: Content) -> tuple[Content, Content | None]:
 
 def _approval_of(project: Project, register: Register, slug: str) -> tuple[Approval | None, Text | None]:
     """The approval of `slug` (an earlier one upgraded and kept so, see upgraded()) and its text now."""
-    approval, current = register.guides.get(slug), text_of(project, slug)
-    renamed = upgraded(project, slug, approval, current)
-    if renamed is not None and renamed != approval and current is not None:
-        approval = _recorded(project, slug, current, renamed)
-    return approval, current
+    approval, renamed = upgraded(project, slug, register.guides.get(slug))
+    if renamed is not None and approval is not None:
+        approval = _recorded(project, slug, renamed, approval)
+    return approval, text_of(project, slug)
 
 
 def _publish_approved(project: Project, published: Content, slug: str, approval: Approval | None) -> None:

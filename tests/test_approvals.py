@@ -136,3 +136,38 @@ def test_a_library_change_is_printed_only_once_the_leader_approves_it(tmp_path):
     published = text_of(build / married / "handout.pdf")
     assert "44.000" in published and "CHƯA DUYỆT" not in published
     assert not (build / ".preview" / married).exists()
+
+
+def test_the_province_server_renames_an_approval_from_before_in_its_database(project):
+    """An approval the server's database holds from before the library's text counted is renamed
+    there (as at the server's start and before each build), so it still covers the guide."""
+    from sqlalchemy import select
+
+    from outreach import approvals
+    from outreach.project import Project
+    from outreach.server.approvals import mirror
+    from outreach.server.db import Approval, Database
+
+    copies = "chung-thuc-ban-sao"
+    (project / "lib" / "guides").mkdir(parents=True)
+    shutil.copy(BUNDLED / f"{copies}.yaml", project / "lib" / "guides")
+    commune = project / "content" / "commune.yaml"
+    commune.write_text(commune.read_text(encoding="utf-8") + "\nlibrary: lib\n", encoding="utf-8")
+    override = "follows: chung-thuc-ban-sao\nfee: Hai nghìn đồng.\n".encode()
+    (project / "content" / "guides" / f"{copies}.yaml").write_bytes(override)
+    (project / "content" / "approved").mkdir()
+    (project / "content" / "approved" / f"{copies}.yaml").write_bytes(override)
+    database = Database(f"sqlite:///{project / 'outreach.db'}")
+    database.migrate()
+    with database.session.begin() as db:
+        db.add(Approval(commune="xa", slug=copies, version=hashlib.sha256(override).hexdigest(),
+                        approved_by="an.chutich"))
+    folder = Project(project)
+    with database.session.begin() as db:
+        mirror(db, folder, "xa")
+    with database.session.begin() as db:
+        [row] = db.scalars(select(Approval))
+        assert row.version == approvals.text_of(folder, copies).version != hashlib.sha256(override).hexdigest()
+    assert approvals.read(folder).guides[copies].version == row.version
+    assert approvals.stored(folder, copies) == approvals.text_of(folder, copies), "the library's text is kept"
+    database.engine.dispose()

@@ -87,14 +87,14 @@ def mirror(db: Session, project: Project, commune: str) -> None:
                                                 .order_by(Approval.id))}
     wanted = {}
     for slug, row in rows.items():
-        approval = publication.Approval(row.version, row.approved_by, _iso(row.approved_at))
-        current = publication.text_of(project, slug)
-        renamed = publication.upgraded(project, slug, approval, current)
-        if renamed is not None and renamed != approval and current is not None:
-            publication.keep(project, slug, current)
-            row.version = renamed.version
-        wanted[slug] = renamed or approval
-        _restore(db, project, commune, slug, wanted[slug].version)
+        approval, renamed = publication.upgraded(
+            project, slug, publication.Approval(row.version, row.approved_by, _iso(row.approved_at)))
+        assert approval is not None
+        if renamed is not None:
+            publication.keep(project, slug, renamed)
+            row.version = approval.version
+        wanted[slug] = approval
+        _restore(db, project, commune, slug, approval.version)
     publication.write(project, publication.Register(True, wanted))
 
 
