@@ -33,6 +33,7 @@ from outreach.content import Content, judged_guide, load_content
 from outreach.errors import ContentError, OutreachError, Problem
 from outreach.library import FOLLOWS, Library
 from outreach.library import find as find_library
+from outreach.limits import MAX_YAML_BYTES
 from outreach.manifest import Manifest
 from outreach.model import SLUG_PATTERN
 from outreach.products import UNITS
@@ -95,7 +96,7 @@ def text_of(project: Project, slug: str) -> Text | None:
     """The guide `slug` as it would be printed now: its own file, or a library guide with the
     commune's override (if any) on top; None when the commune has neither."""
     path = project.guide_path(slug)
-    own = path.read_bytes() if path.is_file() else None
+    own = _capped(path) if path.is_file() else None
     target = _follows(project, path) if own is not None else slug
     if target is None:
         return Text(own) if own is not None else None
@@ -103,7 +104,14 @@ def text_of(project: Project, slug: str) -> Text | None:
     source = library.guide_path(target) if library is not None and SLUG_PATTERN.match(target) else None
     if source is None or not source.is_file():
         return Text(own) if own is not None else None
-    return Text(own if own is not None else f"{FOLLOWS}: {target}\n".encode(), source.read_bytes(), target)
+    return Text(own if own is not None else f"{FOLLOWS}: {target}\n".encode(), _capped(source), target)
+
+
+def _capped(path: Path) -> bytes:
+    """A guide file's bytes, at most one more than a guide may have (validation refuses a longer one,
+    so it is never approved; its version need only differ from every approvable one)."""
+    with path.open("rb") as file:
+        return file.read(MAX_YAML_BYTES + 1)
 
 
 def _follows(project: Project, path: Path) -> str | None:
