@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,14 +96,28 @@ def version_of(data: bytes) -> str:
 def text_of(project: Project, slug: str) -> Text | None:
     """The guide `slug` as it would be printed now: its own file, or a library guide with the
     commune's override (if any) on top; None when the commune has neither."""
+    return texts_of(project, [slug]).get(slug)
+
+
+def texts_of(project: Project, slugs: Iterable[str]) -> dict[str, Text]:
+    """text_of of each of `slugs` (the library found once)."""
+    library, _ = find_library(project)
+    found = {}
+    for slug in slugs:
+        text = _text(project, library, slug)
+        if text is not None:
+            found[slug] = text
+    return found
+
+
+def _text(project: Project, library: Library | None, slug: str) -> Text | None:
     path = project.guide_path(slug)
     own = _capped(path) if path.is_file() else None
     target = _follows(project, path) if own is not None else slug
-    if target is None:
+    if target is None or library is None or not SLUG_PATTERN.match(target):
         return Text(own) if own is not None else None
-    library, _ = find_library(project)
-    source = library.guide_path(target) if library is not None and SLUG_PATTERN.match(target) else None
-    if source is None or not source.is_file():
+    source = library.guide_path(target)
+    if not source.is_file():
         return Text(own) if own is not None else None
     return Text(own if own is not None else f"{FOLLOWS}: {target}\n".encode(), _capped(source), target)
 
@@ -114,7 +129,22 @@ def _capped(path: Path) -> bytes:
         return file.read(MAX_YAML_BYTES + 1)
 
 
+_FOLLOWED: dict[tuple[str, int, int], str | None] = {}   # (file, size, mtime) → its `follows:`
+
+
 def _follows(project: Project, path: Path) -> str | None:
+    """The library guide a commune's file follows (None: its own guide), read once per change of the
+    file: every page of the studio asks it of every guide."""
+    info = path.stat()
+    key = (str(path), info.st_size, info.st_mtime_ns)
+    if key not in _FOLLOWED:
+        if len(_FOLLOWED) > 10_000:
+            _FOLLOWED.clear()
+        _FOLLOWED[key] = _read_follows(project, path)
+    return _FOLLOWED[key]
+
+
+def _read_follows(project: Project, path: Path) -> str | None:
     try:
         data = load_yaml(path, project.shown(path)).data
     except ContentError:
@@ -254,8 +284,11 @@ def split(project: Project, content: Content) -> tuple[Content, Content | None]:
     published = dataclasses.replace(content, guides=dict(content.guides), hidden=set(content.hidden),
                                     problems=list(content.problems))
     previewed = {}
-    for slug in sorted({path.stem for path in project.guide_paths()} | (set(register.guides) & content.slugs)):
-        approval, current = _approval_of(project, register, slug)
+    gated = sorted({path.stem for path in project.guide_paths()} | (set(register.guides) & content.slugs))
+    texts = texts_of(project, gated)
+    for slug in gated:
+        current = texts.get(slug)
+        approval = _approval_of(project, register, slug, current)
         if approval is not None and current is not None and approval.version == current.version:
             continue
         if slug in content.guides:
@@ -266,12 +299,12 @@ def split(project: Project, content: Content) -> tuple[Content, Content | None]:
     return published, preview
 
 
-def _approval_of(project: Project, register: Register, slug: str) -> tuple[Approval | None, Text | None]:
-    """The approval of `slug` (an earlier one upgraded and kept so, see upgraded()) and its text now."""
+def _approval_of(project: Project, register: Register, slug: str, current: Text | None) -> Approval | None:
+    """The approval of `slug`; an earlier one upgraded and kept so (see upgraded())."""
     approval, renamed = upgraded(project, slug, register.guides.get(slug))
-    if renamed is not None and approval is not None:
+    if renamed is not None and approval is not None and renamed == current:
         approval = _recorded(project, slug, renamed, approval)
-    return approval, text_of(project, slug)
+    return approval
 
 
 def _publish_approved(project: Project, published: Content, slug: str, approval: Approval | None) -> None:

@@ -154,15 +154,15 @@ def states(project: Project, approved: dict[str, Approval]) -> list[GuideState]:
     counted: dict[str, int] = {}
     for shown, slug in content.files.items():
         counted[slug] = counted.get(slug, 0) + problems.get(shown, 0)
-    return [_state(project, slug, titles.get(content.file_of(project, slug)), counted.get(slug, 0),
+    texts = publication.texts_of(project, content.slugs)
+    return [_state(slug, titles.get(content.file_of(project, slug)), counted.get(slug, 0), texts.get(slug),
                    approved.get(slug), manifests) for slug in sorted(content.slugs)]
 
 
-def _state(project: Project, slug: str, title: object, problems: int, approval: Approval | None,
+def _state(slug: str, title: object, problems: int, text: publication.Text | None, approval: Approval | None,
            manifests: list[Manifest]) -> GuideState:
     stamps = [record.mtime_ns for manifest in manifests for key, unit in manifest.units.items()
               if key.startswith(f"{slug}/") for record in unit.files.values()]
-    text = publication.text_of(project, slug)
     return GuideState(slug, str(title) if isinstance(title, str) else slug, problems,
                       text.version if text else "missing",
                       approval.version if approval else None, approval.approved_by if approval else None,
