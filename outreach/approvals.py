@@ -5,9 +5,16 @@ joined PDFs or a share file.
 
 The build learns what is approved from the project folder alone, never from the server's database:
 content/approvals.yaml (each guide's approved version, by whom, when; `server: true` when the
-province server keeps it) and content/approved/<slug>.yaml (the approved text). `outreach approve`
-writes both; the server writes them from its database at each approval and before each build.
-A guide's version is the sha256 of its file, as the server names it."""
+province server keeps it) and content/approved/ (the approved text). `outreach approve` writes both;
+the server writes them from its database at each approval and before each build.
+
+A guide's version names what would be printed (Text): a guide of the commune's own, the sha256 of its
+file, as the server's history names it; a library guide the commune follows, the sha256 of the
+library's file and the commune's override under it, so a change of the library is a new version that
+needs approving again. What is kept as approved is that pair of files, not the merged values: the
+published guide is then layered from them exactly as the studio and validation layer the newest (its
+values' lines, the commune's committee as its agency, the library's naming checks), and a commune's
+own guide keeps the version and the approved file it had before libraries were approved."""
 
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,14 +32,19 @@ from outreach import plan
 from outreach.atomic import write_atomic
 from outreach.content import Content, judged_guide, load_content
 from outreach.errors import ContentError, OutreachError, Problem
+from outreach.library import FOLLOWS, Library
+from outreach.library import find as find_library
+from outreach.limits import MAX_YAML_BYTES
 from outreach.manifest import MANIFEST, Manifest
+from outreach.model import SLUG_PATTERN
 from outreach.products import UNITS
 from outreach.project import Project
 from outreach.templating import BoundedSandbox
 from outreach.yamlsource import WHOLE_FILE, load_yaml
 
 REGISTER = "approvals.yaml"   # content/approvals.yaml
-APPROVED = "approved"         # content/approved/<slug>.yaml: the text approved
+APPROVED = "approved"         # content/approved/<slug>.yaml: the commune's file approved
+LIBRARY_COPY = "library"      # content/approved/library/<slug>/guides/<library slug>.yaml: the library's under it
 HEADER = ("# Các bản hướng dẫn đã được duyệt: do outreach ghi (outreach approve, hoặc máy chủ của tỉnh); "
           "đừng sửa tay.\n# Nội dung bản đã duyệt nằm trong content/approved/.\n")
 # What a preview makes that carries no mark, so it may be moved into place once its version is approved.
@@ -40,7 +53,7 @@ MARK_FREE = tuple(u.name for u in UNITS if u.page is None and not u.shared)
 
 @dataclass(frozen=True)
 class Approval:
-    version: str   # sha256 of the guide's file as approved
+    version: str   # Text.version of the guide as approved
     by: str
     at: str        # ISO 8601, UTC
 
@@ -53,12 +66,112 @@ class Register:
     guides: dict[str, Approval] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Text:
+    """What a guide's version is made of, and what is kept when it is approved: the commune's file
+    (`follows: <slug>` for a library guide it has no file for) and, when it follows a library guide,
+    that guide's file under it."""
+
+    own: bytes
+    library: bytes | None = None
+    target: str = ""   # the library guide's slug
+
+    @property
+    def version(self) -> str:
+        if self.library is None:
+            return version_of(self.own)
+        return version_of(b"library %d\n" % len(self.library) + self.library + self.own)
+
+    @property
+    def legacy_version(self) -> str:
+        """The version an approval of a library guide named before the library's text counted: the
+        commune's file alone."""
+        return version_of(self.own)
+
+
 def version_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def text_of(project: Project, slug: str) -> Text | None:
+    """The guide `slug` as it would be printed now: its own file, or a library guide with the
+    commune's override (if any) on top; None when the commune has neither."""
+    return texts_of(project, [slug]).get(slug)
+
+
+def texts_of(project: Project, slugs: Iterable[str]) -> dict[str, Text]:
+    """text_of of each of `slugs` (the library found once)."""
+    library, _ = find_library(project)
+    found = {}
+    for slug in slugs:
+        text = _text(project, library, slug)
+        if text is not None:
+            found[slug] = text
+    return found
+
+
+def _text(project: Project, library: Library | None, slug: str) -> Text | None:
+    path = project.guide_path(slug)
+    own = _capped(path) if path.is_file() else None
+    target = _follows(project, path) if own is not None else slug
+    if target is None or library is None or not SLUG_PATTERN.match(target):
+        return Text(own) if own is not None else None
+    source = library.guide_path(target)
+    if not source.is_file():
+        return Text(own) if own is not None else None
+    return Text(own if own is not None else f"{FOLLOWS}: {target}\n".encode(), _capped(source), target)
+
+
+def _capped(path: Path) -> bytes:
+    """A guide file's bytes, at most one more than a guide may have (validation refuses a longer one,
+    so it is never approved; its version need only differ from every approvable one)."""
+    with path.open("rb") as file:
+        return file.read(MAX_YAML_BYTES + 1)
+
+
+_FOLLOWED: dict[tuple[str, int, int], str | None] = {}   # (file, size, mtime) → its `follows:`
+
+
+def _follows(project: Project, path: Path) -> str | None:
+    """The library guide a commune's file follows (None: its own guide), read once per change of the
+    file: every page of the studio asks it of every guide."""
+    info = path.stat()
+    key = (str(path), info.st_size, info.st_mtime_ns)
+    if key not in _FOLLOWED:
+        if len(_FOLLOWED) > 10_000:
+            _FOLLOWED.clear()
+        _FOLLOWED[key] = _read_follows(project, path)
+    return _FOLLOWED[key]
+
+
+def _read_follows(project: Project, path: Path) -> str | None:
+    try:
+        data = load_yaml(path, project.shown(path)).data
+    except ContentError:
+        return None  # validation names it; such a guide cannot be approved
+    target = data.get(FOLLOWS) if isinstance(data, dict) else None
+    return target if isinstance(target, str) else None
+
+
 def approved_path(project: Project, slug: str) -> Path:
     return project.content_dir / APPROVED / f"{slug}.yaml"
+
+
+def approved_library(project: Project, slug: str) -> Library:
+    """The library guide as approved under `slug`, kept as a library of one guide."""
+    root = project.content_dir / APPROVED / LIBRARY_COPY / slug
+    return Library(root, project.shown(root))
+
+
+def stored(project: Project, slug: str) -> Text | None:
+    """The approved text of `slug` as content/approved/ keeps it (None: not there)."""
+    path = approved_path(project, slug)
+    if not path.is_file():
+        return None
+    copies = approved_library(project, slug).guide_paths()
+    if len(copies) != 1:
+        return Text(path.read_bytes())
+    return Text(path.read_bytes(), copies[0].read_bytes(), copies[0].stem)
 
 
 def read(project: Project) -> Register:
@@ -86,40 +199,67 @@ def write(project: Project, register: Register) -> None:
         write_atomic(path, text.encode("utf-8"))
 
 
-def record(project: Project, slug: str, text: bytes, by: str, at: dt.datetime | None = None,
+def record(project: Project, slug: str, text: Text, by: str, at: dt.datetime | None = None,
            server: bool | None = None) -> Approval:
     """Keep `text` as the approved version of `slug`: the text first, then the register naming it
     (a crash in between leaves the earlier approval standing: its text no longer matches, so the
     guide is refused by name until approved again)."""
     moment = (at or dt.datetime.now(dt.UTC)).replace(tzinfo=dt.UTC)
-    target = approved_path(project, slug)
-    if not target.is_file() or target.read_bytes() != text:
-        write_atomic(target, text)
+    return _recorded(project, slug, text, Approval(text.version, by, moment.isoformat(timespec="seconds")), server)
+
+
+def _recorded(project: Project, slug: str, text: Text, approval: Approval, server: bool | None = None) -> Approval:
+    keep(project, slug, text)
     register = read(project)
-    register.guides[slug] = Approval(version_of(text), by, moment.isoformat(timespec="seconds"))
+    register.guides[slug] = approval
     register.server = register.server if server is None else server
     write(project, register)
-    return register.guides[slug]
+    return approval
 
 
-def approvable(project: Project, slug: str, version: str | None) -> bytes:
-    """The text of `slug` to approve: the version in its file now (`version`, a sha256 or its first
-    characters, must name it), valid, in a project where approval is required."""
-    path = project.guide_path(slug)
-    if not path.is_file():
-        raise OutreachError(f"không có hướng dẫn {project.shown(path)}; chỉ duyệt được hướng dẫn của xã")
-    text = path.read_bytes()
-    current = version_of(text)
-    if version is not None and (len(version) < 8 or not current.startswith(version.lower())):
-        raise OutreachError(f"phiên bản '{version}' không phải bản đang có trong {project.shown(path)} "
-                            f"({current[:12]}…); chỉ duyệt được bản đang có trong tệp, hãy đọc lại rồi duyệt")
+def keep(project: Project, slug: str, text: Text) -> None:
+    """content/approved/<slug>.yaml and, under it, the library guide's file (or none)."""
+    copy = approved_library(project, slug)
+    if stored(project, slug) == text:
+        return
+    shutil.rmtree(copy.root, ignore_errors=True)
+    if text.library is not None:
+        write_atomic(copy.guide_path(text.target), text.library)
+    write_atomic(approved_path(project, slug), text.own)
+
+
+def upgraded(project: Project, slug: str, approval: Approval | None) -> tuple[Approval | None, Text | None]:
+    """An approval of a library guide written before the library's text counted (its version is the
+    commune's file alone) stands for the library's text of today while that file is unchanged, as
+    that approval was published: (the approval under its new version, the text to keep with it).
+    Any other approval as it is, and no text."""
+    kept = stored(project, slug) if approval is not None else None
+    if approval is None or kept is None or kept.library is not None or kept.version != approval.version \
+            or FOLLOWS.encode() not in kept.own:  # cheap: only a file that follows a library is read again
+        return approval, None
+    current = text_of(project, slug)
+    if current is None or current.library is None or current.own != kept.own:
+        return approval, None
+    return dataclasses.replace(approval, version=current.version), current
+
+
+def approvable(project: Project, slug: str, version: str | None) -> Text:
+    """The text of `slug` to approve: the version the commune would print now (`version`, a sha256 or
+    its first characters, must name it), valid, in a project where approval is required."""
     content = load_content(project)
+    current = text_of(project, slug) if slug in content.slugs else None
+    shown = content.file_of(project, slug)
+    if current is None:
+        raise OutreachError(f"xã không có hướng dẫn '{slug}' (không có {shown}, thư viện xã theo cũng không có)")
+    if version is not None and (len(version) < 8 or not current.version.startswith(version.lower())):
+        raise OutreachError(f"phiên bản '{version}' không phải bản đang có của {shown} ({current.version[:12]}…); "
+                            "chỉ duyệt được bản đang có, hãy đọc lại rồi duyệt")
     if content.commune is None or not required(project, content):
         raise OutreachError("xã chưa bật duyệt bản in và bản tin; muốn bật, ghi 'approval: required' trong "
                             "content/commune.yaml")
-    if any(p.file == project.shown(path) for p in content.problems):
-        raise OutreachError(f"{project.shown(path)} còn lỗi (xem 'outreach validate'); sửa xong mới duyệt được")
-    return text
+    if any(content.files.get(p.file) == slug for p in content.problems):
+        raise OutreachError(f"{shown} còn lỗi (xem 'outreach validate'); sửa xong mới duyệt được")
+    return current
 
 
 def required(project: Project, content: Content) -> bool:
@@ -129,9 +269,10 @@ def required(project: Project, content: Content) -> bool:
 
 def split(project: Project, content: Content) -> tuple[Content, Content | None]:
     """(what is published, what is previewed). Without approval required: everything is published as
-    it is, nothing previewed. With it, a guide's own file approved as it is is published; another
+    it is, nothing previewed. With it, a guide whose version now is the one approved is published; another
     is previewed, its last approved version (if any) published instead. A library guide the commune
-    did not change is published as the library gives it (the province answers for its library)."""
+    has no file for and never approved is published as the library gives it (the province answers for
+    its library); once approved, a change of the library waits for approval as the commune's own does."""
     if content.commune is None:
         return content, None
     try:
@@ -143,9 +284,12 @@ def split(project: Project, content: Content) -> tuple[Content, Content | None]:
     published = dataclasses.replace(content, guides=dict(content.guides), hidden=set(content.hidden),
                                     problems=list(content.problems))
     previewed = {}
-    for path in project.guide_paths():
-        slug, approval = path.stem, register.guides.get(path.stem)
-        if approval is not None and approval.version == version_of(path.read_bytes()):
+    gated = sorted({path.stem for path in project.guide_paths()} | (set(register.guides) & content.slugs))
+    texts = texts_of(project, gated)
+    for slug in gated:
+        current = texts.get(slug)
+        approval = _approval_of(project, register, slug, current)
+        if approval is not None and current is not None and approval.version == current.version:
             continue
         if slug in content.guides:
             previewed[slug] = content.guides[slug]
@@ -153,6 +297,14 @@ def split(project: Project, content: Content) -> tuple[Content, Content | None]:
     preview = dataclasses.replace(content, guides=previewed, problems=[], warnings=[],
                                   hidden=set(content.files.values()) - set(previewed))
     return published, preview
+
+
+def _approval_of(project: Project, register: Register, slug: str, current: Text | None) -> Approval | None:
+    """The approval of `slug`; an earlier one upgraded and kept so (see upgraded())."""
+    approval, renamed = upgraded(project, slug, register.guides.get(slug))
+    if renamed is not None and approval is not None and renamed == current:
+        approval = _recorded(project, slug, renamed, approval)
+    return approval
 
 
 def _publish_approved(project: Project, published: Content, slug: str, approval: Approval | None) -> None:
@@ -163,13 +315,13 @@ def _publish_approved(project: Project, published: Content, slug: str, approval:
         published.hidden.add(slug)
         return
     path = approved_path(project, slug)
-    shown = project.shown(path)
-    if not path.is_file() or version_of(path.read_bytes()) != approval.version:
+    shown, kept = project.shown(path), stored(project, slug)
+    if kept is None or kept.version != approval.version:
         published.problems.append(Problem(shown, 1, WHOLE_FILE, "không thấy nội dung bản đã duyệt (tệp thiếu hoặc đã "
                                           "bị sửa); bản in và bản tin đã có được giữ nguyên, hãy duyệt lại hướng dẫn"))
         published.files[shown] = slug
         return
-    guide, problems = judged_guide(project, path)
+    guide, problems = judged_guide(project, path, approved_library(project, slug) if kept.library else None)
     published.problems += problems
     published.files[shown] = slug
     if guide is not None:

@@ -292,9 +292,10 @@ def _summary(project: Project, report: BuildReport, errors: list[Problem], only:
 
 
 @main.command(short_help="Duyệt bản hiện tại của một hướng dẫn để in, chia sẻ và phát loa.",
-              help="Lãnh đạo xã duyệt bản đang có trong content/guides/TÊN.yaml (khi commune.yaml ghi approval: "
-                   "required): từ đó bản này được in, chia sẻ và phát loa; bản sửa sau phải duyệt lại. Duyệt xong "
-                   "thì tạo ngay hướng dẫn đó.")
+              help="Lãnh đạo xã duyệt bản đang có của hướng dẫn TÊN (khi commune.yaml ghi approval: required): "
+                   "content/guides/TÊN.yaml, hoặc hướng dẫn của thư viện với phần xã sửa. Từ đó bản này được in, "
+                   "chia sẻ và phát loa; bản sửa sau, kể cả khi thư viện đổi, phải duyệt lại. Duyệt xong thì tạo "
+                   "ngay hướng dẫn đó.")
 @click.argument("slug", metavar="TÊN")
 @click.option("--version", "version", metavar="MÃ", help="Mã phiên bản (sha256, ít nhất 8 ký tự đầu) phải là bản đang "
               "có trong tệp: duyệt đúng bản đã đọc.")
@@ -309,13 +310,13 @@ def approve(project: Project, slug: str, version: str | None, by: str | None, no
     text = approvals.approvable(project, slug, version)
     if not _approved_on_server(project, slug, text, who):
         approvals.record(project, slug, text, who)
-    _tell(f"Đã duyệt {project.shown(project.guide_path(slug))} (phiên bản {approvals.version_of(text)[:12]}…, "
+    _tell(f"Đã duyệt hướng dẫn {slug} (phiên bản {text.version[:12]}…, "
           f"người duyệt: {who}).")
     if not no_build:
         _build_and_report(project, Options(only=slug, with_audio=not no_audio))
 
 
-def _approved_on_server(project: Project, slug: str, text: bytes, who: str) -> bool:
+def _approved_on_server(project: Project, slug: str, text: approvals.Text, who: str) -> bool:
     """A commune folder of the province server: the approval goes into the server's database too."""
     from outreach.server.approvals import approve_in_folder  # only here: the CLI of one PC loads no database
 

@@ -168,20 +168,22 @@ def check_file(project: Project, path: Path, model: type[BaseModel] = Guide) -> 
     return loading.problems, loading.warnings, loading.sources[0] if loading.sources else None
 
 
-def judged_guide(project: Project, path: Path) -> tuple[Guide | None, list[Problem]]:
+def judged_guide(project: Project, path: Path, library: Library | None = None) -> tuple[Guide | None, list[Problem]]:
     """The guide written in `path` (an approved version kept aside as content/approved/<slug>.yaml),
-    judged as load_content judges the guide's own file; None and why when it is not valid."""
+    judged as load_content judges the guide's own file, layered on `library` (the library guide as
+    approved) when it follows one, else on the project's; None and why when it is not valid."""
     loading = _Loading(project, icon_names(template_folders(project)))
-    source = _layered(loading, _parse(loading, path), Guide)
+    source = _layered(loading, _parse(loading, path), Guide, library)
     return (_validated(loading, source, Guide) if source is not None else None), loading.problems
 
 
-def _layered(loading: _Loading, source: Source | None, model: type[BaseModel]) -> Source | None:
+def _layered(loading: _Loading, source: Source | None, model: type[BaseModel],
+             library: Library | None = None) -> Source | None:
     """A commune's file that follows a library guide, with the library's values under it."""
     if source is None or model is not Guide or not isinstance(source.data.get(FOLLOWS), str):
         return source
     project, slug = loading.project, Path(source.name).stem
-    arranged = arrange(project, find_library(project)[0], {slug: source}, _commune_source(project))
+    arranged = arrange(project, library or find_library(project)[0], {slug: source}, _commune_source(project))
     loading.problems += [p for p in arranged.problems if p.file == source.name]
     return arranged.sources.get(slug, source)
 

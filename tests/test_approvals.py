@@ -7,12 +7,14 @@ from __future__ import annotations
 import getpass
 import hashlib
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 from conftest import run
 
 SLUG = "dang-ky-khai-sinh"
+BUNDLED = Path(__file__).parent.parent / "outreach" / "library" / "guides"
 
 
 def text_of(pdf: Path) -> str:
@@ -90,3 +92,82 @@ def test_a_damaged_approved_text_keeps_what_was_published_and_is_named(tmp_path)
     result = run(root, "build", "--no-audio")
     assert result.exit_code == 1 and "content/approvals.yaml:" in result.output, "what is approved is unknown"
     assert handout.read_bytes() == before and (root / "build" / "handouts.pdf").is_file(), "nothing is removed"
+
+
+def test_a_library_change_is_printed_only_once_the_leader_approves_it(tmp_path):
+    """A guide the commune follows from its library (here the bundled guides, copied as a province's
+    library) is approved as the library and the commune's file give it together: the library's new fee
+    waits, as a marked preview, until the leader approves it. An approval made before the library's
+    text counted (the commune's file alone) still stands."""
+    root, married, copies = tmp_path / "xa", "dang-ky-ket-hon", "chung-thuc-ban-sao"
+    assert run(tmp_path, "init", str(root), "--no-audio").exit_code == 0
+    library, content, build = root / "lib" / "guides", root / "content", root / "build"
+    library.mkdir(parents=True)
+    for slug in (married, copies):
+        shutil.copy(BUNDLED / f"{slug}.yaml", library)
+    commune = content / "commune.yaml"
+    commune.write_text(commune.read_text(encoding="utf-8") + "\napproval: required\nlibrary: lib\n", encoding="utf-8")
+    override = "follows: chung-thuc-ban-sao\nfee: Hai nghìn đồng.\n".encode()  # as an earlier outreach approved it
+    (content / "guides" / f"{copies}.yaml").write_bytes(override)
+    (content / "approved").mkdir()
+    (content / "approved" / f"{copies}.yaml").write_bytes(override)
+    (content / "approvals.yaml").write_text(f"server: false\nguides:\n  {copies}:\n    version: "
+                                            f"{hashlib.sha256(override).hexdigest()}\n    by: \"Trần Văn Bình\"\n"
+                                            "    at: \"2026-01-05T08:00:00+00:00\"\n", encoding="utf-8")
+
+    assert run(root, "approve", married, "--no-audio").exit_code == 0, "a library guide the commune has no file for"
+    assert "Miễn lệ phí" in text_of(build / married / "handout.pdf")
+    with_fee(library / f"{married}.yaml", "Lệ phí 44.000 đồng.")
+    result = run(root, "build", "--no-audio")
+    assert result.exit_code == 0 and f"Chờ duyệt: bản mới của {married}" in result.output, result.output
+    published = text_of(build / married / "handout.pdf")
+    assert "Miễn lệ phí" in published and "44.000" not in published and "CHƯA DUYỆT" not in published
+    assert "44.000" not in (build / married / "broadcast.txt").read_text(encoding="utf-8"), "not aired either"
+    preview = text_of(build / ".preview" / married / "handout.pdf")
+    assert "44.000" in preview and "BẢN CHƯA DUYỆT" in preview
+
+    assert "Hai nghìn đồng" in text_of(build / copies / "handout.pdf"), "the earlier approval stands"
+    assert not (build / ".preview" / copies).exists() and f"bản mới của {copies}" not in result.output
+    kept = content / "approved" / "library" / copies / "guides" / f"{copies}.yaml"
+    assert kept.read_bytes() == (library / f"{copies}.yaml").read_bytes(), "the library's text it covers is kept"
+
+    assert run(root, "approve", married, "--no-build").exit_code == 0
+    assert run(root, "build", "--no-audio").exit_code == 0
+    published = text_of(build / married / "handout.pdf")
+    assert "44.000" in published and "CHƯA DUYỆT" not in published
+    assert not (build / ".preview" / married).exists()
+
+
+def test_the_province_server_renames_an_approval_from_before_in_its_database(project):
+    """An approval the server's database holds from before the library's text counted is renamed
+    there (as at the server's start and before each build), so it still covers the guide."""
+    from sqlalchemy import select
+
+    from outreach import approvals
+    from outreach.project import Project
+    from outreach.server.approvals import mirror
+    from outreach.server.db import Approval, Database
+
+    copies = "chung-thuc-ban-sao"
+    (project / "lib" / "guides").mkdir(parents=True)
+    shutil.copy(BUNDLED / f"{copies}.yaml", project / "lib" / "guides")
+    commune = project / "content" / "commune.yaml"
+    commune.write_text(commune.read_text(encoding="utf-8") + "\nlibrary: lib\n", encoding="utf-8")
+    override = "follows: chung-thuc-ban-sao\nfee: Hai nghìn đồng.\n".encode()
+    (project / "content" / "guides" / f"{copies}.yaml").write_bytes(override)
+    (project / "content" / "approved").mkdir()
+    (project / "content" / "approved" / f"{copies}.yaml").write_bytes(override)
+    database = Database(f"sqlite:///{project / 'outreach.db'}")
+    database.migrate()
+    with database.session.begin() as db:
+        db.add(Approval(commune="xa", slug=copies, version=hashlib.sha256(override).hexdigest(),
+                        approved_by="an.chutich"))
+    folder = Project(project)
+    with database.session.begin() as db:
+        mirror(db, folder, "xa")
+    with database.session.begin() as db:
+        [row] = db.scalars(select(Approval))
+        assert row.version == approvals.text_of(folder, copies).version != hashlib.sha256(override).hexdigest()
+    assert approvals.read(folder).guides[copies].version == row.version
+    assert approvals.stored(folder, copies) == approvals.text_of(folder, copies), "the library's text is kept"
+    database.engine.dispose()

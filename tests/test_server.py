@@ -620,6 +620,8 @@ def approved(deployment, session: str, slug: str) -> str:
     status, got, _ = deployment.request("POST", f"/c/an-vien/guides/{slug}/approve", {"version": version},
                                         cookie=session)
     assert status == 303
+    if "/build/" in got["location"]:  # the approval started a build: the next step waits for it
+        went_out(deployment, session, got["location"])
     return got["location"]
 
 
@@ -678,6 +680,35 @@ def test_what_is_printed_and_aired_is_the_approved_version_and_a_newer_one_a_mar
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))["units"]
     record = manifest["dang-ky-khai-sinh/broadcast"]["files"]["dang-ky-khai-sinh/broadcast.mp3"]
     assert record["sha256"] == spoken, "the manifest says which bulletin is in place"
+
+
+def test_a_change_of_the_province_library_waits_for_the_communes_approver(deployment):
+    """An Viễn follows the library's guardianship guide with no file of its own; once its approver
+    approved it, the province's new fee is a new version: published only when approved again."""
+    editor, approver, slug = deployment.sign_in("an.bien"), deployment.sign_in("an.chutich"), "dang-ky-giam-ho"
+    library = deployment.root / "library" / "guides" / f"{slug}.yaml"
+    handout = deployment.root / "communes" / "an-vien" / "build" / slug / "handout.pdf"
+    preview = deployment.root / "communes" / "an-vien" / "build" / ".preview" / slug / "handout.pdf"
+    approved(deployment, approver, slug)
+    first = guides_of(deployment, editor)[slug]
+    assert first["approved"] and first["approved_by"] == "an.chutich"
+    original = library.read_text(encoding="utf-8")
+    library.write_text(with_fee(original, "Lệ phí 55.000 đồng."), encoding="utf-8")
+    try:
+        waiting = guides_of(deployment, editor)[slug]
+        assert not waiting["approved"] and waiting["version"] != first["version"]
+        assert waiting["approved_version"] == first["version"]
+        page = deployment.request("GET", "/c/an-vien/", cookie=approver)[2]
+        assert f'name="version" value="{waiting["version"]}"' in page, "chờ duyệt, with the approver's button"
+        built(deployment, editor, slug)
+        published = "".join(pdf_pages(handout))
+        assert "55.000" not in published and "Lệ phí theo mức thu" in published
+        assert "55.000" in pdf_pages(preview)[0] and "BẢN CHƯA DUYỆT" in pdf_pages(preview)[0]
+        approved(deployment, approver, slug)
+        built(deployment, editor, slug)
+        assert "55.000" in "".join(pdf_pages(handout)) and not preview.exists()
+    finally:
+        library.write_text(original, encoding="utf-8")
 
 
 def test_outreach_approve_on_a_commune_folder_of_the_server_goes_into_its_database(tmp_path):

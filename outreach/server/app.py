@@ -24,6 +24,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Mount, Route
 from starlette.types import Message, Receive, Scope, Send
 
+from outreach import approvals as publication
 from outreach.errors import OutreachError
 from outreach.model import SLUG_PATTERN
 from outreach.results import percent
@@ -93,7 +94,7 @@ class Server:
             return self.studios[commune]
 
     def _studio_extras(self, commune: str) -> Callable[[Scope, bytes], bytes]:
-        return lambda scope, body: pageparts.added(self.folder, self.database, commune, scope, body)
+        return lambda scope, body: pageparts.added(self.folder, self.database, self.states, commune, scope, body)
 
     def who(self, session_id: str) -> Who | None:
         with self.database.session.begin() as db:
@@ -289,7 +290,7 @@ async def approve(request: Request) -> Response:
     commune, user = _commune_user(request)
     slug = request.path_params["slug"]
     project = server.folder.project(commune)
-    if not SLUG_PATTERN.match(slug) or not project.guide_path(slug).is_file():
+    if not SLUG_PATTERN.match(slug) or publication.text_of(project, slug) is None:  # its own, or the library's
         raise Refused(404, f"không có hướng dẫn '{slug}'")
     if user.role != "approver":
         raise Refused(403, "chỉ lãnh đạo xã (tài khoản duyệt) được duyệt hướng dẫn")
@@ -348,9 +349,11 @@ def _history_page(server: Server, commune: str, user: Who, slug: str) -> Respons
         history.record_changes(db, project, commune, history.OUTSIDE)  # a change made by the CLI or by hand
         versions = history.of_guide(db, commune, slug)
         approved = approvals.latest(db, commune).get(slug)
+    kept = publication.stored(project, slug)  # a library guide's version covers the library's file too
+    own = publication.version_of(kept.own) if kept and approved and kept.version == approved.approval.version else None
     rows = [{"row": row, "when": pageparts.when(row.saved_at), "current": index == 0,
              "changes": history.changes(versions[index + 1].text, row.text) if index + 1 < len(versions) else [],
-             "approved": approved is not None and approved.approval.version == row.version}
+             "approved": row.version == own}
             for index, row in enumerate(versions)]
     return server.page("history.html.j2", user=user, title=f"Lịch sử của {slug}", commune=commune, slug=slug,
                        rows=rows)
@@ -505,6 +508,8 @@ def run(folder: ServerFolder, host: str, port: int, allowed_hosts: tuple[str, ..
     database.migrate()
     with database.session.begin() as db:
         sessions.purge(db, settings.idle_minutes)
+        for commune in folder.commune_slugs():  # approvals of an earlier outreach named as this one names them
+            approvals.mirror(db, folder.project(commune), commune)
     database.engine.dispose()
     names = frozenset({"127.0.0.1", "localhost", *allowed_hosts} | ({host} if host not in ("0.0.0.0", "::") else set()))
     app = create_server_app(folder, names, frozenset(trusted_proxies))

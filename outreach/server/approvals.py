@@ -1,6 +1,7 @@
 """Approval: a commune's approver answers for what is printed and broadcast. A version of a guide is
-the sha256 of its file as saved (the studio's save check uses the same hash), so any change, even
-by hand or by the CLI, is a new version that needs approving again."""
+what would be printed (outreach.approvals.Text): the sha256 of its file as saved, or for a library
+guide of the library's file and the commune's override, so any change, even by hand, by the CLI or
+in the province's library, is a new version that needs approving again."""
 
 from __future__ import annotations
 
@@ -14,15 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach import approvals as publication
-from outreach.atomic import write_atomic
 from outreach.content import load_content
 from outreach.contentcache import files_stamp, settled
 from outreach.errors import OutreachError
+from outreach.library import find as find_library
 from outreach.manifest import MANIFEST, Manifest
 from outreach.project import Project
 from outreach.server import audit, history
 from outreach.server.db import Approval, Version, now
-from outreach.studio.yamledit import version_of
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,8 @@ def is_current(approved: Approved | None, version: str) -> bool:
 
 def approve(db: Session, project: Project, commune: str, slug: str, version: str, login: str) -> None:
     """Approve `version` of guide `slug`: only the version now saved can be (the page showed it)."""
-    path = project.guide_path(slug)
-    text = path.read_bytes() if path.is_file() else b""
-    if version != publication.version_of(text):
+    text = publication.text_of(project, slug)
+    if text is None or version != text.version:
         raise OutreachError("hướng dẫn đã được sửa sau khi bạn mở trang nên chưa duyệt; hãy tải lại trang, đọc bản "
                             "mới rồi duyệt")
     history.record_changes(db, project, commune, history.OUTSIDE)  # the approved text is kept, whoever wrote it
@@ -81,18 +80,34 @@ def approve(db: Session, project: Project, commune: str, slug: str, version: str
 
 def mirror(db: Session, project: Project, commune: str) -> None:
     """content/approvals.yaml and content/approved/ as the database says (the build reads only the
-    project folder): before every build and every change the server makes to the commune."""
-    wanted = {row.slug: publication.Approval(row.version, row.approved_by, _iso(row.approved_at))
-              for row in db.scalars(select(Approval).where(Approval.commune == commune).order_by(Approval.id))}
-    for slug, approval in wanted.items():
-        path = publication.approved_path(project, slug)
-        if path.is_file() and publication.version_of(path.read_bytes()) == approval.version:
-            continue
-        text = db.scalar(select(Version.text).where(Version.commune == commune, Version.slug == slug,
-                                                    Version.version == approval.version).limit(1))
-        if text is not None:
-            write_atomic(path, text.encode("utf-8"))
+    project folder): before every build and every change the server makes to the commune. An
+    approval of a library guide made before the library's text counted is renamed in the database
+    too (publication.upgraded)."""
+    rows = {row.slug: row for row in db.scalars(select(Approval).where(Approval.commune == commune)
+                                                .order_by(Approval.id))}
+    wanted = {}
+    for slug, row in rows.items():
+        approval, renamed = publication.upgraded(
+            project, slug, publication.Approval(row.version, row.approved_by, _iso(row.approved_at)))
+        assert approval is not None
+        if renamed is not None:
+            publication.keep(project, slug, renamed)
+            row.version = approval.version
+        wanted[slug] = approval
+        _restore(db, project, commune, slug, approval.version)
     publication.write(project, publication.Register(True, wanted))
+
+
+def _restore(db: Session, project: Project, commune: str, slug: str, version: str) -> None:
+    """The approved text back in the folder when it is not there: a guide of the commune's own from
+    its history (a library guide's cannot be: the build names it, to be approved again)."""
+    kept = publication.stored(project, slug)
+    if kept is not None and kept.version == version:
+        return
+    text = db.scalar(select(Version.text).where(Version.commune == commune, Version.slug == slug,
+                                                Version.version == version).limit(1))
+    if text is not None:
+        publication.keep(project, slug, publication.Text(text.encode("utf-8")))
 
 
 class States:
@@ -109,8 +124,9 @@ class States:
         with self._lock:
             lock = self._locks.setdefault(project.root, threading.Lock())
         with lock:  # one judgement of a commune at a time; the others wait for it
+            library, _ = find_library(project)
             stamp = files_stamp([project.content_dir, project.templates_dir, project.build_dir / MANIFEST,
-                                 project.previewing().build_dir / MANIFEST])
+                                 project.previewing().build_dir / MANIFEST, *([library.guides_dir] if library else [])])
             made = self._made.get(project.root)
             if made is None or made[0] != stamp:
                 made = (stamp, states(project, {}))
@@ -135,16 +151,20 @@ def states(project: Project, approved: dict[str, Approval]) -> list[GuideState]:
     titles = {source.name: source.data.get("title") for source in content.sources if isinstance(source.data, dict)}
     # Built: published or as a preview (build/.preview/, its own manifest).
     manifests = [Manifest.load(project.build_dir), Manifest.load(project.previewing().build_dir)]
-    return [_state(project, path.stem, titles.get(project.shown(path)), problems.get(project.shown(path), 0),
-                   approved.get(path.stem), manifests) for path in project.guide_paths()]
+    counted: dict[str, int] = {}
+    for shown, slug in content.files.items():
+        counted[slug] = counted.get(slug, 0) + problems.get(shown, 0)
+    texts = publication.texts_of(project, content.slugs)
+    return [_state(slug, titles.get(content.file_of(project, slug)), counted.get(slug, 0), texts.get(slug),
+                   approved.get(slug), manifests) for slug in sorted(content.slugs)]
 
 
-def _state(project: Project, slug: str, title: object, problems: int, approval: Approval | None,
+def _state(slug: str, title: object, problems: int, text: publication.Text | None, approval: Approval | None,
            manifests: list[Manifest]) -> GuideState:
     stamps = [record.mtime_ns for manifest in manifests for key, unit in manifest.units.items()
               if key.startswith(f"{slug}/") for record in unit.files.values()]
     return GuideState(slug, str(title) if isinstance(title, str) else slug, problems,
-                      version_of(project.guide_path(slug)),
+                      text.version if text else "missing",
                       approval.version if approval else None, approval.approved_by if approval else None,
                       _iso(approval.approved_at) if approval else None,
                       _iso(dt.datetime.fromtimestamp(max(stamps) / 1e9, dt.UTC)) if stamps else None)
@@ -154,7 +174,7 @@ def _iso(moment: dt.datetime) -> str:
     return moment.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")
 
 
-def approve_in_folder(project: Project, slug: str, text: bytes, login: str) -> bool:
+def approve_in_folder(project: Project, slug: str, text: publication.Text, login: str) -> bool:
     """`outreach approve` on a commune folder of the province server (DIR/communes/SLUG): the approval
     is recorded in the server's database (and its audit log) as the server records one. False for
     any other project."""
@@ -168,7 +188,7 @@ def approve_in_folder(project: Project, slug: str, text: bytes, login: str) -> b
     database.migrate()
     try:
         with database.session.begin() as db:
-            approve(db, project, project.root.name, slug, publication.version_of(text), login)
+            approve(db, project, project.root.name, slug, text.version, login)
     finally:
         database.engine.dispose()
     return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from outreach.approvals import Text, texts_of
 from outreach.content import Content, load_content
 from outreach.library import Followed, followed
 from outreach.libraryseen import pending, shown_value
@@ -18,7 +19,6 @@ from outreach.server.approvals import Approved, is_current
 from outreach.studio import forms, listing
 from outreach.studio.app import GUIDE_SCHEMA
 from outreach.studio.following import LIBRARY, OWN
-from outreach.studio.yamledit import version_of
 from outreach.yamlsource import load_yaml
 
 
@@ -65,16 +65,19 @@ def grid(projects: dict[str, Project], approved: dict[str, dict[str, Approved]])
     for commune, project in projects.items():
         content = load_content(project)
         made.shares[commune] = _share(content)
-        for row in listing.rows(project, content):
+        rows = listing.rows(project, content)
+        texts = texts_of(project, [row.slug for row in rows])
+        for row in rows:
             made.titles.setdefault(row.slug, row.title)
-            made.cells[(row.slug, commune)] = _cell(project, content, commune, row, approved.get(commune, {}))
+            made.cells[(row.slug, commune)] = _cell(project, commune, row, texts.get(row.slug),
+                                                    approved.get(commune, {}))
     return made
 
 
-def _cell(project: Project, content: Content, commune: str, row: listing.Row, approved: dict[str, Approved]) -> Cell:
+def _cell(project: Project, commune: str, row: listing.Row, text: Text | None, approved: dict[str, Approved]) -> Cell:
     found = followed(project, row.slug) if row.library else None
     changed = bool(found and pending(project, row.slug, found.guide))
-    current = is_current(approved.get(row.slug), version_of(project.guide_path(row.slug)))
+    current = text is not None and is_current(approved.get(row.slug), text.version)
     errors = int(row.state.split()[0]) if row.state_kind == "error" else 0
     return Cell(_follows(found), changed, "đã duyệt" if current else "chờ duyệt", errors, row.last_built,
                 f"/c/{commune}/guides/{row.slug}/view")

@@ -6,43 +6,44 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 from markupsafe import escape
 from starlette.types import Scope
 
+from outreach import approvals as publication
 from outreach.server import approvals
 from outreach.server.accounts import ROLE_NAMES
 from outreach.server.db import Database
 from outreach.server.folder import ServerFolder
 from outreach.server.gate import USER, Who
-from outreach.studio.yamledit import version_of
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 
-def added(folder: ServerFolder, database: Database, commune: str, scope: Scope, body: bytes) -> bytes:
+def added(folder: ServerFolder, database: Database, states: approvals.States, commune: str, scope: Scope,
+          body: bytes) -> bytes:
     user: Who | None = scope.get(USER)
     if user is None:
         return body
     body = body.replace(b"</head>", b'<link rel="stylesheet" href="/static/server.css">\n</head>', 1)
     body = body.replace(b"</nav>", b"</nav>" + _signed_in(user), 1)
     if scope["path"].rstrip("/") == f"/c/{commune}" and scope["method"] == "GET":
-        body = _with_approvals(folder, database, commune, user, body)
+        body = _with_approvals(folder, database, states, commune, user, body)
     guide = re.fullmatch(rf"/c/{re.escape(commune)}/guides/([a-z0-9][a-z0-9-]*)", scope["path"])
-    path = folder.project(commune).guide_path(guide.group(1)) if guide else None
-    if path is not None and path.is_file():
-        body = body.replace(b"<main>", b"<main>" + _guide_box(database, commune, path, user).encode(), 1)
+    text = publication.text_of(folder.project(commune), guide.group(1)) if guide else None
+    if guide is not None and text is not None:
+        body = body.replace(b"<main>", b"<main>" + _guide_box(database, commune, guide.group(1), text.version,
+                                                              user).encode(), 1)
     return body
 
 
-def _guide_box(database: Database, commune: str, path: Path, user: Who) -> str:
+def _guide_box(database: Database, commune: str, slug: str, version: str, user: Who) -> str:
     """On a guide's page: whether the saved version is approved, the approver's button, its history."""
     with database.session.begin() as db:
-        approved = approvals.latest(db, commune).get(path.stem)
-    state = _approval(commune, path.stem, version_of(path), approved, user, back=f"/c/{commune}/guides/{path.stem}")
+        approved = approvals.latest(db, commune).get(slug)
+    state = _approval(commune, slug, version, approved, user, back=f"/c/{commune}/guides/{slug}")
     return (f'<div class="approval-box">Bản đã lưu: {state.removeprefix("<br>")} '
-            f'<a href="/c/{commune}/guides/{path.stem}/history">Lịch sử sửa đổi và bản đã duyệt</a></div>')
+            f'<a href="/c/{commune}/guides/{slug}/history">Lịch sử sửa đổi và bản đã duyệt</a></div>')
 
 
 def _signed_in(user: Who) -> bytes:
@@ -52,13 +53,13 @@ def _signed_in(user: Who) -> bytes:
             '</button></form>').encode()
 
 
-def _with_approvals(folder: ServerFolder, database: Database, commune: str, user: Who, body: bytes) -> bytes:
-    project = folder.project(commune)
+def _with_approvals(folder: ServerFolder, database: Database, states: approvals.States, commune: str, user: Who,
+                    body: bytes) -> bytes:
     with database.session.begin() as db:
         approved = approvals.latest(db, commune)
-    for path in project.guide_paths():
-        marker = f'<small class="slug">{path.stem}.yaml</small>'.encode()
-        body = body.replace(marker, marker + _approval(commune, path.stem, version_of(path), approved.get(path.stem),
+    for state in states.of(folder.project(commune), approved):
+        marker = f'<small class="slug">{state.slug}.yaml</small>'.encode()
+        body = body.replace(marker, marker + _approval(commune, state.slug, state.version, approved.get(state.slug),
                                                        user).encode(), 1)
     return body
 
