@@ -270,9 +270,9 @@ def required(project: Project, content: Content) -> bool:
 def split(project: Project, content: Content) -> tuple[Content, Content | None]:
     """(what is published, what is previewed). Without approval required: everything is published as
     it is, nothing previewed. With it, a guide whose version now is the one approved is published; another
-    is previewed, its last approved version (if any) published instead. A library guide the commune
-    has no file for and never approved is published as the library gives it (the province answers for
-    its library); once approved, a change of the library waits for approval as the commune's own does."""
+    is previewed, its last approved version (if any) published instead. A library guide is no exception:
+    the commune's leader answers for what its station airs, so the library's text waits for the first
+    approval, and each change of the library for another."""
     if content.commune is None:
         return content, None
     try:
@@ -284,7 +284,7 @@ def split(project: Project, content: Content) -> tuple[Content, Content | None]:
     published = dataclasses.replace(content, guides=dict(content.guides), hidden=set(content.hidden),
                                     problems=list(content.problems))
     previewed = {}
-    gated = sorted({path.stem for path in project.guide_paths()} | (set(register.guides) & content.slugs))
+    gated = sorted({path.stem for path in project.guide_paths()} | content.slugs)
     texts = texts_of(project, gated)
     for slug in gated:
         current = texts.get(slug)

@@ -110,13 +110,16 @@ def out_of_date(root: Path, commune: str, extra: int = 0) -> None:
 
 
 def manifest_is_true(project: Path) -> None:
-    """Every file build/manifest.json lists is there, with the bytes it records."""
-    units = json.loads((project / "build" / "manifest.json").read_text(encoding="utf-8"))["units"]
-    assert units
-    for unit in units.values():
-        for name, record in unit["files"].items():
-            data = (project / "build" / name).read_bytes()
-            assert hashlib.sha256(data).hexdigest() == record["sha256"], name
+    """Every file the manifests list (build/ for what is published, build/.preview/ for what waits for
+    approval: everything, on a server commune nothing is approved in) is there, with the bytes it records."""
+    listed = 0
+    for build in (project / "build", project / "build" / ".preview"):
+        units = json.loads((build / "manifest.json").read_text(encoding="utf-8"))["units"]
+        listed += len(units)
+        for unit in units.values():
+            for name, record in unit["files"].items():
+                assert hashlib.sha256((build / name).read_bytes()).hexdigest() == record["sha256"], name
+    assert listed
 
 
 def wait_for(condition, seconds: float = 120):
@@ -148,7 +151,7 @@ def test_health_reports_the_queue_and_its_two_workers(province):
 def test_the_workers_give_way_to_the_officers_pages(province):
     """Builds are batch work: the workers run at a lower priority, so a busy machine answers pages first."""
     server = niceness(province.process.pid)
-    assert [niceness(worker.pid) for worker in province.workers] == [server + 10, server + 10]
+    wait_for(lambda: [niceness(worker.pid) for worker in province.workers] == [server + 10, server + 10], 60)
 
 
 def niceness(pid: int) -> int:
