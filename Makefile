@@ -13,10 +13,6 @@ APT_PACKAGES = python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0
                poppler-utils zbar-tools qpdf espeak-ng ffmpeg chromium hunspell hunspell-vi postgresql \
                redis-server
 
-# Run in a process of their own, after the rest: they fail in a pytest-xdist worker that ran other
-# files first (an espeak-ng build gives no audio; a runaway template is not named), pass alone.
-ALONE = tests/test_library.py tests/test_templates.py
-
 .PHONY: system install demo lint test bench clean
 
 system:
@@ -42,8 +38,7 @@ lint: install
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(ALONE:%=--ignore=%)
-	$(BIN)/python -m pytest -q $(ALONE)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/python scripts/bench.py

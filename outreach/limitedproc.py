@@ -81,6 +81,8 @@ class LimitedWorker:
             except (EOFError, OSError):
                 self._stop()
                 raise Exhausted("memory") from None
+            if isinstance(value, Exhausted):  # its heap is what a runaway left: the next call gets a fresh one
+                self._stop()
         if ok:
             return value
         raise value
@@ -122,7 +124,7 @@ class LimitedWorker:
 
 
 def _serve(memory: int, preload: list[str]) -> None:
-    """The worker's loop: limit its own memory, then run what it is sent until its parent goes.
+    """The worker's loop: run what it is sent, each call under its own memory limit, until its parent goes.
     Requests come on stdin, answers go on what was stdout; stdout itself goes to stderr so that a
     stray print cannot garble an answer."""
     receive = Connection(os.dup(0), writable=False)
@@ -132,12 +134,15 @@ def _serve(memory: int, preload: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for module in preload:
         importlib.import_module(module)
-    _limit_address_space(memory)
     while True:
         try:
             work, args = receive.recv()
         except (EOFError, OSError):
             return
+        # Set again for every call, from what this long-lived worker maps now: a limit set once at
+        # its start shrank as earlier calls left caches and a fragmented heap behind, and a call's
+        # fate (and where its MemoryError struck) came to depend on what ran before it.
+        _limit_address_space(memory)
         try:
             answer: tuple[bool, Any] = (True, work(*args))
         except MemoryError:
@@ -157,7 +162,8 @@ def _send(conn: Connection, answer: tuple[bool, Any]) -> None:
 
 
 def _limit_address_space(memory: int) -> None:
-    """Allow `memory` bytes of address space on top of what this process already maps."""
+    """Allow `memory` bytes of address space on top of what this process maps now (the soft limit,
+    which may go up again as long as it stays under the hard one)."""
     if resource is None:
         return
     try:

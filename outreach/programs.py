@@ -76,8 +76,11 @@ def espeak_missing() -> str | None:
 def espeak_ng(voice: str, words_per_minute: int, word_gap: int, text: str, wav: Path) -> None:
     """Speak `text` into `wav` with espeak-ng's program, or its library when the program is missing."""
     if shutil.which("espeak-ng"):
+        # Named from its own folder: espeak-ng (1.51) keeps only 199 characters of -w's path and writes,
+        # silently, to the name cut there; a project in a deep folder (or a test's) got no audio.
         done = subprocess.run(["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-g", str(word_gap), "-w",
-                               str(wav), "--stdin"], input=text.encode("utf-8"), check=True, capture_output=True)
+                               wav.name, "--stdin"], input=text.encode("utf-8"), check=True, capture_output=True,
+                              cwd=wav.parent)
         said = done.stderr.decode("utf-8", "replace").strip()
         if said and not (wav.is_file() and wav.stat().st_size > 44):  # it exits 0 even then: say what it said
             raise OSError(f"espeak-ng: {said[-300:]}")

@@ -8,6 +8,7 @@ templates/ of its own uses the built-in ones alone.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import threading
 import time
@@ -216,10 +217,10 @@ def confined(env: BoundedSandbox, name: str, work: Callable[..., Any], *args: An
     TEMPLATE_MEMORY of address space and RENDER_SECONDS (where the platform allows; else here).
     Any failure is a ContentError naming template `name` or the template at fault."""
     if not limitedproc.available():
-        return _outcome(_run_sandboxed(env, RENDER_SECONDS, work, args))
+        return _outcome(_run_sandboxed(env, name, RENDER_SECONDS, work, args))
     folders = tuple(env.loader.folders)  # type: ignore[union-attr]
     try:
-        answer = _WORKER.call(_in_worker, (folders, RENDER_SECONDS, work, args), RENDER_SECONDS + KILL_GRACE)
+        answer = _WORKER.call(_in_worker, (folders, name, RENDER_SECONDS, work, args), RENDER_SECONDS + KILL_GRACE)
     except limitedproc.Exhausted as exc:
         what = too_slow(RENDER_SECONDS) if exc.kind == "time" else too_greedy()
         raise ContentError([Problem(f"templates/{name}", 1, "(mẫu)", f"lỗi trong mẫu trình bày: {what}")]) from None
@@ -233,20 +234,21 @@ def too_greedy() -> str:
 _sandboxes: dict[tuple[Path, ...], BoundedSandbox] = {}
 
 
-def _in_worker(folders: tuple[Path, ...], seconds: float, work: Callable[..., Any], args: tuple) -> tuple:
+def _in_worker(folders: tuple[Path, ...], name: str, seconds: float, work: Callable[..., Any], args: tuple) -> tuple:
     """In the render worker: the sandbox of `folders` (the last few kept, each caches its compiled
     templates) runs the work."""
     if folders not in _sandboxes:
         if len(_sandboxes) >= 4:
             _sandboxes.pop(next(iter(_sandboxes)))
         _sandboxes[folders] = sandbox(folders)
-    return _run_sandboxed(_sandboxes[folders], seconds, work, args)
+    return _run_sandboxed(_sandboxes[folders], name, seconds, work, args)
 
 
-def _run_sandboxed(env: BoundedSandbox, seconds: float, work: Callable[..., Any], args: tuple) -> tuple:
-    """("ok", result), ("problems", [Problem]) or ("error", message): what pickles back from a worker."""
+def _run_sandboxed(env: BoundedSandbox, name: str, seconds: float, work: Callable[..., Any], args: tuple) -> tuple:
+    """("ok", result), ("problems", [Problem]) or ("error", message): what pickles back from a worker.
+    A failure in no template's code (the memory limit met outside one) is charged to template `name`."""
     try:
-        with template_errors(), env.time_limit(seconds):
+        with template_errors(name), env.time_limit(seconds):
             return "ok", work(env, *args)
     except ContentError as exc:
         return "problems", exc.problems
@@ -264,9 +266,12 @@ def _outcome(answer: tuple) -> Any:
 
 
 def _generated(env: BoundedSandbox, name: str, variables: dict[str, Any]) -> str:
-    """Template `name`'s output, refused past MAX_OUTPUT_CHARS."""
+    """Template `name`'s output, refused past MAX_OUTPUT_CHARS. The chunks are copied into one buffer
+    as they come, not kept: millions of one-character chunks kept as objects took ~60 bytes a
+    character, so a flood of them met the memory limit before this one, at a place that depended on
+    what the worker had run before."""
     template = env.get_template(name)
-    size, chunks = 0, []
+    size, output = 0, io.StringIO()
     for chunk in template.generate(**variables):
         size += len(chunk)
         if size > MAX_OUTPUT_CHARS:
@@ -274,24 +279,24 @@ def _generated(env: BoundedSandbox, name: str, variables: dict[str, Any]) -> str
             too_long.filename = template.filename  # type: ignore[attr-defined]
             raise too_long
         env.check_time()
-        chunks.append(chunk)
-    return "".join(chunks)
+        output.write(chunk)
+    return output.getvalue()
 
 
 
 
 @contextmanager
-def template_errors() -> Iterator[None]:
+def template_errors(rendering: str | None = None) -> Iterator[None]:
     """Any failure of a template (syntax, runtime, sandbox, runaway recursion or memory) becomes a
-    ContentError at the template's own file and line."""
+    ContentError at the template's own file and line (template `rendering`'s when no frame is a template's)."""
     try:
         yield
     except (jinja2.TemplateError, RecursionError, MemoryError, ArithmeticError, TypeError, ValueError,
             LookupError, AttributeError) as exc:
-        raise ContentError([template_problem(exc)]) from None
+        raise ContentError([template_problem(exc, rendering)]) from None
 
 
-def template_problem(exc: BaseException) -> Problem:
+def template_problem(exc: BaseException, rendering: str | None = None) -> Problem:
     """Where in which template `exc` happened, and what it was, for the officer."""
     name = getattr(exc, "filename", None)
     line = getattr(exc, "lineno", None)
@@ -299,6 +304,8 @@ def template_problem(exc: BaseException) -> Problem:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".j2", ".css"))]
         if frames:
             name, line = frames[-1].filename, frames[-1].lineno
+    if not name and rendering:
+        name = f"templates/{rendering}"
     if isinstance(exc, RecursionError):
         what = "mẫu tự gọi lại chính nó quá nhiều lần (macro đệ quy?)"
     elif isinstance(exc, MemoryError):

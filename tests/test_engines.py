@@ -87,6 +87,18 @@ def test_espeak_speaks_vietnamese_offline(tmp_path):
     assert EspeakEngine().draft
 
 
+def test_espeak_speaks_into_a_file_deep_in_the_folders(tmp_path):
+    """espeak-ng keeps 199 characters of the path it writes to: a project in a deep folder (a pytest-xdist
+    worker's temp folder was enough) got an empty file and no word of why."""
+    deep = tmp_path / "Tài liệu của cán bộ một cửa" / "Truyền thanh" / "xa-tan-phu" / "build" / ".cache" / "speech"
+    deep.mkdir(parents=True)
+    wav = deep / f".{'0' * 64}.123456-89abcdef.tmp.wav"
+    assert len(str(wav).encode()) > 200
+    EspeakEngine().synthesize("Kính thưa bà con xã Tân Phú.", wav)
+    assert duration_seconds(wav) > 2
+    assert list(deep.iterdir()) == [wav]  # nothing beside it under a cut name
+
+
 def silent_seconds_at_ends(wav) -> tuple[float, float]:
     """Seconds before the first and after the last sample louder than −50 dBFS."""
     import wave

@@ -7,7 +7,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO, run, starter, tool, write_guide
+from outreach import templating
+from outreach.limitedproc import MB, Exhausted, LimitedWorker
 
 
 def guide_project(project: Path) -> Path:
@@ -63,6 +67,59 @@ def test_runaway_templates_end_with_a_message(project):
         assert f"templates/{name}:" in result.output, name
     assert "Traceback" not in result.output
     assert (project / "build" / "thu-tuc" / "sms.txt").exists()
+
+
+# --- The render worker lives as long as its build, studio or server: what ran before must not count --
+
+_HOARD: list[bytearray] = []  # in a render worker: what earlier work left behind (caches, a heap grown)
+
+
+def _hoard(megabytes: int) -> int:
+    _HOARD.append(bytearray(megabytes * MB))
+    return len(_HOARD)
+
+
+def _allocated(megabytes: int) -> int:
+    return len(bytearray(megabytes * MB))
+
+
+def test_each_call_of_a_long_lived_render_worker_gets_its_whole_memory_budget():
+    worker = LimitedWorker(64 * MB, preload=(__name__,))  # this module, imported before any limit
+    try:
+        worker.call(_hoard, (48,), 30)
+        assert worker.call(_allocated, (48,), 30) == 48 * MB  # a limit set once at its start left it 16 MB
+        with pytest.raises(Exhausted):
+            worker.call(_allocated, (80,), 30)  # the budget still holds for each call
+        assert worker.call(_allocated, (48,), 30) == 48 * MB  # a fresh worker after one ran out
+    finally:
+        worker.close()
+
+
+def test_a_flood_of_tiny_chunks_is_stopped_by_the_output_cap_in_a_worker_that_rendered_before(project, monkeypatch):
+    """Kept as one object each, 4 million one-character chunks met the 256 MB limit first, and where
+    the MemoryError struck (inside the template or not, so named or not) depended on what the
+    worker had rendered earlier in the test run, the studio or the province's server."""
+    worker = LimitedWorker(templating.TEMPLATE_MEMORY, preload=("outreach.templating", "outreach.model"))
+    monkeypatch.setattr(templating, "_WORKER", worker)
+    try:
+        worker.call(_hoard, (64,), 30)
+        guide_project(project)
+        facilitator = project / "templates" / "facilitator.html.j2"
+        facilitator.write_text(facilitator.read_text(encoding="utf-8").replace(
+            "{% block body %}", "{% block body %}{% for i in range(90000) %}{% for j in range(90000) %}{{ i }}"
+                                "{% endfor %}{% endfor %}", 1), encoding="utf-8")
+        result = run(project, "build", "--no-audio", "-j", "1")
+    finally:
+        worker.close()
+    assert result.exit_code == 1
+    assert "templates/facilitator.html.j2:1: (mẫu): lỗi trong mẫu trình bày: mẫu tạo ra hơn 4.000.000 ký tự" in \
+        result.output
+    assert (project / "build" / "thu-tuc" / "handout.pdf").exists()
+
+
+def test_a_failure_outside_any_template_is_charged_to_the_template_being_rendered():
+    problem = templating.template_problem(MemoryError(), "facilitator.html.j2")
+    assert (problem.file, problem.line) == ("templates/facilitator.html.j2", 1)
 
 
 def test_a_project_without_templates_uses_the_built_in_ones(tmp_path):
