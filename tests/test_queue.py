@@ -151,7 +151,8 @@ def test_health_reports_the_queue_and_its_two_workers(province):
 def test_the_workers_give_way_to_the_officers_pages(province):
     """Builds are batch work: the workers run at a lower priority, so a busy machine answers pages first."""
     server = niceness(province.process.pid)
-    wait_for(lambda: [niceness(worker.pid) for worker in province.workers] == [server + 10, server + 10], 60)
+    lower = min(server + 10, 19)  # 19: the lowest priority there is
+    wait_for(lambda: [niceness(worker.pid) for worker in province.workers] == [lower, lower], 60)
 
 
 def niceness(pid: int) -> int:

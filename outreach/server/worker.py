@@ -51,8 +51,6 @@ def work(folder: ServerFolder, heartbeat: int = HEARTBEAT, burst: bool = False) 
                             "redis://ĐỊA_CHỈ:6379/0' hoặc đặt biến môi trường REDIS_URL")
     folder.settings()
     show_build_lines()
-    if hasattr(os, "nice"):  # builds are batch work: on a shared machine the officers' pages come first
-        os.nice(BATCH_NICENESS)
     connection = queue.connect(url)
     try:
         connection.ping()
@@ -64,6 +62,8 @@ def work(folder: ServerFolder, heartbeat: int = HEARTBEAT, burst: bool = False) 
                             connection=connection,
                             job_monitoring_interval=heartbeat, maintenance_interval=heartbeat * 3,
                             worker_ttl=15 + heartbeat * 3)
+    if hasattr(os, "nice"):  # builds are batch work: on a shared machine the officers' pages come first
+        os.nice(BATCH_NICENESS)
     worker.work(burst=burst, logging_level="WARNING")
 
 
