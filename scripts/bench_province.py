@@ -262,6 +262,9 @@ def main() -> None:
         print(f"{args.communes} communes × {args.guides} library guides (+1 sample each), "
               f"{'with espeak-ng audio' if args.audio else 'no audio'}; made and first built in "
               f"{time.perf_counter() - start:.0f} s (add-commune, in process)")
+        first = rebuild(root, env, communes, 2, peak, args.audio)  # add-commune built its sample guide only
+        print(f"First build of every guide (2 workers): {first['seconds']:.0f} s wall, {first['cpu']:.0f} CPU-s, "
+              f"{first['guides']} guides, {first['files']} files")
         template, fee = {}, {}
         for workers in (1, 2):
             change_template(root, workers)
