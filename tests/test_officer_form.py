@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_project, run
-from test_studio import CHROMIUM, CHROMIUM_ARGS, Running
+from studio_fixtures import browser, page, studio  # noqa: F401  (pytest fixtures: the studio in Chromium)
+from test_studio import CHROMIUM, Running
 
 from outreach.yamlsource import load_yaml
 
@@ -22,31 +23,6 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Debian chr
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     return copy_project(tmp_path_factory.mktemp("officer"), guides=True)
-
-
-@pytest.fixture(scope="module")
-def studio(project):
-    running = Running(project)
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, studio):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(studio.address)
-    yield page
-    context.close()
 
 
 def save(page) -> None:

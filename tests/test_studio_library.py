@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 import pytest
 import yaml
 from conftest import REPO
-from test_studio import CHROMIUM, CHROMIUM_ARGS, Running
+from studio_fixtures import browser, page, studio  # noqa: F401  (pytest fixtures: the studio in Chromium)
+from test_studio import CHROMIUM
 
 from outreach.library import BUNDLED_DIR
 from outreach.project import Project
@@ -33,31 +34,6 @@ def project(tmp_path_factory) -> Path:
     commune = (REPO / "content" / "commune.yaml").read_text(encoding="utf-8")
     (root / "content" / "commune.yaml").write_text(commune + "library: bundled\n", encoding="utf-8")
     return root
-
-
-@pytest.fixture(scope="module")
-def studio(project):
-    running = Running(project)
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, studio):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(studio.address)
-    yield page
-    context.close()
 
 
 def override(project: Path, slug: str = GUIDE) -> dict | None:

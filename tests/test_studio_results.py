@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, copy_project
-from test_studio import CHROMIUM, CHROMIUM_ARGS, Running, shot
+from studio_fixtures import browser, studio  # noqa: F401  (pytest fixtures: the studio in Chromium)
+from test_studio import CHROMIUM, shot
 
 from outreach.content import load_content
 from outreach.project import Project
@@ -24,21 +25,6 @@ def project(tmp_path_factory) -> Path:
     for name in ("results.csv", "schedule.yaml"):
         shutil.copy(REPO / "content" / name, root / "content" / name)
     return root
-
-
-@pytest.fixture(scope="module")
-def studio(project):
-    running = Running(project)
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
